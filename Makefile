@@ -1,0 +1,53 @@
+# The commands people type. `make run` and `make test` work on a fresh Debian 12 machine:
+# both install what is missing first (the `deps` target).
+
+BUILD ?= build
+JOBS  ?= $(shell nproc)
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Debug
+
+.PHONY: deps build run test test-sanitize bench fmt format-check lint docs clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+deps:  ## install the Debian packages (idempotent, quiet when present)
+	@scripts/deps.sh
+
+build: deps  ## configure and build into build/ (binary: build/gotrue)
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+run: build  ## PostgreSQL + mail inbox + migrations + gotrue in the foreground (Ctrl-C stops)
+	@scripts/run_dev.sh
+
+test: build  ## unit and integration tests against real PostgreSQL and SMTP (ends with CTest's summary)
+	@scripts/test.sh $(BUILD)
+
+test-sanitize: deps  ## the same tests under ASan+UBSan, then under TSan
+	@cmake -S . -B $(BUILD)/asan -DCMAKE_BUILD_TYPE=Debug "-DGOTRUE_SANITIZE=address;undefined" >/dev/null
+	@cmake --build $(BUILD)/asan -j $(JOBS)
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 scripts/test.sh $(BUILD)/asan
+	@cmake -S . -B $(BUILD)/tsan -DCMAKE_BUILD_TYPE=Debug -DGOTRUE_SANITIZE=thread >/dev/null
+	@cmake --build $(BUILD)/tsan -j $(JOBS)
+	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/sanitizers/tsan.supp" scripts/test.sh $(BUILD)/tsan
+
+bench: deps  ## release build, then the side-by-side benchmarks of bench/
+	@cmake -S . -B $(BUILD)/release -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BUILD)/release -j $(JOBS)
+	@bench/run.sh $(BUILD)/release
+
+fmt:  ## clang-format every C++ file in place
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+format-check:  ## fail when a C++ file is not formatted
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run -Werror
+
+lint: build  ## clang-tidy on the C++ files changed against main (slow: one file at a time)
+	@git diff --name-only main -- '*.cpp' | xargs -r clang-tidy -p $(BUILD) --quiet
+
+docs: build  ## regenerate the README's configuration table from the code
+	@$(BUILD)/gotrue config-docs > $(BUILD)/configuration.md
+	@scripts/update_readme_table.sh $(BUILD)/configuration.md
+
+clean:  ## remove build outputs (not .local/, which holds the dev database)
+	rm -rf $(BUILD)

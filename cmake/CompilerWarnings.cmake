@@ -1,0 +1,7 @@
+option(GOTRUE_WARNINGS_AS_ERRORS "Treat compiler warnings as errors" ON)
+
+function(gotrue_set_warnings target)
+  target_compile_options(${target} PRIVATE
+    -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Woverloaded-virtual -Wold-style-cast
+    $<$<BOOL:${GOTRUE_WARNINGS_AS_ERRORS}>:-Werror>)
+endfunction()

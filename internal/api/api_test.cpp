@@ -1,0 +1,158 @@
+#include "api/api.hpp"
+
+#include <string>
+
+#include <doctest/doctest.h>
+#include <rapidjson/document.h>
+
+#include "conf/config.hpp"
+
+using gotrue::api::Api;
+using gotrue::api::Request;
+using gotrue::api::Response;
+
+namespace {
+
+gotrue::conf::Config TestConfig() {
+    gotrue::conf::Config config;
+    config.site_url = "http://localhost:3000";
+    config.api.external_url = "http://localhost:9999";
+    config.jwt.secret = "secret";
+    return config;
+}
+
+Request Get(std::string path) {
+    Request request;
+    request.method = "GET";
+    request.path = std::move(path);
+    return request;
+}
+
+rapidjson::Document Parse(const std::string& body) {
+    rapidjson::Document document;
+    document.Parse(body.c_str());
+    REQUIRE_FALSE(document.HasParseError());
+    return document;
+}
+
+}  // namespace
+
+TEST_SUITE("api in process") {
+    TEST_CASE("GET /health reports name, version and description") {
+        const auto config = TestConfig();
+        const Api api({config, "1.2.3"});
+        Request request = Get("/health");
+        const Response response = api.Handle(request);
+        CHECK(response.status == 200);
+        CHECK(response.headers.Get("Content-Type") == "application/json");
+        CHECK(
+            response.body ==
+            R"({"version":"1.2.3","name":"GoTrue","description":"GoTrue is a user registration and authentication API"})"
+        );
+    }
+
+    TEST_CASE("GET /settings lists providers in GoTrue's order with the configured switches") {
+        auto config = TestConfig();
+        config.external.oauth_enabled["github"] = true;
+        config.mailer.autoconfirm = true;
+        config.disable_signup = true;
+        const Api api({config, "v"});
+        Request request = Get("/settings/");  // trailing slash is ignored
+        const Response response = api.Handle(request);
+        REQUIRE(response.status == 200);
+        const auto document = Parse(response.body);
+        const auto& external = document["external"];
+        std::string order;
+        for (const auto& member : external.GetObject()) {
+            order += std::string(member.name.GetString()) + ",";
+        }
+        CHECK(
+            order ==
+            "anonymous_users,apple,azure,bitbucket,discord,facebook,snapchat,figma,fly,github,"
+            "gitlab,google,keycloak,kakao,linkedin,linkedin_oidc,notion,spotify,slack,slack_oidc,"
+            "workos,twitch,twitter,email,phone,zoom,"
+        );
+        CHECK(external["github"].GetBool());
+        CHECK(external["email"].GetBool());
+        CHECK_FALSE(external["phone"].GetBool());
+        CHECK(document["disable_signup"].GetBool());
+        CHECK(document["mailer_autoconfirm"].GetBool());
+        CHECK_FALSE(document["phone_autoconfirm"].GetBool());
+        CHECK(std::string(document["sms_provider"].GetString()).empty());
+        CHECK_FALSE(document["saml_enabled"].GetBool());
+        CHECK_FALSE(document["saml_private_key_next_configured"].GetBool());
+        CHECK_FALSE(document["passkeys_enabled"].GetBool());
+    }
+
+    TEST_CASE("unknown paths are 404 and wrong methods 405 with Allow") {
+        const auto config = TestConfig();
+        const Api api({config, "v"});
+        Request missing = Get("/nope");
+        CHECK(api.Handle(missing).status == 404);
+        Request post = Get("/health");
+        post.method = "POST";
+        const Response response = api.Handle(post);
+        CHECK(response.status == 405);
+        CHECK(response.headers.Get("Allow") == "GET");
+    }
+
+    TEST_CASE("a body over 1 MiB is 413 request_entity_too_large") {
+        const auto config = TestConfig();
+        const Api api({config, "v"});
+        Request request = Get("/settings");
+        request.method = "POST";
+        request.body.assign((1 << 20) + 1, 'x');
+        const Response response = api.Handle(request);
+        CHECK(response.status == 413);
+        const auto document = Parse(response.body);
+        CHECK(std::string(document["error_code"].GetString()) == "request_entity_too_large");
+        CHECK(
+            std::string(document["msg"].GetString()) == "Request body too large (max 1048576 bytes)"
+        );
+        CHECK(response.headers.Get("x-sb-error-code") == "request_entity_too_large");
+    }
+
+    TEST_CASE("the request id comes from the configured header when present") {
+        auto config = TestConfig();
+        config.api.request_id_header = "X-Request-Id";
+        const Api api({config, "v"});
+        Request request = Get("/health");
+        request.headers.Set("x-request-id", "given-id");
+        static_cast<void>(api.Handle(request));
+        CHECK(request.request_id == "given-id");
+        Request other = Get("/health");
+        static_cast<void>(api.Handle(other));
+        CHECK(other.request_id.size() == 36);
+    }
+
+    TEST_CASE("CORS reflects the origin and answers preflight requests") {
+        const auto config = TestConfig();
+        const Api api({config, "v"});
+        Request request = Get("/settings");
+        request.headers.Set("Origin", "http://app.example");
+        const Response response = api.Handle(request);
+        CHECK(response.headers.Get("Access-Control-Allow-Origin") == "http://app.example");
+        CHECK(response.headers.Get("Access-Control-Allow-Credentials") == "true");
+        CHECK(
+            response.headers.Get("Access-Control-Expose-Headers") ==
+            "X-Total-Count, Link, X-Supabase-Api-Version"
+        );
+
+        Request preflight = Get("/signup");
+        preflight.method = "OPTIONS";
+        preflight.headers.Set("Origin", "http://app.example");
+        preflight.headers.Set("Access-Control-Request-Method", "POST");
+        preflight.headers.Set(
+            "Access-Control-Request-Headers", "authorization, x-client-info, content-type"
+        );
+        const Response allowed = api.Handle(preflight);
+        CHECK(allowed.status == 204);
+        CHECK(allowed.headers.Get("Access-Control-Allow-Methods") == "POST");
+        CHECK(allowed.headers.Get("Access-Control-Allow-Origin") == "http://app.example");
+
+        preflight.headers.Set("Access-Control-Request-Headers", "x-not-allowed");
+        const Response refused = api.Handle(preflight);
+        CHECK(refused.status == 204);
+        CHECK_FALSE(refused.headers.Has("Access-Control-Allow-Origin"));
+    }
+}

@@ -1,0 +1,23 @@
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "api/api.hpp"
+
+namespace gotrue::api {
+
+// GET /health (contract §2.4).
+Response Api::Health(Request& /*request*/) const {
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    writer.StartObject();
+    writer.Key("version");
+    writer.String(deps_.version.c_str());
+    writer.Key("name");
+    writer.String("GoTrue");
+    writer.Key("description");
+    writer.String("GoTrue is a user registration and authentication API");
+    writer.EndObject();
+    return JsonResponse(200, buffer.GetString());
+}
+
+}  // namespace gotrue::api

@@ -1,0 +1,63 @@
+#pragma once
+
+// The HTTP vocabulary handlers use. Only router.cpp/server.cpp know Pistache; handlers take a
+// Request and return a Response, so tests call them in process (GoTrue's httptest style).
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace gotrue::api {
+
+// Header names compare case-insensitively; one value per name (Set replaces).
+class Headers final {
+public:
+    [[nodiscard]] std::optional<std::string> Get(std::string_view name) const;
+
+    [[nodiscard]] bool Has(std::string_view name) const { return Get(name).has_value(); }
+
+    void Set(std::string name, std::string value);
+    void Remove(std::string_view name);
+
+    [[nodiscard]] const std::vector<std::pair<std::string, std::string>>& All() const {
+        return entries_;
+    }
+
+private:
+    std::vector<std::pair<std::string, std::string>> entries_;
+};
+
+struct Request {
+    std::string method;                         // upper case: GET, POST, ...
+    std::string path;                           // without the query string
+    std::map<std::string, std::string> query;   // decoded
+    std::map<std::string, std::string> params;  // path parameters, e.g. {"user_id", "..."}
+    Headers headers;
+    std::string body;
+    std::string remote_address;
+    std::string request_id;
+    std::chrono::steady_clock::time_point received_at = std::chrono::steady_clock::now();
+};
+
+struct Response {
+    int status = 200;
+    Headers headers;
+    std::string body;
+};
+
+using Handler = std::function<Response(Request&)>;
+// Wraps the next step; code after `next(request)` runs after the handler.
+using Middleware = std::function<Response(Request&, const Handler& next)>;
+
+// 200 application/json with `body`.
+[[nodiscard]] Response JsonResponse(int status, std::string body);
+
+// Percent-decoding for query strings ('+' is a space) and path segments.
+[[nodiscard]] std::string UrlDecode(std::string_view text, bool plus_is_space = true);
+
+}  // namespace gotrue::api

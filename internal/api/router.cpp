@@ -1,0 +1,117 @@
+#include "api/router.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+#include "api/errors.hpp"
+#include "observability/logging.hpp"
+#include "storage/database.hpp"
+
+namespace gotrue::api {
+
+std::vector<std::string> SplitPath(const std::string& path) {
+    std::vector<std::string> segments;
+    std::size_t start = 0;
+    while (start <= path.size()) {
+        const auto slash = path.find('/', start);
+        const auto end = slash == std::string::npos ? path.size() : slash;
+        if (end > start) {
+            segments.push_back(path.substr(start, end - start));
+        }
+        if (slash == std::string::npos) {
+            break;
+        }
+        start = slash + 1;
+    }
+    return segments;
+}
+
+void Router::Add(std::string method, const std::string& pattern, Handler handler) {
+    routes_.push_back(Route{std::move(method), SplitPath(pattern), std::move(handler)});
+}
+
+Response CallHandler(const Handler& handler, Request& request) {
+    try {
+        return handler(request);
+    } catch (const HttpError& error) {
+        if (!error.Internal().empty() || error.Status() >= 500) {
+            spdlog::log(
+                error.Status() >= 500 ? spdlog::level::err : spdlog::level::info,
+                "request failed component=api status={} error_code={} error={} request_id={}",
+                error.Status(),
+                error.Code(),
+                observability::Quote(error.Internal().empty() ? error.what() : error.Internal()),
+                request.request_id
+            );
+        }
+        return RenderError(error, request);
+    } catch (const storage::PoolTimeoutError& error) {
+        // Every connection is busy: a retryable 503 rather than a request that hangs.
+        spdlog::warn(
+            "database pool exhausted component=api error={} request_id={}",
+            observability::Quote(error.what()),
+            request.request_id
+        );
+        return RenderError(
+            ServiceUnavailable("Service temporarily unavailable, please retry", error.what()),
+            request
+        );
+    } catch (const std::exception& error) {
+        spdlog::error(
+            "unhandled exception component=api error={} request_id={}",
+            observability::Quote(error.what()),
+            request.request_id
+        );
+        return RenderError(UnexpectedFailure(), request);
+    } catch (...) {
+        spdlog::error(
+            "unhandled non-standard exception component=api request_id={}", request.request_id
+        );
+        return RenderError(UnexpectedFailure(), request);
+    }
+}
+
+Response Router::Dispatch(Request& request) const {
+    const auto segments = SplitPath(request.path);
+    std::vector<std::string> allowed;
+    for (const auto& route : routes_) {
+        if (route.segments.size() != segments.size()) {
+            continue;
+        }
+        std::map<std::string, std::string> params;
+        bool match = true;
+        for (std::size_t i = 0; i < segments.size() && match; ++i) {
+            const auto& expected = route.segments[i];
+            if (!expected.empty() && expected.front() == ':') {
+                params[expected.substr(1)] = UrlDecode(segments[i], false);
+            } else {
+                match = expected == segments[i];
+            }
+        }
+        if (!match) {
+            continue;
+        }
+        if (route.method != request.method) {
+            allowed.push_back(route.method);
+            continue;
+        }
+        request.params = std::move(params);
+        return CallHandler(route.handler, request);
+    }
+    if (allowed.empty()) {
+        return RenderError(NotFound(kNotFound, "Not Found"), request);
+    }
+    std::string allow;
+    for (const auto& method : allowed) {
+        allow += (allow.empty() ? "" : ", ") + method;
+    }
+    Response response =
+        RenderError(HttpError(405, kMethodNotAllowed, "Method Not Allowed"), request);
+    response.headers.Set("Allow", allow);
+    return response;
+}
+
+}  // namespace gotrue::api

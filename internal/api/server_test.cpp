@@ -1,0 +1,233 @@
+// The HTTP server over a real socket, with handlers made for the test (slow, blocking).
+
+#include "api/server.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <thread>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "api/errors.hpp"
+#include "support/http_client.hpp"
+
+using namespace std::chrono_literals;
+using gotrue::api::Request;
+using gotrue::api::Response;
+using gotrue::api::Server;
+using gotrue::testing::Get;
+using gotrue::testing::Post;
+using gotrue::testing::RawExchange;
+
+namespace {
+
+gotrue::conf::ApiConfig LoopbackConfig() {
+    gotrue::conf::ApiConfig config;
+    config.host = "127.0.0.1";
+    config.port = 0;
+    config.handler_threads = 4;
+    return config;
+}
+
+std::string BaseUrl(const Server& server) {
+    return "http://127.0.0.1:" + std::to_string(server.Port());
+}
+
+Response Ok(std::string body = "{}") {
+    return gotrue::api::JsonResponse(200, std::move(body));
+}
+
+}  // namespace
+
+TEST_SUITE("http server") {
+    TEST_CASE("serves handler responses with their status, headers and body") {
+        const auto config = LoopbackConfig();
+        Server server(config, [](Request& request) {
+            Response response =
+                gotrue::api::JsonResponse(201, R"({"path":")" + request.path + "\"}");
+            response.headers.Set("X-Custom", "yes");
+            return response;
+        });
+        server.Start();
+        const auto response = Get(BaseUrl(server) + "/some/path?x=a%20b");
+        CHECK(response.status == 201);
+        CHECK(response.body == R"({"path":"/some/path"})");
+        CHECK(response.headers.at("x-custom") == "yes");
+        CHECK(response.headers.at("content-type") == "application/json");
+        server.Stop();
+    }
+
+    TEST_CASE("query values and headers reach the handler decoded") {
+        const auto config = LoopbackConfig();
+        std::promise<Request> seen;
+        Server server(config, [&seen](Request& request) {
+            seen.set_value(request);
+            return Ok();
+        });
+        server.Start();
+        static_cast<void>(
+            Get(BaseUrl(server) + "/q?redirect_to=http%3A%2F%2Fx%2Fy&a=b+c",
+                {"apikey: k1", "Authorization: Bearer t"})
+        );
+        const Request request = seen.get_future().get();
+        CHECK(request.query.at("redirect_to") == "http://x/y");
+        CHECK(request.query.at("a") == "b c");
+        CHECK(request.headers.Get("APIKEY") == "k1");
+        CHECK(request.headers.Get("authorization") == "Bearer t");
+        CHECK(request.method == "GET");
+        server.Stop();
+    }
+
+    TEST_CASE("a slow handler does not stall other requests") {
+        auto config = LoopbackConfig();
+        config.reactor_threads = 1;  // even with a single I/O thread
+        std::promise<void> release;
+        auto released = release.get_future().share();
+        Server server(config, [released](Request& request) {
+            if (request.path == "/slow") {
+                released.wait();
+            }
+            return Ok();
+        });
+        server.Start();
+        auto slow = std::async(std::launch::async, [&] { return Get(BaseUrl(server) + "/slow"); });
+        std::this_thread::sleep_for(100ms);
+        const auto start = std::chrono::steady_clock::now();
+        CHECK(Get(BaseUrl(server) + "/fast").status == 200);
+        CHECK(std::chrono::steady_clock::now() - start < 2s);
+        release.set_value();
+        CHECK(slow.get().status == 200);
+        server.Stop();
+    }
+
+    TEST_CASE("a request past the deadline gets 504 request_timeout while the handler finishes") {
+        auto config = LoopbackConfig();
+        config.max_request_duration = 200ms;
+        std::atomic<bool> finished{false};
+        Server server(config, [&finished](Request&) {
+            std::this_thread::sleep_for(600ms);
+            finished = true;
+            return Ok();
+        });
+        server.Start();
+        const auto response =
+            Get(BaseUrl(server) + "/slow", {"X-Supabase-Api-Version: 2024-01-01"});
+        CHECK(response.status == 504);
+        CHECK(
+            response.body ==
+            R"({"code":"request_timeout","message":"Processing this request timed out, please retry after a moment."})"
+        );
+        CHECK(server.Drain(5s));
+        CHECK(finished.load());
+        server.Stop();
+    }
+
+    TEST_CASE("Drain lets in-flight requests finish and refuses new ones with 503") {
+        const auto config = LoopbackConfig();
+        std::atomic<int> started{0};
+        Server server(config, [&started](Request&) {
+            ++started;
+            std::this_thread::sleep_for(300ms);
+            return Ok(R"({"done":true})");
+        });
+        server.Start();
+        std::vector<std::future<gotrue::testing::HttpResponse>> in_flight;
+        for (int i = 0; i < 4; ++i) {
+            in_flight.push_back(std::async(std::launch::async, [&] {
+                return Get(BaseUrl(server) + "/work");
+            }));
+        }
+        while (started.load() < 4) {
+            std::this_thread::sleep_for(5ms);
+        }
+        auto drained = std::async(std::launch::async, [&] { return server.Drain(10s); });
+        std::this_thread::sleep_for(50ms);
+        const auto refused = Get(BaseUrl(server) + "/late");
+        CHECK(refused.status == 503);
+        CHECK(drained.get());
+        for (auto& request : in_flight) {
+            const auto response = request.get();
+            CHECK(response.status == 200);
+            CHECK(response.body == R"({"done":true})");
+        }
+        CHECK(server.InFlight() == 0);
+        server.Stop();
+    }
+
+    TEST_CASE("a full handler queue answers 503 instead of queueing forever") {
+        auto config = LoopbackConfig();
+        config.handler_threads = 1;
+        config.handler_queue_size = 1;
+        std::promise<void> release;
+        auto released = release.get_future().share();
+        std::atomic<int> started{0};
+        Server server(config, [released, &started](Request&) {
+            ++started;
+            released.wait();
+            return Ok();
+        });
+        server.Start();
+        auto first = std::async(std::launch::async, [&] { return Get(BaseUrl(server) + "/a"); });
+        while (started.load() < 1) {
+            std::this_thread::sleep_for(5ms);
+        }
+        auto second =
+            std::async(std::launch::async, [&] { return Get(BaseUrl(server) + "/b"); });  // queued
+        std::this_thread::sleep_for(100ms);
+        const auto third = Get(BaseUrl(server) + "/c");
+        CHECK(third.status == 503);
+        CHECK(third.headers.at("retry-after") == "1");
+        release.set_value();
+        CHECK(first.get().status == 200);
+        CHECK(second.get().status == 200);
+        server.Stop();
+    }
+
+    TEST_CASE("keep-alive: HTTP/1.1 responses do not ask the client to close") {
+        const auto config = LoopbackConfig();
+        Server server(config, [](Request&) { return Ok(); });
+        server.Start();
+        const std::string raw =
+            RawExchange(server.Port(), "GET /a HTTP/1.1\r\nHost: x\r\n\r\n", 300ms);
+        CHECK(raw.find("HTTP/1.1 200") == 0);
+        CHECK(raw.find("Connection: Close") == std::string::npos);
+        server.Stop();
+    }
+
+    TEST_CASE("malformed HTTP gets an error or nothing, and the server keeps serving") {
+        const auto config = LoopbackConfig();
+        Server server(config, [](Request&) { return Ok(); });
+        server.Start();
+        CHECK(
+            RawExchange(server.Port(), "FOO / HTTP/1.1\r\nHost: x\r\n\r\n", 1s)
+                .find("HTTP/1.1 400") == 0
+        );
+        static_cast<void>(RawExchange(server.Port(), "GARBAGE\r\n\r\n", 200ms));
+        static_cast<void>(RawExchange(
+            server.Port(), "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n", 500ms
+        ));
+        static_cast<void>(
+            RawExchange(server.Port(), "POST / HTTP/1.1\r\nContent-Length: -5\r\n\r\n", 500ms)
+        );
+        static_cast<void>(RawExchange(server.Port(), std::string("\0\0\0\xff\xfe", 5), 200ms));
+        CHECK(Get(BaseUrl(server) + "/still-up").status == 200);
+        server.Stop();
+    }
+
+    TEST_CASE("a body just over 1 MiB reaches the API so it can answer GoTrue's 413") {
+        const auto config = LoopbackConfig();
+        Server server(config, [](Request& request) -> Response {
+            if (request.body.size() > (1 << 20)) {
+                throw gotrue::api::HttpError(413, "request_entity_too_large", "too large");
+            }
+            return Ok();
+        });
+        server.Start();
+        const auto response = Post(BaseUrl(server) + "/signup", std::string((1 << 20) + 1, 'x'));
+        CHECK(response.status == 413);
+        CHECK(response.headers.at("x-sb-error-code") == "request_entity_too_large");
+        server.Stop();
+    }
+}

@@ -1,0 +1,857 @@
+#include "conf/load.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <functional>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "conf/value_parsers.hpp"
+
+namespace gotrue::conf {
+namespace {
+
+using Setter = std::function<void(Config&, std::string_view)>;
+
+struct Variable {
+    VariableDoc doc;
+    Setter apply;
+};
+
+// Settings whose absence stops startup (GoTrue's `required:"true"`).
+constexpr std::string_view kRequired = "required";
+
+int ToInt(std::string_view text) {
+    const long long value = ParseInteger(text);
+    if (value < std::numeric_limits<int>::min() || value > std::numeric_limits<int>::max()) {
+        throw std::invalid_argument("integer out of range \"" + std::string(text) + "\"");
+    }
+    return static_cast<int>(value);
+}
+
+// Setters by value type; `field` maps a Config to the member it writes.
+template <typename Field>
+Setter String(Field field) {
+    return [field](Config& config, std::string_view value) {
+        field(config) = std::string(value);
+    };
+}
+
+template <typename Field>
+Setter Bool(Field field) {
+    return [field](Config& config, std::string_view value) {
+        field(config) = ParseBool(value);
+    };
+}
+
+template <typename Field>
+Setter Int(Field field) {
+    return [field](Config& config, std::string_view value) {
+        field(config) = ToInt(value);
+    };
+}
+
+template <typename Field>
+Setter Number(Field field) {
+    return [field](Config& config, std::string_view value) {
+        field(config) = ParseNumber(value);
+    };
+}
+
+template <typename Field>
+Setter DurationOf(Field field) {
+    return [field](Config& config, std::string_view value) {
+        field(config) = ParseDuration(value);
+    };
+}
+
+template <typename Field>
+Setter List(Field field) {
+    return [field](Config& config, std::string_view value) {
+        field(config) = SplitList(value);
+    };
+}
+
+// Positive integers with a minimum (pool sizes, thread counts, queue sizes).
+template <typename Field>
+Setter PositiveInt(Field field) {
+    return [field](Config& config, std::string_view value) {
+        const int parsed = ToInt(value);
+        if (parsed < 1) {
+            throw std::invalid_argument("must be at least 1, got \"" + std::string(value) + "\"");
+        }
+        field(config) = parsed;
+    };
+}
+
+template <typename Field>
+Setter PositiveDuration(Field field) {
+    return [field](Config& config, std::string_view value) {
+        const auto parsed = ParseDuration(value);
+        if (parsed.count() < 0) {
+            throw std::invalid_argument("must not be negative, got \"" + std::string(value) + "\"");
+        }
+        field(config) = parsed;
+    };
+}
+
+#define GOTRUE_FIELD(path)    \
+    [](Config & c) -> auto& { \
+        return c.path;        \
+    }  // NOLINT
+
+std::string Lower(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
+        return static_cast<char>(std::tolower(c));
+    });
+    return out;
+}
+
+// OAuth providers in the order /settings lists them (contract §2.5); email, phone and
+// anonymous_users have their own switches.
+constexpr std::array<std::string_view, 23> kOAuthProviders{
+    "apple",      "azure",    "bitbucket",     "discord", "facebook", "snapchat",
+    "figma",      "fly",      "github",        "gitlab",  "google",   "keycloak",
+    "kakao",      "linkedin", "linkedin_oidc", "notion",  "spotify",  "slack",
+    "slack_oidc", "workos",   "twitch",        "twitter", "zoom",
+};
+
+constexpr std::array<std::string_view, 13> kMailKinds{
+    "INVITE",
+    "CONFIRMATION",
+    "RECOVERY",
+    "EMAIL_CHANGE",
+    "MAGIC_LINK",
+    "REAUTHENTICATION",
+    "PASSWORD_CHANGED_NOTIFICATION",
+    "EMAIL_CHANGED_NOTIFICATION",
+    "PHONE_CHANGED_NOTIFICATION",
+    "IDENTITY_LINKED_NOTIFICATION",
+    "IDENTITY_UNLINKED_NOTIFICATION",
+    "MFA_FACTOR_ENROLLED_NOTIFICATION",
+    "MFA_FACTOR_UNENROLLED_NOTIFICATION",
+};
+
+constexpr std::array<std::string_view, 4> kUrlPathKinds{
+    "INVITE", "CONFIRMATION", "RECOVERY", "EMAIL_CHANGE"};
+
+constexpr std::array<std::string_view, 7> kNotifications{
+    "PASSWORD_CHANGED",
+    "EMAIL_CHANGED",
+    "PHONE_CHANGED",
+    "IDENTITY_LINKED",
+    "IDENTITY_UNLINKED",
+    "MFA_FACTOR_ENROLLED",
+    "MFA_FACTOR_UNENROLLED",
+};
+
+Variable Var(
+    std::string name,
+    std::string default_text,
+    std::string description,
+    Setter apply,
+    std::vector<std::string> fallbacks = {}
+) {
+    return Variable{
+        VariableDoc{
+            std::move(name),
+            std::move(fallbacks),
+            std::move(default_text),
+            std::move(description),
+            false,
+        },
+        std::move(apply),
+    };
+}
+
+Variable Ours(Variable variable) {
+    variable.doc.ours = true;
+    return variable;
+}
+
+std::vector<Variable> BuildVariables() {
+    std::vector<Variable> v;
+    // Server and database.
+    v.push_back(
+        Var("GOTRUE_SITE_URL",
+            std::string(kRequired),
+            "Default redirect target; {{ .SiteURL }} in mails.",
+            String(GOTRUE_FIELD(site_url)))
+    );
+    v.push_back(
+        Var("GOTRUE_URI_ALLOW_LIST",
+            "",
+            "Comma-separated globs accepted as redirect_to.",
+            List(GOTRUE_FIELD(uri_allow_list)))
+    );
+    v.push_back(
+        Var("GOTRUE_API_HOST",
+            "",
+            "Listen address (empty: all interfaces).",
+            String(GOTRUE_FIELD(api.host)))
+    );
+    v.push_back(
+        Var("GOTRUE_API_PORT",
+            "9999",
+            "Listen port.",
+            [](Config& c, std::string_view value) {
+                const int port = ToInt(value);
+                if (port < 0 || port > 65535) {
+                    throw std::invalid_argument("port out of range \"" + std::string(value) + "\"");
+                }
+                c.api.port = port;
+            },
+            {"PORT"})
+    );
+    v.push_back(
+        Var("GOTRUE_API_API_EXTERNAL_URL",
+            std::string(kRequired),
+            "Public base URL of this server, used in mail links.",
+            String(GOTRUE_FIELD(api.external_url)),
+            {"API_EXTERNAL_URL"})
+    );
+    v.push_back(
+        Var("GOTRUE_API_MAX_REQUEST_DURATION",
+            "10s",
+            "Request deadline (504 request_timeout); 0 disables.",
+            PositiveDuration(GOTRUE_FIELD(api.max_request_duration)))
+    );
+    v.push_back(
+        Var("GOTRUE_API_REQUEST_ID_HEADER",
+            "",
+            "Take the request id from this header instead of generating one.",
+            String(GOTRUE_FIELD(api.request_id_header)),
+            {"REQUEST_ID_HEADER"})
+    );
+    v.push_back(Ours(
+        Var("GOTRUE_API_HANDLER_THREADS",
+            "16",
+            "Threads that run request handlers (database and bcrypt work), separate from the HTTP "
+            "I/O threads.",
+            PositiveInt(GOTRUE_FIELD(api.handler_threads)))
+    ));
+    v.push_back(Ours(
+        Var("GOTRUE_API_REACTOR_THREADS",
+            "2",
+            "HTTP I/O (Pistache reactor) threads; they only parse and hand requests off.",
+            PositiveInt(GOTRUE_FIELD(api.reactor_threads)))
+    ));
+    v.push_back(Ours(
+        Var("GOTRUE_API_HANDLER_QUEUE_SIZE",
+            "1024",
+            "Requests that may wait for a handler thread; beyond it the server answers 503.",
+            PositiveInt(GOTRUE_FIELD(api.handler_queue_size)))
+    ));
+    v.push_back(Ours(
+        Var("GOTRUE_API_SHUTDOWN_TIMEOUT",
+            "60s",
+            "How long SIGTERM waits for in-flight requests before exiting anyway.",
+            PositiveDuration(GOTRUE_FIELD(api.shutdown_timeout)))
+    ));
+    v.push_back(
+        Var("GOTRUE_DB_DRIVER",
+            "postgres",
+            "Database driver; only postgres is supported.",
+            [](Config& c, std::string_view value) {
+                if (value != "postgres" && value != "postgresql") {
+                    throw std::invalid_argument(
+                        "unsupported driver \"" + std::string(value) + "\" (only postgres)"
+                    );
+                }
+                c.db.driver = "postgres";
+            })
+    );
+    v.push_back(
+        Var("GOTRUE_DB_DATABASE_URL",
+            std::string(kRequired),
+            "libpq connection URL.",
+            String(GOTRUE_FIELD(db.url)),
+            {"DATABASE_URL"})
+    );
+    v.push_back(
+        Var("GOTRUE_DB_NAMESPACE",
+            "auth",
+            "Schema holding the auth tables.",
+            [](Config& c, std::string_view value) {
+                const bool valid = !value.empty() && value.size() <= 63 &&
+                                   (std::islower(static_cast<unsigned char>(value.front())) != 0 ||
+                                    value.front() == '_') &&
+                                   std::all_of(value.begin(), value.end(), [](char ch) {
+                                       return std::islower(static_cast<unsigned char>(ch)) != 0 ||
+                                              std::isdigit(static_cast<unsigned char>(ch)) != 0 ||
+                                              ch == '_';
+                                   });
+                if (!valid) {
+                    throw std::invalid_argument(
+                        "invalid schema name \"" + std::string(value) + "\" (use [a-z_][a-z0-9_]*)"
+                    );
+                }
+                c.db.name_space = std::string(value);
+            },
+            {"GOTRUE_DB_DB_NAMESPACE", "DB_NAMESPACE"})
+    );
+    v.push_back(
+        Var("GOTRUE_DB_MAX_POOL_SIZE",
+            "10",
+            "Database connections in the pool.",
+            PositiveInt(GOTRUE_FIELD(db.max_pool_size)))
+    );
+    v.push_back(Ours(
+        Var("GOTRUE_DB_ACQUIRE_TIMEOUT",
+            "5s",
+            "How long a request waits for a free connection before 503.",
+            PositiveDuration(GOTRUE_FIELD(db.acquire_timeout)))
+    ));
+    v.push_back(Ours(
+        Var("GOTRUE_DB_CONNECT_RETRY_DURATION",
+            "30s",
+            "How long startup retries an unreachable database (with backoff) before exiting.",
+            PositiveDuration(GOTRUE_FIELD(db.connect_retry_duration)))
+    ));
+    v.push_back(
+        Var("GOTRUE_LOG_LEVEL",
+            "info",
+            "trace, debug, info, warn, error.",
+            [](Config& c, std::string_view value) {
+                static constexpr std::array<std::string_view, 8> kLevels{
+                    "trace", "debug", "info", "warn", "warning", "error", "fatal", "panic"};
+                const std::string level = Lower(value);
+                if (std::find(kLevels.begin(), kLevels.end(), level) == kLevels.end()) {
+                    throw std::invalid_argument("unknown level \"" + std::string(value) + "\"");
+                }
+                c.logging.level = level;
+            })
+    );
+    v.push_back(Ours(
+        Var("GOTRUE_LOG_FORMAT",
+            "json",
+            "json (one object per line) or text (human-readable).",
+            [](Config& c, std::string_view value) {
+                if (value != "json" && value != "text") {
+                    throw std::invalid_argument(
+                        "expected json or text, got \"" + std::string(value) + "\""
+                    );
+                }
+                c.logging.format = std::string(value);
+            })
+    ));
+    v.push_back(
+        Var("GOTRUE_LOG_FILE",
+            "",
+            "Write logs to this file instead of stderr.",
+            String(GOTRUE_FIELD(logging.file)))
+    );
+
+    // JWT.
+    v.push_back(
+        Var("GOTRUE_JWT_SECRET",
+            std::string(kRequired),
+            "HS256 signing key.",
+            String(GOTRUE_FIELD(jwt.secret)))
+    );
+    v.push_back(
+        Var("GOTRUE_JWT_EXP",
+            "3600",
+            "Access-token lifetime in seconds (0: 3600).",
+            [](Config& c, std::string_view value) {
+                const int exp = ToInt(value);
+                c.jwt.exp = exp <= 0 ? 3600 : exp;
+            })
+    );
+    v.push_back(Var("GOTRUE_JWT_AUD", "", "Default audience.", String(GOTRUE_FIELD(jwt.aud))));
+    v.push_back(
+        Var("GOTRUE_JWT_DEFAULT_GROUP_NAME",
+            "",
+            "Role given to new users.",
+            String(GOTRUE_FIELD(jwt.default_group_name)))
+    );
+    v.push_back(
+        Var("GOTRUE_JWT_ADMIN_ROLES",
+            "service_role,supabase_admin",
+            "JWT roles allowed on admin endpoints.",
+            List(GOTRUE_FIELD(jwt.admin_roles)))
+    );
+    v.push_back(
+        Var("GOTRUE_JWT_ADMIN_GROUP_NAME",
+            "admin",
+            "User role allowed to set app_metadata via PUT /user.",
+            String(GOTRUE_FIELD(jwt.admin_group_name)))
+    );
+    v.push_back(Var("GOTRUE_JWT_ISSUER", "", "iss claim.", String(GOTRUE_FIELD(jwt.issuer))));
+    v.push_back(Var(
+        "GOTRUE_JWT_KEY_ID", "", "kid header of issued tokens.", String(GOTRUE_FIELD(jwt.key_id))
+    ));
+
+    // Signup and providers.
+    v.push_back(Var(
+        "GOTRUE_DISABLE_SIGNUP", "false", "Refuse new signups.", Bool(GOTRUE_FIELD(disable_signup))
+    ));
+    v.push_back(
+        Var("GOTRUE_EXTERNAL_EMAIL_ENABLED",
+            "true",
+            "Email provider on/off.",
+            Bool(GOTRUE_FIELD(external.email_enabled)))
+    );
+    v.push_back(
+        Var("GOTRUE_EXTERNAL_EMAIL_MAGIC_LINK_ENABLED",
+            "true",
+            "Magic links on/off.",
+            Bool(GOTRUE_FIELD(external.email_magic_link_enabled)))
+    );
+    v.push_back(
+        Var("GOTRUE_EXTERNAL_EMAIL_AUTHORIZED_ADDRESSES",
+            "",
+            "If set, mail only these addresses.",
+            List(GOTRUE_FIELD(external.email_authorized_addresses)))
+    );
+    v.push_back(
+        Var("GOTRUE_EXTERNAL_PHONE_ENABLED",
+            "false",
+            "Phone provider on/off (SMS is not implemented).",
+            Bool(GOTRUE_FIELD(external.phone_enabled)))
+    );
+    v.push_back(
+        Var("GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED",
+            "false",
+            "Anonymous sign-ins on/off.",
+            Bool(GOTRUE_FIELD(external.anonymous_users_enabled)))
+    );
+    v.push_back(
+        Var("GOTRUE_EXTERNAL_FLOW_STATE_EXPIRY_DURATION",
+            "300s",
+            "PKCE flow-state lifetime.",
+            PositiveDuration(GOTRUE_FIELD(external.flow_state_expiry)))
+    );
+    for (const auto provider : kOAuthProviders) {
+        std::string upper(provider);
+        std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) {
+            return static_cast<char>(std::toupper(c));
+        });
+        v.push_back(
+            Var("GOTRUE_EXTERNAL_" + upper + "_ENABLED",
+                "false",
+                "Reported by /settings only (OAuth is not implemented).",
+                [name = std::string(provider)](Config& c, std::string_view value) {
+                    c.external.oauth_enabled[name] = ParseBool(value);
+                })
+        );
+    }
+    v.push_back(
+        Var("GOTRUE_SAML_ENABLED",
+            "false",
+            "Reported by /settings only.",
+            Bool(GOTRUE_FIELD(saml_enabled)))
+    );
+    v.push_back(
+        Var("GOTRUE_SMS_AUTOCONFIRM",
+            "false",
+            "Reported by /settings only.",
+            Bool(GOTRUE_FIELD(sms.autoconfirm)))
+    );
+    v.push_back(Var(
+        "GOTRUE_SMS_PROVIDER", "", "Reported by /settings only.", String(GOTRUE_FIELD(sms.provider))
+    ));
+
+    // Passwords and sessions.
+    v.push_back(Var(
+        "GOTRUE_PASSWORD_MIN_LENGTH",
+        "6",
+        "Minimum password length (values below 6 become 6).",
+        [](Config& c, std::string_view value) { c.password.min_length = std::max(6, ToInt(value)); }
+    ));
+    v.push_back(
+        Var("GOTRUE_PASSWORD_REQUIRED_CHARACTERS",
+            "",
+            "':'-separated character sets a password must draw from.",
+            String(GOTRUE_FIELD(password.required_characters)))
+    );
+    v.push_back(
+        Var("GOTRUE_SECURITY_REFRESH_TOKEN_ROTATION_ENABLED",
+            "true",
+            "Revoke a token family when a used refresh token is replayed.",
+            Bool(GOTRUE_FIELD(security.refresh_token_rotation_enabled)))
+    );
+    v.push_back(
+        Var("GOTRUE_SECURITY_REFRESH_TOKEN_REUSE_INTERVAL",
+            "0",
+            "Seconds a revoked refresh token may still be replayed.",
+            Int(GOTRUE_FIELD(security.refresh_token_reuse_interval)))
+    );
+    v.push_back(
+        Var("GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_REAUTHENTICATION",
+            "false",
+            "PUT /user password needs a nonce on old sessions.",
+            Bool(GOTRUE_FIELD(security.update_password_require_reauthentication)))
+    );
+    v.push_back(
+        Var("GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_CURRENT_PASSWORD",
+            "false",
+            "PUT /user password needs current_password.",
+            Bool(GOTRUE_FIELD(security.update_password_require_current_password)))
+    );
+
+    // Mailer and SMTP.
+    v.push_back(
+        Var("GOTRUE_MAILER_AUTOCONFIRM",
+            "false",
+            "Confirm signups immediately and return a session; no mail.",
+            Bool(GOTRUE_FIELD(mailer.autoconfirm)))
+    );
+    v.push_back(
+        Var("GOTRUE_MAILER_ALLOW_UNVERIFIED_EMAIL_SIGN_INS",
+            "false",
+            "Allow password sign-in before confirmation.",
+            Bool(GOTRUE_FIELD(mailer.allow_unverified_email_sign_ins)))
+    );
+    v.push_back(
+        Var("GOTRUE_MAILER_SECURE_EMAIL_CHANGE_ENABLED",
+            "true",
+            "Email change needs both addresses confirmed.",
+            Bool(GOTRUE_FIELD(mailer.secure_email_change_enabled)))
+    );
+    v.push_back(
+        Var("GOTRUE_MAILER_OTP_EXP",
+            "86400",
+            "Mail token lifetime in seconds (0: 86400).",
+            [](Config& c, std::string_view value) {
+                const int exp = ToInt(value);
+                c.mailer.otp_exp = exp <= 0 ? 86400 : exp;
+            })
+    );
+    v.push_back(
+        Var("GOTRUE_MAILER_OTP_LENGTH",
+            "6",
+            "OTP digits (outside 6..10: 6).",
+            [](Config& c, std::string_view value) {
+                const int length = ToInt(value);
+                c.mailer.otp_length = (length < 6 || length > 10) ? 6 : length;
+            })
+    );
+    v.push_back(
+        Var("GOTRUE_MAILER_EMAIL_BACKGROUND_SENDING",
+            "false",
+            "Send mail as request-scoped background tasks.",
+            Bool(GOTRUE_FIELD(mailer.email_background_sending)))
+    );
+    v.push_back(
+        Var("GOTRUE_MAILER_EXTERNAL_HOSTS",
+            "",
+            "Hosts (X-Forwarded-Host/Host) allowed to build mail links.",
+            List(GOTRUE_FIELD(mailer.external_hosts)))
+    );
+    for (const auto kind : kMailKinds) {
+        const std::string key(kind);
+        v.push_back(
+            Var("GOTRUE_MAILER_SUBJECTS_" + key,
+                "",
+                "Subject of the " + Lower(key) + " mail (empty: built-in).",
+                [key](Config& c, std::string_view value) {
+                    c.mailer.subjects[key] = std::string(value);
+                })
+        );
+        v.push_back(
+            Var("GOTRUE_MAILER_TEMPLATES_" + key,
+                "",
+                "URL of the " + Lower(key) + " mail body template (empty: built-in).",
+                [key](Config& c, std::string_view value) {
+                    c.mailer.templates[key] = std::string(value);
+                })
+        );
+    }
+    for (const auto kind : kUrlPathKinds) {
+        const std::string key(kind);
+        v.push_back(
+            Var("GOTRUE_MAILER_URLPATHS_" + key,
+                "/verify",
+                "Path of the " + Lower(key) + " link.",
+                [key](Config& c, std::string_view value) {
+                    c.mailer.url_paths[key] = std::string(value);
+                })
+        );
+    }
+    for (const auto kind : kNotifications) {
+        const std::string key(kind);
+        v.push_back(
+            Var("GOTRUE_MAILER_NOTIFICATIONS_" + key + "_ENABLED",
+                "false",
+                "Send the " + Lower(key) + " notification mail.",
+                [key](Config& c, std::string_view value) {
+                    c.mailer.notifications[key] = ParseBool(value);
+                })
+        );
+    }
+    v.push_back(
+        Var("GOTRUE_MAILER_TEMPLATE_MAX_SIZE",
+            "1000000",
+            "Bytes read from a template URL.",
+            [](Config& c, std::string_view value) {
+                const int size = ToInt(value);
+                if (size < 1) {
+                    throw std::invalid_argument(
+                        "must be at least 1, got \"" + std::string(value) + "\""
+                    );
+                }
+                c.mailer.template_max_size = static_cast<std::size_t>(size);
+            })
+    );
+    v.push_back(
+        Var("GOTRUE_MAILER_TEMPLATE_MAX_AGE",
+            "10m",
+            "Template cache lifetime.",
+            PositiveDuration(GOTRUE_FIELD(mailer.template_max_age)))
+    );
+    v.push_back(
+        Var("GOTRUE_MAILER_TEMPLATE_RETRY_INTERVAL",
+            "10s",
+            "Back-off after a failed template fetch.",
+            PositiveDuration(GOTRUE_FIELD(mailer.template_retry_interval)))
+    );
+    v.push_back(
+        Var("GOTRUE_SMTP_HOST",
+            "",
+            "SMTP relay; empty: mail is logged and dropped.",
+            String(GOTRUE_FIELD(smtp.host)))
+    );
+    v.push_back(
+        Var("GOTRUE_SMTP_PORT",
+            "587",
+            "465: implicit TLS; otherwise STARTTLS when offered.",
+            Int(GOTRUE_FIELD(smtp.port)))
+    );
+    v.push_back(Var("GOTRUE_SMTP_USER", "", "SMTP AUTH user.", String(GOTRUE_FIELD(smtp.user))));
+    v.push_back(Var("GOTRUE_SMTP_PASS", "", "SMTP AUTH password.", String(GOTRUE_FIELD(smtp.pass)))
+    );
+    v.push_back(
+        Var("GOTRUE_SMTP_ADMIN_EMAIL", "", "From address.", String(GOTRUE_FIELD(smtp.admin_email)))
+    );
+    v.push_back(Var(
+        "GOTRUE_SMTP_SENDER_NAME", "", "From display name.", String(GOTRUE_FIELD(smtp.sender_name))
+    ));
+    v.push_back(
+        Var("GOTRUE_SMTP_MAX_FREQUENCY",
+            "1m",
+            "Minimum gap between two mails of one kind to one user (0: 1m).",
+            [](Config& c, std::string_view value) {
+                const auto frequency = ParseDuration(value);
+                c.smtp.max_frequency = frequency.count() <= 0 ? std::chrono::minutes(1) : frequency;
+            })
+    );
+    v.push_back(
+        Var("GOTRUE_SMTP_HEADERS",
+            "",
+            "Extra headers as JSON {\"Name\":[\"value\"]}; $messageType is replaced.",
+            String(GOTRUE_FIELD(smtp.headers)))
+    );
+    v.push_back(
+        Var("GOTRUE_SMTP_LOGGING_ENABLED",
+            "false",
+            "Log a mail.send event per mail.",
+            Bool(GOTRUE_FIELD(smtp.logging_enabled)))
+    );
+    v.push_back(Ours(
+        Var("GOTRUE_SMTP_MAX_RETRIES",
+            "3",
+            "Retries of a transient SMTP failure.",
+            Int(GOTRUE_FIELD(smtp.max_retries)))
+    ));
+    v.push_back(Ours(
+        Var("GOTRUE_SMTP_CONNECT_TIMEOUT",
+            "10s",
+            "SMTP connect timeout.",
+            PositiveDuration(GOTRUE_FIELD(smtp.connect_timeout)))
+    ));
+    v.push_back(Ours(
+        Var("GOTRUE_SMTP_TIMEOUT",
+            "30s",
+            "SMTP total timeout per attempt.",
+            PositiveDuration(GOTRUE_FIELD(smtp.timeout)))
+    ));
+
+    // Rate limits.
+    v.push_back(
+        Var("GOTRUE_RATE_LIMIT_EMAIL_SENT",
+            "30",
+            "Mails per hour (N) or a bucket (N/<duration>).",
+            String(GOTRUE_FIELD(rate_limit.email_sent)))
+    );
+    v.push_back(
+        Var("GOTRUE_RATE_LIMIT_HEADER",
+            "",
+            "Header keying per-IP limits; empty: IP limits off.",
+            String(GOTRUE_FIELD(rate_limit.header)))
+    );
+    v.push_back(
+        Var("GOTRUE_RATE_LIMIT_VERIFY",
+            "30",
+            "/verify requests per key per 5 min.",
+            Number(GOTRUE_FIELD(rate_limit.verify)))
+    );
+    v.push_back(
+        Var("GOTRUE_RATE_LIMIT_TOKEN_REFRESH",
+            "150",
+            "/token requests per key per 5 min.",
+            Number(GOTRUE_FIELD(rate_limit.token_refresh)))
+    );
+    v.push_back(
+        Var("GOTRUE_RATE_LIMIT_OTP",
+            "30",
+            "signup/recover/resend/otp requests per key per 5 min.",
+            Number(GOTRUE_FIELD(rate_limit.otp)))
+    );
+    v.push_back(
+        Var("GOTRUE_RATE_LIMIT_ANONYMOUS_USERS",
+            "30",
+            "Anonymous sign-ins per key per hour.",
+            Number(GOTRUE_FIELD(rate_limit.anonymous_users)))
+    );
+
+    // Background work.
+    v.push_back(
+        Var("GOTRUE_WORKER_ENABLED",
+            "false",
+            "Send mail through the process-wide worker pool (requests do not wait).",
+            Bool(GOTRUE_FIELD(worker.enabled)))
+    );
+    v.push_back(
+        Var("GOTRUE_WORKER_COUNT_PER_CPU",
+            "32",
+            "Pool threads per CPU (values <= 0: 1, > 128: 128).",
+            [](Config& c, std::string_view value) {
+                c.worker.count_per_cpu = std::clamp(ToInt(value), 1, 128);
+            })
+    );
+    v.push_back(
+        Var("GOTRUE_WORKER_SHUTDOWN_DURATION",
+            "10s",
+            "How long shutdown drains the pool.",
+            PositiveDuration(GOTRUE_FIELD(worker.shutdown_duration)))
+    );
+    v.push_back(Ours(
+        Var("GOTRUE_WORKER_QUEUE_SIZE",
+            "1024",
+            "Tasks that may wait for a pool thread.",
+            PositiveInt(GOTRUE_FIELD(worker.queue_size)))
+    ));
+    return v;
+}
+
+#undef GOTRUE_FIELD
+
+const std::vector<Variable>& Variables() {
+    static const std::vector<Variable> kVariables = BuildVariables();
+    return kVariables;
+}
+
+// The first of the variable's spellings present in the environment.
+const std::string* Find(const Environment& environment, const VariableDoc& doc, std::string& used) {
+    if (const auto it = environment.find(doc.name); it != environment.end()) {
+        used = doc.name;
+        return &it->second;
+    }
+    for (const auto& fallback : doc.fallbacks) {
+        if (const auto it = environment.find(fallback); it != environment.end()) {
+            used = fallback;
+            return &it->second;
+        }
+    }
+    return nullptr;
+}
+
+std::string RequiredName(const VariableDoc& doc) {
+    // Name the spelling operators use most (DATABASE_URL, API_EXTERNAL_URL) first.
+    if (doc.name == "GOTRUE_DB_DATABASE_URL") {
+        return "DATABASE_URL (or GOTRUE_DB_DATABASE_URL)";
+    }
+    if (doc.name == "GOTRUE_API_API_EXTERNAL_URL") {
+        return "API_EXTERNAL_URL (or GOTRUE_API_API_EXTERNAL_URL)";
+    }
+    return doc.name;
+}
+
+bool IsAbsoluteHttpUrl(std::string_view url) {
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos || scheme_end == 0) {
+        return false;
+    }
+    const auto scheme = url.substr(0, scheme_end);
+    const bool scheme_ok = std::all_of(scheme.begin(), scheme.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '-' || c == '.';
+    });
+    const auto rest = url.substr(scheme_end + 3);
+    return scheme_ok && !rest.empty() && rest.front() != '/' &&
+           rest.find_first_of(" \t\r\n") == std::string_view::npos;
+}
+
+}  // namespace
+
+Config LoadConfig(const Environment& environment) {
+    Config config;
+    for (const auto& variable : Variables()) {
+        std::string used;
+        const std::string* value = Find(environment, variable.doc, used);
+        const bool required = variable.doc.default_text == kRequired;
+        if (value == nullptr || (required && Trim(*value).empty())) {
+            if (required) {
+                throw ConfigError("required key " + RequiredName(variable.doc) + " missing value");
+            }
+            continue;
+        }
+        try {
+            variable.apply(config, Trim(*value));
+        } catch (const std::invalid_argument& error) {
+            throw ConfigError(used + ": " + error.what());
+        }
+    }
+    if (!IsAbsoluteHttpUrl(config.api.external_url)) {
+        throw ConfigError(
+            "API_EXTERNAL_URL: must be an absolute URL such as http://localhost:9999, got \"" +
+            config.api.external_url + "\""
+        );
+    }
+    if (!IsAbsoluteHttpUrl(config.site_url)) {
+        throw ConfigError(
+            "GOTRUE_SITE_URL: must be an absolute URL such as http://localhost:3000, got \"" +
+            config.site_url + "\""
+        );
+    }
+    if (config.mailer.autoconfirm && config.mailer.allow_unverified_email_sign_ins) {
+        throw ConfigError(
+            "GOTRUE_MAILER_ALLOW_UNVERIFIED_EMAIL_SIGN_INS: cannot be combined with "
+            "GOTRUE_MAILER_AUTOCONFIRM"
+        );
+    }
+    return config;
+}
+
+const std::vector<VariableDoc>& DocumentedVariables() {
+    static const std::vector<VariableDoc> kDocs = [] {
+        std::vector<VariableDoc> docs;
+        for (const auto& variable : Variables()) {
+            docs.push_back(variable.doc);
+        }
+        return docs;
+    }();
+    return kDocs;
+}
+
+std::string ConfigurationMarkdown() {
+    std::ostringstream out;
+    out << "| variable | default | meaning |\n|---|---|---|\n";
+    for (const auto& doc : DocumentedVariables()) {
+        out << "| `" << doc.name << "`";
+        for (const auto& fallback : doc.fallbacks) {
+            out << " / `" << fallback << "`";
+        }
+        out << " | " << (doc.default_text.empty() ? "" : "`" + doc.default_text + "`") << " | "
+            << doc.description << (doc.ours ? " *(this server)*" : "") << " |\n";
+    }
+    return out.str();
+}
+
+}  // namespace gotrue::conf

@@ -1,0 +1,211 @@
+#include "conf/load.hpp"
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <doctest/doctest.h>
+
+#include "conf/environment.hpp"
+
+using namespace std::chrono_literals;
+using gotrue::conf::Config;
+using gotrue::conf::ConfigError;
+using gotrue::conf::Environment;
+using gotrue::conf::LoadConfig;
+
+namespace {
+
+Environment Minimal() {
+    return {
+        {"GOTRUE_SITE_URL", "http://localhost:3000"},
+        {"GOTRUE_JWT_SECRET", "secret"},
+        {"DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"},
+        {"API_EXTERNAL_URL", "http://localhost:9999"},
+    };
+}
+
+Environment With(std::initializer_list<std::pair<const std::string, std::string>> extra) {
+    Environment env = Minimal();
+    for (const auto& [key, value] : extra) {
+        env[key] = value;
+    }
+    return env;
+}
+
+std::string ReadSourceFile(const std::string& name) {
+    std::ifstream in(std::string(GOTRUE_SOURCE_DIR) + "/" + name);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+}  // namespace
+
+TEST_SUITE("configuration") {
+    TEST_CASE("the minimal environment loads with GoTrue's defaults") {
+        const Config config = LoadConfig(Minimal());
+        CHECK(config.api.port == 9999);
+        CHECK(config.api.max_request_duration == 10s);
+        CHECK(config.db.name_space == "auth");
+        CHECK(config.db.max_pool_size == 10);
+        CHECK(config.jwt.exp == 3600);
+        CHECK(config.jwt.admin_roles == std::vector<std::string>{"service_role", "supabase_admin"});
+        CHECK(config.external.email_enabled);
+        CHECK(config.mailer.secure_email_change_enabled);
+        CHECK(config.mailer.otp_exp == 86400);
+        CHECK(config.smtp.max_frequency == 1min);
+        CHECK_FALSE(config.mailer.email_background_sending);
+        CHECK_FALSE(config.worker.enabled);
+        CHECK(config.worker.count_per_cpu == 32);
+        CHECK(config.worker.shutdown_duration == 10s);
+        CHECK(config.logging.format == "json");
+    }
+
+    TEST_CASE("each missing required value names its variable") {
+        const std::pair<const char*, const char*> cases[] = {
+            {"GOTRUE_SITE_URL", "required key GOTRUE_SITE_URL missing value"},
+            {"GOTRUE_JWT_SECRET", "required key GOTRUE_JWT_SECRET missing value"},
+            {"DATABASE_URL", "required key DATABASE_URL (or GOTRUE_DB_DATABASE_URL) missing value"},
+            {"API_EXTERNAL_URL",
+             "required key API_EXTERNAL_URL (or GOTRUE_API_API_EXTERNAL_URL) missing value"},
+        };
+        for (const auto& [name, message] : cases) {
+            CAPTURE(name);
+            Environment env = Minimal();
+            env.erase(name);
+            CHECK_THROWS_WITH_AS(static_cast<void>(LoadConfig(env)), message, ConfigError);
+            env[name] = "   ";
+            CHECK_THROWS_WITH_AS(static_cast<void>(LoadConfig(env)), message, ConfigError);
+        }
+    }
+
+    TEST_CASE("prefixed names win over the bare fallbacks") {
+        const Config config = LoadConfig(With({
+            {"PORT", "1111"},
+            {"GOTRUE_API_PORT", "2222"},
+            {"GOTRUE_DB_DATABASE_URL", "postgres://prefixed"},
+            {"DB_NAMESPACE", "bare_ns"},
+        }));
+        CHECK(config.api.port == 2222);
+        CHECK(config.db.url == "postgres://prefixed");
+        CHECK(config.db.name_space == "bare_ns");
+        CHECK(LoadConfig(With({{"PORT", "1111"}})).api.port == 1111);
+        CHECK(
+            LoadConfig(With({{"GOTRUE_API_API_EXTERNAL_URL", "https://x.example"}})
+            ).api.external_url == "https://x.example"
+        );
+    }
+
+    TEST_CASE("malformed values stop loading and name the variable") {
+        const std::pair<std::pair<const char*, const char*>, const char*> cases[] = {
+            {{"GOTRUE_JWT_EXP", "abc"}, "GOTRUE_JWT_EXP: invalid integer \"abc\""},
+            {{"PORT", "70000"}, "PORT: port out of range \"70000\""},
+            {{"GOTRUE_MAILER_AUTOCONFIRM", "yes"}, "GOTRUE_MAILER_AUTOCONFIRM: invalid boolean"},
+            {{"GOTRUE_API_MAX_REQUEST_DURATION", "10"},
+             "GOTRUE_API_MAX_REQUEST_DURATION: invalid duration"},
+            {{"GOTRUE_SMTP_MAX_FREQUENCY", "soon"}, "GOTRUE_SMTP_MAX_FREQUENCY: invalid duration"},
+            {{"GOTRUE_DB_MAX_POOL_SIZE", "0"}, "GOTRUE_DB_MAX_POOL_SIZE: must be at least 1"},
+            {{"GOTRUE_DB_NAMESPACE", "auth; drop"}, "GOTRUE_DB_NAMESPACE: invalid schema name"},
+            {{"GOTRUE_DB_DRIVER", "mysql"}, "GOTRUE_DB_DRIVER: unsupported driver"},
+            {{"GOTRUE_LOG_LEVEL", "loud"}, "GOTRUE_LOG_LEVEL: unknown level"},
+            {{"GOTRUE_LOG_FORMAT", "xml"}, "GOTRUE_LOG_FORMAT: expected json or text"},
+            {{"API_EXTERNAL_URL", "localhost:9999"}, "API_EXTERNAL_URL: must be an absolute URL"},
+            {{"GOTRUE_SITE_URL", "/relative"}, "GOTRUE_SITE_URL: must be an absolute URL"},
+            {{"GOTRUE_RATE_LIMIT_VERIFY", "many"}, "GOTRUE_RATE_LIMIT_VERIFY: invalid number"},
+            {{"GOTRUE_WORKER_SHUTDOWN_DURATION", "-5s"},
+             "GOTRUE_WORKER_SHUTDOWN_DURATION: must not be negative"},
+        };
+        for (const auto& [entry, message] : cases) {
+            CAPTURE(entry.first);
+            CHECK_THROWS_WITH_AS(
+                static_cast<void>(LoadConfig(With({{entry.first, entry.second}}))),
+                doctest::Contains(message),
+                ConfigError
+            );
+        }
+    }
+
+    TEST_CASE("autoconfirm and unverified sign-ins cannot be combined") {
+        CHECK_THROWS_AS(
+            static_cast<void>(LoadConfig(With({
+                {"GOTRUE_MAILER_AUTOCONFIRM", "true"},
+                {"GOTRUE_MAILER_ALLOW_UNVERIFIED_EMAIL_SIGN_INS", "true"},
+            }))),
+            ConfigError
+        );
+    }
+
+    TEST_CASE("worker settings follow the pool draft's clamps") {
+        const Config parsed = LoadConfig(With({
+            {"GOTRUE_WORKER_ENABLED", "true"},
+            {"GOTRUE_WORKER_COUNT_PER_CPU", "8"},
+            {"GOTRUE_WORKER_SHUTDOWN_DURATION", "30s"},
+        }));
+        CHECK(parsed.worker.enabled);
+        CHECK(parsed.worker.count_per_cpu == 8);
+        CHECK(parsed.worker.shutdown_duration == 30s);
+        CHECK(LoadConfig(With({{"GOTRUE_WORKER_COUNT_PER_CPU", "-1"}})).worker.count_per_cpu == 1);
+        CHECK(
+            LoadConfig(With({{"GOTRUE_WORKER_COUNT_PER_CPU", "256"}})).worker.count_per_cpu == 128
+        );
+    }
+
+    TEST_CASE("GoTrue's normalisations apply") {
+        const Config config = LoadConfig(With({
+            {"GOTRUE_JWT_EXP", "0"},
+            {"GOTRUE_MAILER_OTP_EXP", "0"},
+            {"GOTRUE_MAILER_OTP_LENGTH", "12"},
+            {"GOTRUE_PASSWORD_MIN_LENGTH", "3"},
+            {"GOTRUE_SMTP_MAX_FREQUENCY", "0"},
+            {"GOTRUE_JWT_ADMIN_ROLES", "a, b"},
+            {"GOTRUE_MAILER_SUBJECTS_CONFIRMATION", "Welcome"},
+            {"GOTRUE_EXTERNAL_GITHUB_ENABLED", "true"},
+        }));
+        CHECK(config.jwt.exp == 3600);
+        CHECK(config.mailer.otp_exp == 86400);
+        CHECK(config.mailer.otp_length == 6);
+        CHECK(config.password.min_length == 6);
+        CHECK(config.smtp.max_frequency == 1min);
+        CHECK(config.jwt.admin_roles == std::vector<std::string>{"a", "b"});
+        CHECK(config.mailer.subjects.at("CONFIRMATION") == "Welcome");
+        CHECK(config.external.oauth_enabled.at("github"));
+    }
+
+    TEST_CASE("documented defaults are the defaults the code uses") {
+        const Config defaults = LoadConfig(Minimal());
+        for (const auto& doc : gotrue::conf::DocumentedVariables()) {
+            if (doc.default_text == "required" || doc.default_text.empty()) {
+                continue;
+            }
+            CAPTURE(doc.name);
+            Environment env = Minimal();
+            env[doc.name] = doc.default_text;
+            Config with_default = LoadConfig(env);
+            // Map-valued settings gain an explicit entry; compare the rest.
+            with_default.mailer.url_paths = defaults.mailer.url_paths;
+            with_default.mailer.notifications = defaults.mailer.notifications;
+            with_default.external.oauth_enabled = defaults.external.oauth_enabled;
+            CHECK(with_default == defaults);
+        }
+    }
+
+    TEST_CASE("the README configuration table is generated from the code") {
+        const std::string readme = ReadSourceFile("README.md");
+        CHECK_MESSAGE(
+            readme.find(gotrue::conf::ConfigurationMarkdown()) != std::string::npos,
+            "README.md is out of date: run `make docs`"
+        );
+    }
+
+    TEST_CASE("example.env loads and documents every required variable") {
+        const std::string text = ReadSourceFile("example.env");
+        const Environment env = gotrue::conf::ParseDotenv(text, {});
+        CHECK_NOTHROW(static_cast<void>(LoadConfig(env)));
+        for (const char* name :
+             {"GOTRUE_SITE_URL", "GOTRUE_JWT_SECRET", "DATABASE_URL", "API_EXTERNAL_URL"}) {
+            CHECK(text.find(name) != std::string::npos);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+// The connection pool and transactions against the real test cluster.
+
+#include <chrono>
+#include <string>
+
+#include <doctest/doctest.h>
+#include <pqxx/pqxx>
+
+#include "conf/config.hpp"
+#include "storage/database.hpp"
+#include "storage/transaction.hpp"
+#include "support/database.hpp"
+
+using namespace std::chrono_literals;
+using gotrue::storage::Database;
+using gotrue::storage::WithTransaction;
+using gotrue::testing::ScratchDatabase;
+
+namespace {
+
+gotrue::conf::DbConfig PoolConfig(const std::string& url, int size) {
+    gotrue::conf::DbConfig config;
+    config.url = url;
+    config.max_pool_size = size;
+    config.acquire_timeout = 200ms;
+    config.connect_retry_duration = 1s;
+    return config;
+}
+
+}  // namespace
+
+TEST_SUITE("storage") {
+    TEST_CASE("a transaction commits when the body returns and rolls back when it throws") {
+        const ScratchDatabase scratch;
+        scratch.Execute("CREATE SCHEMA auth; CREATE TABLE auth.items (name text)");
+        Database database(PoolConfig(scratch.Url(), 2));
+        database.Connect();
+        WithTransaction(database, [](pqxx::work& tx) {
+            tx.exec0("INSERT INTO items VALUES ('kept')");
+        });
+        CHECK_THROWS_AS(
+            WithTransaction(
+                database,
+                [](pqxx::work& tx) {
+                    tx.exec0("INSERT INTO items VALUES ('dropped')");
+                    throw std::runtime_error("handler failed");
+                }
+            ),
+            std::runtime_error
+        );
+        const auto count = WithTransaction(database, [](pqxx::work& tx) {
+            return tx.exec1("SELECT count(*) FROM items")[0].as<int>();
+        });
+        CHECK(count == 1);
+    }
+
+    TEST_CASE("a full pool makes Acquire fail after the timeout instead of hanging") {
+        const ScratchDatabase scratch;
+        Database database(PoolConfig(scratch.Url(), 1));
+        database.Connect();
+        auto held = database.Acquire();
+        const auto started = std::chrono::steady_clock::now();
+        CHECK_THROWS_AS(static_cast<void>(database.Acquire()), gotrue::storage::PoolTimeoutError);
+        const auto waited = std::chrono::steady_clock::now() - started;
+        CHECK(waited >= 150ms);
+        CHECK(waited < 5s);
+    }
+
+    TEST_CASE("a broken connection is replaced, not handed out again") {
+        const ScratchDatabase scratch;
+        Database database(PoolConfig(scratch.Url(), 1));
+        database.Connect();
+        const int pid = WithTransaction(database, [](pqxx::work& tx) {
+            return tx.exec1("SELECT pg_backend_pid()")[0].as<int>();
+        });
+        scratch.Execute("SELECT pg_terminate_backend(" + std::to_string(pid) + ")");
+        CHECK_THROWS(WithTransaction(database, [](pqxx::work& tx) { tx.exec0("SELECT 1"); }));
+        const int new_pid = WithTransaction(database, [](pqxx::work& tx) {
+            return tx.exec1("SELECT pg_backend_pid()")[0].as<int>();
+        });
+        CHECK(new_pid != pid);
+        CHECK(database.OpenConnections() == 1);
+    }
+
+    TEST_CASE("connections use the auth namespace as search_path") {
+        const ScratchDatabase scratch;
+        auto config = PoolConfig(scratch.Url(), 1);
+        config.name_space = "my_ns";
+        Database database(config);
+        database.Connect();
+        const auto path = WithTransaction(database, [](pqxx::work& tx) {
+            return tx.exec1("SHOW search_path")[0].as<std::string>();
+        });
+        CHECK(path == "my_ns, public");
+    }
+}
