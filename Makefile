@@ -26,7 +26,9 @@ test: build  ## unit and integration tests against real PostgreSQL and SMTP (end
 test-sanitize: deps  ## the same tests under ASan+UBSan, then under TSan
 	@cmake -S . -B $(BUILD)/asan -DCMAKE_BUILD_TYPE=Debug "-DGOTRUE_SANITIZE=address;undefined" >/dev/null
 	@cmake --build $(BUILD)/asan -j $(JOBS)
-	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 scripts/test.sh $(BUILD)/asan
+	@ASAN_OPTIONS=detect_leaks=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitizers/lsan.supp \
+	  UBSAN_OPTIONS=print_stacktrace=1 scripts/test.sh $(BUILD)/asan
 	@cmake -S . -B $(BUILD)/tsan -DCMAKE_BUILD_TYPE=Debug -DGOTRUE_SANITIZE=thread >/dev/null
 	@cmake --build $(BUILD)/tsan -j $(JOBS)
 	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/sanitizers/tsan.supp" scripts/test.sh $(BUILD)/tsan

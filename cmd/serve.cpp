@@ -5,11 +5,13 @@
 #include <cstdlib>
 #include <ctime>
 #include <string>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
 #include "api/api.hpp"
 #include "api/server.hpp"
+#include "apitask/worker_pool.hpp"
 #include "cmd/commands.hpp"
 #include "observability/logging.hpp"
 #include "storage/database.hpp"
@@ -93,7 +95,14 @@ int Serve(const conf::Config& config) {
         return 1;
     }
 
-    const api::Api api({config, GOTRUE_VERSION});
+    // Executes the side work of requests (apitask): request-scoped tasks and, with
+    // GOTRUE_WORKER_ENABLED, fire-and-forget ones. Separate from the HTTP handler threads.
+    const unsigned cpus = std::max(1U, std::thread::hardware_concurrency());
+    apitask::WorkerPool tasks(apitask::PoolOptions{
+        static_cast<std::size_t>(cpus) * static_cast<std::size_t>(config.worker.count_per_cpu),
+        static_cast<std::size_t>(config.worker.queue_size),
+    });
+    const api::Api api({config, GOTRUE_VERSION, tasks});
     api::Server server(config.api, [&api](api::Request& request) { return api.Handle(request); });
     try {
         server.Start();
@@ -155,6 +164,13 @@ int Serve(const conf::Config& config) {
         }
     }
     server.Stop();
+    // Requests are done; what they left running (detached at their deadline, fire-and-forget
+    // mail) gets GOTRUE_WORKER_SHUTDOWN_DURATION to finish. Drain logs anything unfinished.
+    const auto report = tasks.Drain(config.worker.shutdown_duration);
+    if (!report.complete) {
+        spdlog::error("shutdown: background tasks unfinished, exiting component=serve");
+        ForceExit(1);
+    }
     spdlog::info("shutdown complete component=serve");
     return 0;
 }

@@ -41,7 +41,7 @@ eval "$("$here/pg_cluster.sh" start "$pg_dir" "$pg_port")"
   --ip 127.0.0.1 --web-ip 127.0.0.1 >"$local_dir/maildev.log" 2>&1 &
 maildev_pid=$!
 for _ in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$inbox_port/healthz" >/dev/null 2>&1 && break
+  curl -fs "http://127.0.0.1:$inbox_port/api/healthz" >/dev/null 2>&1 && break
   sleep 0.1
 done
 

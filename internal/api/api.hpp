@@ -8,13 +8,15 @@
 
 #include "api/http.hpp"
 #include "api/router.hpp"
+#include "apitask/worker_pool.hpp"
 #include "conf/config.hpp"
 
 namespace gotrue::api {
 
 struct ApiDeps {
     const conf::Config& config;
-    std::string version;  // build version, reported by /health
+    std::string version;         // build version, reported by /health
+    apitask::WorkerPool& tasks;  // executes the requests' side work (apitask)
 };
 
 class Api final {

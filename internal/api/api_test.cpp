@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 #include <rapidjson/document.h>
 
+#include "apitask/worker_pool.hpp"
 #include "conf/config.hpp"
 
 using gotrue::api::Api;
@@ -40,7 +41,8 @@ rapidjson::Document Parse(const std::string& body) {
 TEST_SUITE("api in process") {
     TEST_CASE("GET /health reports name, version and description") {
         const auto config = TestConfig();
-        const Api api({config, "1.2.3"});
+        gotrue::apitask::WorkerPool pool(gotrue::apitask::PoolOptions{});
+        const Api api({config, "1.2.3", pool});
         Request request = Get("/health");
         const Response response = api.Handle(request);
         CHECK(response.status == 200);
@@ -56,7 +58,8 @@ TEST_SUITE("api in process") {
         config.external.oauth_enabled["github"] = true;
         config.mailer.autoconfirm = true;
         config.disable_signup = true;
-        const Api api({config, "v"});
+        gotrue::apitask::WorkerPool pool(gotrue::apitask::PoolOptions{});
+        const Api api({config, "v", pool});
         Request request = Get("/settings/");  // trailing slash is ignored
         const Response response = api.Handle(request);
         REQUIRE(response.status == 200);
@@ -86,7 +89,8 @@ TEST_SUITE("api in process") {
 
     TEST_CASE("unknown paths are 404 and wrong methods 405 with Allow") {
         const auto config = TestConfig();
-        const Api api({config, "v"});
+        gotrue::apitask::WorkerPool pool(gotrue::apitask::PoolOptions{});
+        const Api api({config, "v", pool});
         Request missing = Get("/nope");
         CHECK(api.Handle(missing).status == 404);
         Request post = Get("/health");
@@ -98,7 +102,8 @@ TEST_SUITE("api in process") {
 
     TEST_CASE("a body over 1 MiB is 413 request_entity_too_large") {
         const auto config = TestConfig();
-        const Api api({config, "v"});
+        gotrue::apitask::WorkerPool pool(gotrue::apitask::PoolOptions{});
+        const Api api({config, "v", pool});
         Request request = Get("/settings");
         request.method = "POST";
         request.body.assign((1 << 20) + 1, 'x');
@@ -115,7 +120,8 @@ TEST_SUITE("api in process") {
     TEST_CASE("the request id comes from the configured header when present") {
         auto config = TestConfig();
         config.api.request_id_header = "X-Request-Id";
-        const Api api({config, "v"});
+        gotrue::apitask::WorkerPool pool(gotrue::apitask::PoolOptions{});
+        const Api api({config, "v", pool});
         Request request = Get("/health");
         request.headers.Set("x-request-id", "given-id");
         static_cast<void>(api.Handle(request));
@@ -127,7 +133,8 @@ TEST_SUITE("api in process") {
 
     TEST_CASE("CORS reflects the origin and answers preflight requests") {
         const auto config = TestConfig();
-        const Api api({config, "v"});
+        gotrue::apitask::WorkerPool pool(gotrue::apitask::PoolOptions{});
+        const Api api({config, "v", pool});
         Request request = Get("/settings");
         request.headers.Set("Origin", "http://app.example");
         const Response response = api.Handle(request);

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "apitask/context.hpp"
+
 namespace gotrue::api {
 
 // Header names compare case-insensitively; one value per name (Set replaces).
@@ -42,6 +44,9 @@ struct Request {
     std::string remote_address;
     std::string request_id;
     std::chrono::steady_clock::time_point received_at = std::chrono::steady_clock::now();
+    // Side work of this request (apitask). Set by the AttachTasks middleware; carries a
+    // request worker when background tasks are enabled.
+    apitask::Context tasks;
 };
 
 struct Response {

@@ -9,6 +9,7 @@
 
 #include "api/errors.hpp"
 #include "api/router.hpp"
+#include "apitask/apitask.hpp"
 #include "observability/logging.hpp"
 #include "observability/request_id.hpp"
 
@@ -154,6 +155,29 @@ Middleware Cors(std::vector<std::string> extra_allowed_headers) {
         );
         response.headers.Set("Vary", "Origin");
         return response;
+    };
+}
+
+Middleware AttachTasks(apitask::WorkerPool& pool, std::chrono::milliseconds max_request_duration) {
+    return [&pool, max_request_duration](Request& request, const Handler& next) {
+        std::optional<apitask::Context::Clock::time_point> deadline;
+        if (max_request_duration.count() > 0) {
+            // Leave time to write the response before the server's 504 watchdog fires.
+            const auto margin = std::min<std::chrono::milliseconds>(
+                max_request_duration / 10, std::chrono::milliseconds(500)
+            );
+            deadline = request.received_at + max_request_duration - margin;
+        }
+        request.tasks = apitask::Context(request.request_id, deadline, &pool);
+        return next(request);
+    };
+}
+
+Middleware WithBackgroundTasks() {
+    return [](Request& request, const Handler& next) {
+        request.tasks = request.tasks.WithWorker();
+        const apitask::WaitOnExit join_tasks(request.tasks);
+        return next(request);
     };
 }
 

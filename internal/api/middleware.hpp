@@ -3,11 +3,13 @@
 // The request pipeline's cross-cutting steps, composed in Api (api.cpp) in GoTrue's order
 // (contract §1.4): recoverer -> request id -> request log -> CORS -> body limit -> routes.
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 #include <vector>
 
 #include "api/http.hpp"
+#include "apitask/worker_pool.hpp"
 
 namespace gotrue::api {
 
@@ -34,6 +36,17 @@ inline constexpr std::size_t kMaxBodyBytes = 1 << 20;
 
 // 413 request_entity_too_large for bodies over `max_bytes`.
 [[nodiscard]] Middleware LimitBody(std::size_t max_bytes = kMaxBodyBytes);
+
+// Gives the request its apitask context: request id, the task deadline and the pool. Tasks
+// stop being waited for a little before the request deadline (`max_request_duration`; 0: no
+// deadline) so the response still goes out normally instead of a 504.
+[[nodiscard]] Middleware AttachTasks(
+    apitask::WorkerPool& pool, std::chrono::milliseconds max_request_duration
+);
+
+// GoTrue's apitask.Middleware: attaches a request worker, runs the handler, and joins the
+// request's tasks before the response leaves, also when the handler throws.
+[[nodiscard]] Middleware WithBackgroundTasks();
 
 // Composes `middlewares` (outermost first) around `last`.
 [[nodiscard]] Handler Chain(const std::vector<Middleware>& middlewares, Handler last);

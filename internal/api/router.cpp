@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/errors.hpp"
+#include "apitask/apitask.hpp"
 #include "observability/logging.hpp"
 #include "storage/database.hpp"
 
@@ -48,6 +49,23 @@ Response CallHandler(const Handler& handler, Request& request) {
             );
         }
         return RenderError(error, request);
+    } catch (const apitask::WorkerClosedError& error) {
+        spdlog::error("{} component=api request_id={}", error.what(), request.request_id);
+        return RenderError(
+            HttpError(500, kUnexpectedFailure, "failed to run task", error.what()), request
+        );
+    } catch (const apitask::QueueFullError& error) {
+        // Back-pressure: the task pool stayed full until the request's deadline.
+        spdlog::warn(
+            "task queue full component=api error={} request_id={}",
+            observability::Quote(error.what()),
+            request.request_id
+        );
+        HttpError busy(
+            503, kOverRequestRateLimit, "Server is busy, please retry after a moment", error.what()
+        );
+        busy.WithHeader("Retry-After", "1");
+        return RenderError(busy, request);
     } catch (const storage::PoolTimeoutError& error) {
         // Every connection is busy: a retryable 503 rather than a request that hangs.
         spdlog::warn(

@@ -274,7 +274,13 @@ std::string FormatLine(
         out.append(component);
         out += "] ";
     }
-    out.append(message);
+    // The component is already in brackets; the other fields follow the text.
+    out.append(text);
+    for (const auto& field : fields) {
+        if (field.key != "component") {
+            out += (out.back() == ' ' ? "" : " ") + field.key + "=" + Quote(field.value);
+        }
+    }
     out += '\n';
     return out;
 }

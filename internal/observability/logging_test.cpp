@@ -53,6 +53,14 @@ TEST_SUITE("logging") {
             LogFormat::kText, "2026-01-01T00:00:00.123456Z", "info", "api", "started port=9999"
         );
         CHECK(line == "2026-01-01T00:00:00.123 INFO  [api] started port=9999\n");
+        const std::string bare = FormatLine(
+            LogFormat::kText,
+            "2026-01-01T00:00:00.123456Z",
+            "info",
+            "",
+            "applied component=migrate n=2 name=\"a b\""
+        );
+        CHECK(bare == "2026-01-01T00:00:00.123 INFO  [migrate] applied n=2 name=\"a b\"\n");
     }
 
     TEST_CASE("Quote makes values with spaces one field") {

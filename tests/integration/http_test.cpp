@@ -126,11 +126,16 @@ TEST_SUITE("http") {
             "POST /signup HTTP/1.1\r\nContent-Length: -5\r\n\r\n",
             std::chrono::milliseconds(500)
         ));
+#ifndef GOTRUE_ASAN
+        // Pistache reserves the announced Content-Length: a normal build gets std::bad_alloc and
+        // answers 500, but ASan's operator new aborts instead of throwing, so this input is
+        // left out under AddressSanitizer.
         static_cast<void>(RawExchange(
             port,
             "POST /signup HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n",
             std::chrono::milliseconds(500)
         ));
+#endif
         static_cast<void>(RawExchange(
             port,
             "POST /signup HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nZZZ\r\n",
@@ -139,6 +144,8 @@ TEST_SUITE("http") {
         static_cast<void>(RawExchange(
             port, std::string(64 * 1024, 'A') + "\r\n\r\n", std::chrono::milliseconds(500)
         ));
-        CHECK(Get(server.process->Url() + "/health").status == 200);
+        CHECK_MESSAGE(
+            Get(server.process->Url() + "/health").status == 200, server.process->Output()
+        );
     }
 }

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# `make bench`: side-by-side measurements in one run, against the release build in $1.
+# Starts its own PostgreSQL cluster and server; prints requests/s and the ratios.
+set -euo pipefail
+
+build="${1:?usage: bench/run.sh BUILD_DIR}"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+duration="${BENCH_SECONDS:-5}"
+work="$(mktemp -d /tmp/gotrue-bench.XXXXXX)"
+chmod 755 "$work"
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+  "$root/scripts/pg_cluster.sh" stop "$work/pg" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+eval "$("$root/scripts/pg_cluster.sh" start "$work/pg")"
+port="$("$root/scripts/free_port.sh")"
+export GOTRUE_SITE_URL=http://localhost:3000 GOTRUE_JWT_SECRET=bench-secret API_EXTERNAL_URL="http://localhost:$port"
+export PORT="$port" GOTRUE_API_HOST=127.0.0.1 GOTRUE_LOG_LEVEL=warn DATABASE_URL
+(cd "$work" && exec "$root/$build/gotrue" >"$work/server.log" 2>&1) &
+server_pid=$!
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+
+# wrk prints "Requests/sec: N"; keep the number.
+rate() { wrk "$@" 2>/dev/null | awk '/Requests\/sec/ {print $2}'; }
+
+url="http://127.0.0.1:$port"
+echo "bench: ${duration}s per case, wrk -t2 -c50, server with 2 reactor and 16 handler threads"
+health_keepalive=$(rate -t2 -c50 -d"${duration}s" -H 'Connection: keep-alive' "$url/health")
+health_close=$(rate -t2 -c50 -d"${duration}s" -H 'Connection: close' "$url/health")
+settings_keepalive=$(rate -t2 -c50 -d"${duration}s" -H 'Connection: keep-alive' "$url/settings")
+printf '%-42s %12s req/s\n' "GET /health keep-alive" "$health_keepalive"
+printf '%-42s %12s req/s\n' "GET /health new connection per request" "$health_close"
+printf '%-42s %12s req/s\n' "GET /settings keep-alive" "$settings_keepalive"
+awk -v a="$health_keepalive" -v b="$health_close" 'BEGIN { printf "ratio keep-alive / new connection: %.2f\n", a / b }'

@@ -1,0 +1,134 @@
+#include "apitask/apitask.hpp"
+
+#include <string>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+#include "apitask/request_worker.hpp"
+
+namespace gotrue::apitask {
+namespace {
+
+class FunctionTask final : public Task {
+public:
+    FunctionTask(std::string type, std::function<TaskResult(const Context&)> run)
+        : type_(std::move(type)), run_(std::move(run)) {}
+
+    [[nodiscard]] std::string_view Type() const override { return type_; }
+
+    [[nodiscard]] TaskResult Run(const Context& context) override { return run_(context); }
+
+private:
+    std::string type_;
+    std::function<TaskResult(const Context&)> run_;
+};
+
+Metrics* MetricsOf(const Context& context) {
+    return context.Pool() != nullptr ? &context.Pool()->GetMetrics() : nullptr;
+}
+
+enum class WhenFull { kThrow, kRunInline };
+
+// Queues `task` on the pool, counted by the context's worker.
+void Start(const Context& context, std::unique_ptr<Task> task, WhenFull when_full) {
+    const auto& worker = context.Worker();
+    if (!worker->TryAdd()) {
+        if (when_full == WhenFull::kRunInline) {
+            static_cast<void>(Execute(*task, context.WithoutWorker(), MetricsOf(context)));
+            return;
+        }
+        throw WorkerClosedError("apitask: unable to run tasks after a call to Wait");
+    }
+    if (context.Pool()->Submit(task, context, worker, context.Deadline())) {
+        return;
+    }
+    worker->Done();
+    if (when_full == WhenFull::kRunInline) {
+        spdlog::warn(
+            "apitask: pool full, running task on the request thread component=apitask "
+            "task_type={} request_id={}",
+            task->Type(),
+            context.RequestId()
+        );
+        static_cast<void>(Execute(*task, context.WithoutWorker(), MetricsOf(context)));
+        return;
+    }
+    throw QueueFullError(
+        "apitask: worker pool queue is full, task " + std::string(task->Type()) + " not accepted"
+    );
+}
+
+}  // namespace
+
+std::unique_ptr<Task> MakeTask(std::string type, std::function<TaskResult(const Context&)> run) {
+    return std::make_unique<FunctionTask>(std::move(type), std::move(run));
+}
+
+TaskResult Run(const Context& context, std::unique_ptr<Task> task) {
+    if (!context.HasWorker()) {
+        return Execute(*task, context, MetricsOf(context));
+    }
+    if (context.Worker()->Closed()) {
+        throw WorkerClosedError("apitask: unable to run tasks after a call to Wait");
+    }
+    auto held = context.Worker()->HoldIfInTransaction(HeldTask{std::move(task), context});
+    if (held) {
+        Start(context, std::move(held->task), WhenFull::kThrow);
+    }
+    return TaskResult::Ok();
+}
+
+void Wait(const Context& context) noexcept {
+    if (!context.HasWorker()) {
+        return;
+    }
+    const std::size_t left = context.Worker()->CloseAndWait(context.Deadline());
+    if (left > 0) {
+        if (auto* metrics = MetricsOf(context)) {
+            metrics->DetachedOnDeadline(left);
+        }
+        spdlog::warn(
+            "apitask: request deadline reached, tasks continue in the worker pool "
+            "component=apitask action=apitask request_id={} detached={}",
+            context.RequestId(),
+            left
+        );
+    }
+}
+
+TransactionHook::TransactionHook(const Context& context) : context_(context) {
+    if (context_.HasWorker()) {
+        context_.Worker()->BeginTransaction();
+    }
+}
+
+TransactionHook::~TransactionHook() {
+    if (done_ || !context_.HasWorker()) {
+        return;
+    }
+    const std::size_t dropped = context_.Worker()->Rollback();
+    if (dropped > 0) {
+        if (auto* metrics = MetricsOf(context_)) {
+            metrics->DroppedOnRollback(dropped);
+        }
+        spdlog::debug(
+            "apitask: transaction rolled back, held tasks dropped component=apitask "
+            "request_id={} dropped={}",
+            context_.RequestId(),
+            dropped
+        );
+    }
+}
+
+void TransactionHook::Committed() {
+    done_ = true;
+    if (!context_.HasWorker()) {
+        return;
+    }
+    for (auto& held : context_.Worker()->Commit()) {
+        Start(held.context, std::move(held.task), WhenFull::kRunInline);
+    }
+}
+
+}  // namespace gotrue::apitask

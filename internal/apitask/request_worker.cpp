@@ -1,0 +1,86 @@
+#include "apitask/request_worker.hpp"
+
+#include <utility>
+
+namespace gotrue::apitask {
+
+bool RequestWorker::TryAdd() {
+    const std::scoped_lock lock(mutex_);
+    if (closed_) {
+        return false;
+    }
+    ++outstanding_;
+    return true;
+}
+
+void RequestWorker::Done() {
+    {
+        const std::scoped_lock lock(mutex_);
+        --outstanding_;
+    }
+    finished_.notify_all();
+}
+
+bool RequestWorker::Closed() const {
+    const std::scoped_lock lock(mutex_);
+    return closed_;
+}
+
+std::size_t RequestWorker::CloseAndWait(std::optional<Context::Clock::time_point> deadline) {
+    std::unique_lock lock(mutex_);
+    closed_ = true;
+    const auto all_done = [this] {
+        return outstanding_ == 0;
+    };
+    if (deadline) {
+        finished_.wait_until(lock, *deadline, all_done);
+    } else {
+        finished_.wait(lock, all_done);
+    }
+    return outstanding_;
+}
+
+void RequestWorker::BeginTransaction() {
+    const std::scoped_lock lock(mutex_);
+    held_.emplace_back();
+}
+
+std::optional<HeldTask> RequestWorker::HoldIfInTransaction(HeldTask task) {
+    const std::scoped_lock lock(mutex_);
+    if (held_.empty()) {
+        return task;
+    }
+    held_.back().push_back(std::move(task));
+    return std::nullopt;
+}
+
+std::vector<HeldTask> RequestWorker::Commit() {
+    const std::scoped_lock lock(mutex_);
+    if (held_.empty()) {
+        return {};
+    }
+    std::vector<HeldTask> committed = std::move(held_.back());
+    held_.pop_back();
+    if (held_.empty()) {
+        return committed;
+    }
+    for (auto& task : committed) {
+        held_.back().push_back(std::move(task));  // wait for the enclosing transaction
+    }
+    return {};
+}
+
+std::size_t RequestWorker::Rollback() {
+    std::vector<HeldTask> dropped;
+    {
+        const std::scoped_lock lock(mutex_);
+        if (held_.empty()) {
+            return 0;
+        }
+        dropped = std::move(held_.back());
+        held_.pop_back();
+    }
+    return dropped.size();  // destroyed outside the lock
+}
+
+}  // namespace gotrue::apitask
