@@ -16,6 +16,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
+echo "bench: apitask Run+Wait vs a thread per task vs std::async (Google Benchmark)"
+"$root/$build/bench/apitask_bench" --benchmark_min_time=0.3 --benchmark_out="$work/apitask.json" \
+  --benchmark_out_format=json >/dev/null
+/usr/bin/python3 "$root/bench/ratios.py" "$work/apitask.json"
+echo
+
 eval "$("$root/scripts/pg_cluster.sh" start "$work/pg")"
 port="$("$root/scripts/free_port.sh")"
 export GOTRUE_SITE_URL=http://localhost:3000 GOTRUE_JWT_SECRET=bench-secret API_EXTERNAL_URL="http://localhost:$port"
