@@ -1,5 +1,6 @@
 #include "apitask/request_worker.hpp"
 
+#include <thread>
 #include <utility>
 
 namespace gotrue::apitask {
@@ -14,11 +15,14 @@ bool RequestWorker::TryAdd() {
 }
 
 void RequestWorker::Done() {
+    bool last = false;
     {
         const std::scoped_lock lock(mutex_);
-        --outstanding_;
+        last = --outstanding_ == 0;
     }
-    finished_.notify_all();
+    if (last) {
+        finished_.notify_all();  // only Wait() listens, and only for zero
+    }
 }
 
 bool RequestWorker::Closed() const {
@@ -27,8 +31,22 @@ bool RequestWorker::Closed() const {
 }
 
 std::size_t RequestWorker::CloseAndWait(std::optional<Context::Clock::time_point> deadline) {
+    {
+        const std::scoped_lock lock(mutex_);
+        closed_ = true;
+    }
+    // Short tasks often finish within microseconds: look a few times before sleeping, which
+    // saves the waiter a sleep and wake-up (a context switch each).
+    for (int spin = 0; spin < 64; ++spin) {
+        {
+            const std::scoped_lock lock(mutex_);
+            if (outstanding_ == 0) {
+                return 0;
+            }
+        }
+        std::this_thread::yield();
+    }
     std::unique_lock lock(mutex_);
-    closed_ = true;
     const auto all_done = [this] {
         return outstanding_ == 0;
     };

@@ -110,6 +110,7 @@ bool WorkerPool::Submit(
     std::shared_ptr<RequestWorker> tracker,
     std::optional<Context::Clock::time_point> deadline
 ) {
+    bool wake = false;
     {
         std::unique_lock lock(mutex_);
         const auto has_room = [this] {
@@ -125,9 +126,25 @@ bool WorkerPool::Submit(
             return false;
         }
         queue_.push_back(Job{std::move(task), context.WithoutWorker(), std::move(tracker)});
+        queued_.store(queue_.size(), std::memory_order_relaxed);
         metrics_.QueueDepthChanged(1);
+        wake = ShouldWakeWorker();
     }
-    has_work_.notify_one();
+    if (wake) {
+        has_work_.notify_one();
+    }
+    return true;
+}
+
+bool WorkerPool::ShouldWakeWorker() {
+    // One wake-up in flight at a time: the worker it wakes passes the baton on if more work is
+    // queued. This avoids waking every sleeping thread for a burst of short tasks (each wake
+    // is a context switch) while keeping queued work moving. Workers that are busy check the
+    // queue before they sleep, so no task waits while a worker is awake.
+    if (spinning_ || idle_workers_ == 0 || waking_ > 0) {
+        return false;
+    }
+    ++waking_;
     return true;
 }
 
@@ -138,30 +155,61 @@ void WorkerPool::Enqueue(const Context& context, std::unique_ptr<Task> task) {
     }
 }
 
+void WorkerPool::CountRunning(std::string_view type, int delta) {
+    auto it = running_.find(type);
+    if (it == running_.end()) {
+        it = running_.emplace(std::string(type), 0).first;  // allocates once per task type
+    }
+    it->second = static_cast<std::size_t>(static_cast<long long>(it->second) + delta);
+    running_count_ = static_cast<std::size_t>(static_cast<long long>(running_count_) + delta);
+}
+
 void WorkerPool::Work() {
     while (true) {
         Job job;
+        bool wake_another = false;
         {
             std::unique_lock lock(mutex_);
-            has_work_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            while (!stopping_ && queue_.empty()) {
+                if (!spinning_) {
+                    // One idle worker at a time looks for new work for a few microseconds
+                    // before sleeping, so a request's next task does not pay for a wake-up.
+                    spinning_ = true;
+                    lock.unlock();
+                    for (int i = 0; i < 200 && queued_.load(std::memory_order_relaxed) == 0; ++i) {
+                        std::this_thread::yield();
+                    }
+                    lock.lock();
+                    spinning_ = false;
+                    if (!queue_.empty() || stopping_) {
+                        break;
+                    }
+                }
+                ++idle_workers_;
+                has_work_.wait(lock);
+                --idle_workers_;
+                if (waking_ > 0) {
+                    --waking_;  // this wake-up (or a spurious one standing in for it) arrived
+                }
+            }
             if (queue_.empty()) {
                 return;  // stopping, nothing left
             }
             job = std::move(queue_.front());
             queue_.pop_front();
+            queued_.store(queue_.size(), std::memory_order_relaxed);
             metrics_.QueueDepthChanged(-1);
-            ++running_[std::string(job.task->Type())];
-            ++running_count_;
+            CountRunning(job.task->Type(), +1);
+            wake_another = !queue_.empty() && ShouldWakeWorker();
+        }
+        if (wake_another) {
+            has_work_.notify_one();
         }
         has_room_.notify_one();
         static_cast<void>(Execute(*job.task, job.context, &metrics_));
         {
             const std::scoped_lock lock(mutex_);
-            const std::string type(job.task->Type());
-            if (--running_[type] == 0) {
-                running_.erase(type);
-            }
-            --running_count_;
+            CountRunning(job.task->Type(), -1);
         }
         if (job.tracker) {
             job.tracker->Done();
@@ -180,13 +228,18 @@ DrainReport WorkerPool::Drain(std::chrono::milliseconds timeout) {
         report.complete =
             idle_.wait_for(lock, timeout, [this] { return queue_.empty() && running_count_ == 0; });
         if (!report.complete) {
-            report.running = running_;
+            for (const auto& [type, count] : running_) {
+                if (count > 0) {
+                    report.running.emplace(type, count);
+                }
+            }
             for (auto& job : queue_) {
                 ++report.queued[std::string(job.task->Type())];
                 dropped.push_back(std::move(job));
             }
             metrics_.QueueDepthChanged(-static_cast<std::int64_t>(queue_.size()));
             queue_.clear();
+            queued_.store(0, std::memory_order_relaxed);
         }
     }
     std::size_t unfinished = 0;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -9,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -75,6 +77,8 @@ private:
     };
 
     void Work();
+    void CountRunning(std::string_view type, int delta);  // needs mutex_
+    [[nodiscard]] bool ShouldWakeWorker();                // needs mutex_
 
     std::size_t capacity_;
     Metrics metrics_;
@@ -82,12 +86,18 @@ private:
     std::condition_variable has_work_;
     std::condition_variable has_room_;
     std::condition_variable idle_;
-    std::deque<Job> queue_;                       // Guarded by mutex_.
-    std::map<std::string, std::size_t> running_;  // Guarded by mutex_; by task type.
-    std::size_t running_count_ = 0;               // Guarded by mutex_.
-    bool draining_ = false;                       // Guarded by mutex_.
-    bool stopping_ = false;                       // Guarded by mutex_.
-    std::vector<std::jthread> threads_;           // Written only in the constructor.
+    std::deque<Job> queue_;  // Guarded by mutex_.
+    // Running tasks by type (entries stay at zero: types are few). Guarded by mutex_.
+    std::map<std::string, std::size_t, std::less<>> running_;
+    std::size_t running_count_ = 0;
+    std::size_t idle_workers_ = 0;  // Guarded by mutex_; workers blocked in has_work_.
+    std::size_t waking_ = 0;        // Guarded by mutex_; notified workers not yet awake.
+    bool spinning_ = false;         // Guarded by mutex_; an idle worker is polling queued_.
+    std::atomic<std::size_t> queued_{
+        0};  // queue_.size(), readable without the lock               // Guarded by mutex_.
+    bool draining_ = false;              // Guarded by mutex_.
+    bool stopping_ = false;              // Guarded by mutex_.
+    std::vector<std::jthread> threads_;  // Written only in the constructor.
 };
 
 // Runs `task` on the calling thread: catches every exception, logs failures with the request
