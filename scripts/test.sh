@@ -23,4 +23,10 @@ export GOTRUE_TEST_DATABASE_URL="$DATABASE_URL"
 export GOTRUE_TEST_SMTP_PORT="$SMTP_TEST_PORT" GOTRUE_TEST_MAILDIR="$SMTP_TEST_MAILDIR"
 unset DATABASE_URL  # tests pass configuration explicitly
 
-ctest --test-dir "$build" --output-on-failure -j "${TEST_JOBS:-2}" "$@"
+set +e
+ctest --test-dir "$build" --output-on-failure -j "${TEST_JOBS:-2}" "$@" | tee "$work/ctest.log"
+status=${PIPESTATUS[0]}
+set -e
+# Repeat CTest's summary line last, so the run ends with it (ctest prints the total time after).
+grep -E '^[0-9]+% tests passed' "$work/ctest.log" | tail -1 || true
+exit "$status"

@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include "api/router.hpp"
+#include "apitask/apitask.hpp"
+#include "storage/database.hpp"
 
 using gotrue::api::BadRequest;
 using gotrue::api::HttpError;
@@ -120,5 +122,39 @@ TEST_SUITE("error formats") {
         const auto from_anything =
             gotrue::api::CallHandler([](Request&) -> gotrue::api::Response { throw 42; }, request);
         CHECK(from_anything.status == 500);
+    }
+
+    TEST_CASE(
+        "module errors map to GoTrue's statuses: pool timeout 503, closed worker 500, full queue "
+        "503"
+    ) {
+        Request request = WithVersion(nullptr);
+        const auto pool_timeout = gotrue::api::CallHandler(
+            [](Request&) -> gotrue::api::Response {
+                throw gotrue::storage::PoolTimeoutError("no connection");
+            },
+            request
+        );
+        CHECK(pool_timeout.status == 503);
+        CHECK(pool_timeout.headers.Get("Retry-After") == "1");
+        const auto closed = gotrue::api::CallHandler(
+            [](Request&) -> gotrue::api::Response {
+                throw gotrue::apitask::WorkerClosedError(
+                    "apitask: unable to run tasks after a call to Wait"
+                );
+            },
+            request
+        );
+        CHECK(closed.status == 500);
+        CHECK(closed.body.find(R"("msg":"failed to run task")") != std::string::npos);
+        CHECK(closed.body.find("unable to run") == std::string::npos);
+        const auto full = gotrue::api::CallHandler(
+            [](Request&) -> gotrue::api::Response {
+                throw gotrue::apitask::QueueFullError("full");
+            },
+            request
+        );
+        CHECK(full.status == 503);
+        CHECK(full.headers.Get("x-sb-error-code") == "over_request_rate_limit");
     }
 }

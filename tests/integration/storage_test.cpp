@@ -1,11 +1,15 @@
 // The connection pool and transactions against the real test cluster.
 
+#include <atomic>
 #include <chrono>
 #include <string>
+#include <thread>
 
 #include <doctest/doctest.h>
 #include <pqxx/pqxx>
 
+#include "api/transaction.hpp"
+#include "apitask/apitask.hpp"
 #include "conf/config.hpp"
 #include "storage/database.hpp"
 #include "storage/transaction.hpp"
@@ -92,5 +96,72 @@ TEST_SUITE("storage") {
             return tx.exec1("SHOW search_path")[0].as<std::string>();
         });
         CHECK(path == "my_ns, public");
+    }
+}
+
+TEST_SUITE("request transactions and tasks") {
+    TEST_CASE("a task started inside a committed transaction runs after the commit, not before") {
+        const ScratchDatabase scratch;
+        scratch.Execute("CREATE SCHEMA auth; CREATE TABLE auth.items (name text)");
+        Database database(PoolConfig(scratch.Url(), 2));
+        database.Connect();
+        gotrue::apitask::WorkerPool pool(gotrue::apitask::PoolOptions{2, 16});
+        gotrue::api::Request request;
+        request.tasks = gotrue::apitask::Context("req", std::nullopt, &pool).WithWorker();
+        std::atomic<int> rows_seen_by_task{-1};
+        gotrue::api::RequestTransaction(request, database, [&](pqxx::work& tx) {
+            tx.exec0("INSERT INTO items VALUES ('signup')");
+            static_cast<void>(gotrue::apitask::Run(
+                request.tasks,
+                gotrue::apitask::MakeTask(
+                    "mailer.confirmation",
+                    [&](const gotrue::apitask::Context&) {
+                        // Runs after the commit: another connection already sees the row.
+                        rows_seen_by_task =
+                            std::stoi(scratch.Scalar("SELECT count(*) FROM auth.items"));
+                        return gotrue::apitask::TaskResult::Ok();
+                    }
+                )
+            ));
+            std::this_thread::sleep_for(50ms);  // a task started early would run now
+        });
+        gotrue::apitask::Wait(request.tasks);
+        CHECK(rows_seen_by_task.load() == 1);
+    }
+
+    TEST_CASE("a rolled-back transaction drops its tasks") {
+        const ScratchDatabase scratch;
+        scratch.Execute("CREATE SCHEMA auth; CREATE TABLE auth.items (name text)");
+        Database database(PoolConfig(scratch.Url(), 2));
+        database.Connect();
+        gotrue::apitask::WorkerPool pool(gotrue::apitask::PoolOptions{2, 16});
+        gotrue::api::Request request;
+        request.tasks = gotrue::apitask::Context("req", std::nullopt, &pool).WithWorker();
+        std::atomic<int> ran{0};
+        CHECK_THROWS_AS(
+            gotrue::api::RequestTransaction(
+                request,
+                database,
+                [&](pqxx::work& tx) {
+                    tx.exec0("INSERT INTO items VALUES ('signup')");
+                    static_cast<void>(gotrue::apitask::Run(
+                        request.tasks,
+                        gotrue::apitask::MakeTask(
+                            "mailer.confirmation",
+                            [&](const gotrue::apitask::Context&) {
+                                ++ran;
+                                return gotrue::apitask::TaskResult::Ok();
+                            }
+                        )
+                    ));
+                    tx.exec0("INSERT INTO no_such_table VALUES (1)");  // fails: rollback
+                }
+            ),
+            pqxx::sql_error
+        );
+        gotrue::apitask::Wait(request.tasks);
+        CHECK(ran.load() == 0);
+        CHECK(scratch.Scalar("SELECT count(*) FROM auth.items") == "0");
+        CHECK(pool.GetMetrics().Read().dropped_on_rollback == 1);
     }
 }
