@@ -11,7 +11,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 
 case "$command" in
   start)
-    mkdir -p "$dir/maildir"
+    mkdir -p "$dir"  # aiosmtpd creates the Maildir (tmp/ new/ cur/) itself
     port="${3:-$("$here/free_port.sh")}"
     # /usr/bin/python3: the python3 first on PATH may be another install without aiosmtpd.
     nohup /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$port" -c aiosmtpd.handlers.Mailbox \

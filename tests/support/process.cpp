@@ -28,10 +28,11 @@ std::string MakeWorkDir() {
     return pattern;
 }
 
-// fork + exec with the output going to work_dir/output.log.
-pid_t Spawn(const std::vector<std::string>& args, const EnvMap& env, const std::string& work_dir) {
-    std::vector<std::string> argv_storage{GotrueBinary()};
-    argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+// fork + exec of argv[0] with the output going to work_dir/output.log.
+pid_t SpawnProgram(
+    const std::vector<std::string>& program, const EnvMap& env, const std::string& work_dir
+) {
+    std::vector<std::string> argv_storage = program;
     std::vector<std::string> env_storage;
     for (const auto& [key, value] : env) {
         env_storage.push_back(key + "=" + value);
@@ -76,6 +77,12 @@ pid_t Spawn(const std::vector<std::string>& args, const EnvMap& env, const std::
         throw std::runtime_error("fork failed");
     }
     return pid;
+}
+
+pid_t Spawn(const std::vector<std::string>& args, const EnvMap& env, const std::string& work_dir) {
+    std::vector<std::string> program{GotrueBinary()};
+    program.insert(program.end(), args.begin(), args.end());
+    return SpawnProgram(program, env, work_dir);
 }
 
 std::string ReadOutput(const std::string& work_dir) {
@@ -190,6 +197,36 @@ std::optional<int> GotrueProcess::WaitExit(std::chrono::milliseconds timeout) {
 }
 
 std::string GotrueProcess::Output() const {
+    return ReadOutput(work_dir_);
+}
+
+HelperProcess::HelperProcess(const std::vector<std::string>& program) : work_dir_(MakeWorkDir()) {
+    EnvMap env;
+    if (const char* path = std::getenv("PATH"); path != nullptr) {
+        env["PATH"] = path;
+    }
+    pid_ = SpawnProgram(program, env, work_dir_);
+}
+
+HelperProcess::~HelperProcess() {
+    kill(pid_, SIGKILL);
+    static_cast<void>(Reap(pid_, std::chrono::seconds(5)));
+    std::filesystem::remove_all(work_dir_);
+}
+
+bool HelperProcess::WaitForOutput(const std::string& text, std::chrono::milliseconds timeout)
+    const {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (ReadOutput(work_dir_).find(text) != std::string::npos) {
+            return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+}
+
+std::string HelperProcess::Output() const {
     return ReadOutput(work_dir_);
 }
 

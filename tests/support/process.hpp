@@ -65,4 +65,23 @@ private:
     std::optional<int> exit_code_;
 };
 
+// A helper program for a test (an SMTP relay with faults, a template server), killed when
+// this object dies.
+class HelperProcess final {
+public:
+    explicit HelperProcess(const std::vector<std::string>& program);
+    ~HelperProcess();
+    HelperProcess(const HelperProcess&) = delete;
+    HelperProcess& operator=(const HelperProcess&) = delete;
+
+    [[nodiscard]] bool WaitForOutput(
+        const std::string& text, std::chrono::milliseconds timeout = std::chrono::seconds(10)
+    ) const;
+    [[nodiscard]] std::string Output() const;
+
+private:
+    pid_t pid_ = -1;
+    std::string work_dir_;
+};
+
 }  // namespace gotrue::testing

@@ -1,0 +1,57 @@
+#pragma once
+
+// mailer: everything between "this user needs a confirmation mail" and bytes accepted by an SMTP
+// relay (gotrue-contract.md §5, §1.5). A chain of MailClients, built by MakeMailClient:
+//   TemplateMailer (renders) -> ValidateClient (address syntax, on the request thread)
+//     -> TaskClient (GOTRUE_MAILER_EMAIL_BACKGROUND_SENDING: one apitask per mail)
+//      | PoolClient (GOTRUE_WORKER_ENABLED: fire-and-forget on the worker pool)
+//     -> SmtpClient (libcurl, retries transient failures) | NoopClient (no SMTP host).
+// Depends on apitask, conf, libcurl and spdlog; knows nothing of HTTP or the database.
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "apitask/context.hpp"
+
+namespace gotrue::mailer {
+
+// One rendered mail to one recipient.
+struct Message {
+    std::string to;
+    std::string subject;
+    std::string html;  // the rendered body; the plain-text part is derived from it
+    std::string type;  // mail kind for logs and $messageType, e.g. "confirmation"
+};
+
+enum class FailureKind { kTransient, kPermanent };
+
+// A mail could not be handed to the relay.
+class SendError : public std::runtime_error {
+public:
+    SendError(FailureKind kind, const std::string& message)
+        : std::runtime_error(message), kind_(kind) {}
+
+    [[nodiscard]] FailureKind Kind() const noexcept { return kind_; }
+
+private:
+    FailureKind kind_;
+};
+
+// The recipient address is not a valid email address (the API answers 400
+// email_address_invalid).
+class InvalidAddressError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+class MailClient {
+public:
+    virtual ~MailClient() = default;
+
+    // Hands `message` on. A synchronous client throws SendError when the mail was not accepted;
+    // a background client returns once the send is scheduled.
+    virtual void Send(const apitask::Context& context, const Message& message) = 0;
+};
+
+}  // namespace gotrue::mailer

@@ -1,0 +1,57 @@
+#include "mailer/mailer.hpp"
+
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+#include "mailer/smtp_client.hpp"
+
+namespace gotrue::mailer {
+
+Mailer::Mailer(
+    const conf::Config& config, apitask::WorkerPool& pool, std::unique_ptr<MailClient> transport
+)
+    : transport_(std::move(transport)) {
+    if (!transport_) {
+        if (config.smtp.host.empty()) {
+            transport_ = std::make_unique<NoopClient>(config.site_url);
+        } else {
+            transport_ = std::make_unique<SmtpClient>(config.smtp);
+        }
+    }
+    MailClient* next = transport_.get();
+    if (config.worker.enabled) {
+        background_ = std::make_unique<PoolClient>(*next, pool);
+        next = background_.get();
+    } else if (config.mailer.email_background_sending) {
+        background_ = std::make_unique<TaskClient>(*next);
+        next = background_.get();
+    }
+    validate_ = std::make_unique<ValidateClient>(*next);
+    templates_ = std::make_unique<TemplateCache>(TemplateCacheOptions{
+        config.site_url,
+        config.mailer.templates,
+        config.mailer.template_max_size,
+        config.mailer.template_max_age,
+        config.mailer.template_retry_interval,
+        std::chrono::seconds(10),
+    });
+    mailer_ = std::make_unique<TemplateMailer>(
+        MailerSettings{
+            config.site_url,
+            config.api.external_url,
+            config.mailer.subjects,
+            config.mailer.url_paths},
+        *templates_,
+        *validate_
+    );
+    spdlog::info(
+        "mailer ready component=mailer transport={} mode={}",
+        config.smtp.host.empty() ? "noop" : "smtp",
+        config.worker.enabled
+            ? "worker_pool"
+            : (config.mailer.email_background_sending ? "request_background" : "synchronous")
+    );
+}
+
+}  // namespace gotrue::mailer

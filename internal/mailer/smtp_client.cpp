@@ -1,0 +1,346 @@
+#include "mailer/smtp_client.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <curl/curl.h>
+#include <rapidjson/document.h>
+#include <spdlog/spdlog.h>
+
+#include "mailer/html_text.hpp"
+
+namespace gotrue::mailer {
+namespace {
+
+void InitCurlOnce() {
+    static std::once_flag once;
+    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+std::string Base64(std::string_view data) {
+    static constexpr char kAlphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    std::size_t i = 0;
+    for (; i + 2 < data.size(); i += 3) {
+        const auto n = (static_cast<unsigned>(static_cast<unsigned char>(data[i])) << 16) |
+                       (static_cast<unsigned>(static_cast<unsigned char>(data[i + 1])) << 8) |
+                       static_cast<unsigned>(static_cast<unsigned char>(data[i + 2]));
+        out += kAlphabet[(n >> 18) & 63];
+        out += kAlphabet[(n >> 12) & 63];
+        out += kAlphabet[(n >> 6) & 63];
+        out += kAlphabet[n & 63];
+    }
+    if (i < data.size()) {
+        auto n = static_cast<unsigned>(static_cast<unsigned char>(data[i])) << 16;
+        if (i + 1 < data.size()) {
+            n |= static_cast<unsigned>(static_cast<unsigned char>(data[i + 1])) << 8;
+        }
+        out += kAlphabet[(n >> 18) & 63];
+        out += kAlphabet[(n >> 12) & 63];
+        out += i + 1 < data.size() ? kAlphabet[(n >> 6) & 63] : '=';
+        out += '=';
+    }
+    return out;
+}
+
+// RFC 5322 date in UTC, e.g. "Wed, 25 Nov 2026 15:20:28 +0000".
+std::string DateHeader() {
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char text[64];
+    std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S +0000", &utc);
+    return text;
+}
+
+std::string MessageId(const std::string& domain) {
+    static thread_local std::mt19937_64 random{std::random_device{}()};
+    char id[40];
+    std::snprintf(
+        id,
+        sizeof id,
+        "%016llx%016llx",
+        static_cast<unsigned long long>(random()),
+        static_cast<unsigned long long>(random())
+    );
+    return "<" + std::string(id) + "@" + (domain.empty() ? "localhost" : domain) + ">";
+}
+
+bool IsLoopback(const std::string& host) {
+    return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+// Header lines must not carry line breaks (header injection).
+std::string OneLine(std::string value) {
+    for (auto& c : value) {
+        if (c == '\r' || c == '\n') {
+            c = ' ';
+        }
+    }
+    return value;
+}
+
+// GOTRUE_SMTP_HEADERS: {"Name": ["value", ...]}; invalid JSON is ignored with a warning, as
+// upstream does.
+std::vector<std::pair<std::string, std::string>> ParseExtraHeaders(const std::string& json) {
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (json.empty()) {
+        return headers;
+    }
+    rapidjson::Document document;
+    document.Parse(json.c_str());
+    if (document.HasParseError() || !document.IsObject()) {
+        spdlog::warn(
+            "GOTRUE_SMTP_HEADERS is not a JSON object of string lists, ignored component=mailer"
+        );
+        return headers;
+    }
+    for (const auto& member : document.GetObject()) {
+        const std::string name = OneLine(member.name.GetString());
+        if (member.value.IsString()) {
+            headers.emplace_back(name, OneLine(member.value.GetString()));
+        } else if (member.value.IsArray()) {
+            std::string joined;
+            for (const auto& item : member.value.GetArray()) {
+                if (item.IsString()) {
+                    joined += (joined.empty() ? "" : ", ") + std::string(item.GetString());
+                }
+            }
+            headers.emplace_back(name, OneLine(joined));
+        }
+    }
+    return headers;
+}
+
+std::string Replace(std::string text, std::string_view from, std::string_view to) {
+    for (auto pos = text.find(from); pos != std::string::npos;
+         pos = text.find(from, pos + to.size())) {
+        text.replace(pos, from.size(), to);
+    }
+    return text;
+}
+
+struct CurlDeleter {
+    void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
+};
+
+struct SlistDeleter {
+    void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+
+struct MimeDeleter {
+    void operator()(curl_mime* mime) const { curl_mime_free(mime); }
+};
+
+// Classifies a failed transfer: 5xx replies and configuration errors are permanent; refused or
+// timed-out connections and 4xx replies are worth retrying.
+FailureKind Classify(CURLcode code, long reply) {
+    if (reply >= 500 && reply < 600) {
+        return FailureKind::kPermanent;
+    }
+    if (reply >= 400 && reply < 500) {
+        return FailureKind::kTransient;
+    }
+    switch (code) {
+        case CURLE_COULDNT_CONNECT:
+        case CURLE_COULDNT_RESOLVE_HOST:
+        case CURLE_OPERATION_TIMEDOUT:
+        case CURLE_SEND_ERROR:
+        case CURLE_RECV_ERROR:
+        case CURLE_GOT_NOTHING:
+        case CURLE_WEIRD_SERVER_REPLY:
+            return FailureKind::kTransient;
+        default:
+            return FailureKind::kPermanent;  // login refused, TLS required but missing, bad URL...
+    }
+}
+
+std::chrono::milliseconds DefaultBackoff(int retry) {
+    static thread_local std::mt19937 random{std::random_device{}()};
+    const double base = std::min(250.0 * static_cast<double>(1 << std::min(retry - 1, 8)), 5000.0);
+    std::uniform_real_distribution<double> jitter(0.8, 1.2);
+    return std::chrono::milliseconds(static_cast<long long>(base * jitter(random)));
+}
+
+}  // namespace
+
+std::string EncodeHeaderValue(const std::string& value) {
+    const bool ascii = std::all_of(value.begin(), value.end(), [](char c) {
+        return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f;
+    });
+    if (ascii) {
+        return value;
+    }
+    // Encoded words are limited to 75 characters: split the UTF-8 text on character boundaries.
+    std::string out;
+    std::size_t start = 0;
+    while (start < value.size()) {
+        std::size_t end = std::min(value.size(), start + 45);
+        while (end < value.size() && (static_cast<unsigned char>(value[end]) & 0xC0) == 0x80) {
+            --end;  // do not cut a multi-byte character
+        }
+        out += (out.empty() ? "" : " ") + std::string("=?UTF-8?B?") +
+               Base64(std::string_view(value).substr(start, end - start)) + "?=";
+        start = end;
+    }
+    return out;
+}
+
+std::string FromHeader(const std::string& name, const std::string& address) {
+    if (name.empty()) {
+        return address;
+    }
+    std::string quoted;
+    for (const char c : name) {
+        if (c == '"' || c == '\\') {
+            quoted += '\\';
+        }
+        quoted += c;
+    }
+    const std::string encoded = EncodeHeaderValue(quoted);
+    return (encoded == quoted ? "\"" + quoted + "\"" : encoded) + " <" + address + ">";
+}
+
+std::string DomainOf(const std::string& address) {
+    const auto at = address.rfind('@');
+    return at == std::string::npos ? std::string() : address.substr(at + 1);
+}
+
+SmtpClient::SmtpClient(conf::SmtpConfig config)
+    : backoff(DefaultBackoff), config_(std::move(config)) {
+    InitCurlOnce();
+}
+
+void SmtpClient::SendOnce(const Message& message) const {
+    const std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+    if (!curl) {
+        throw SendError(FailureKind::kTransient, "curl_easy_init failed");
+    }
+    const bool implicit_tls = config_.port == 465;
+    const std::string url = std::string(implicit_tls ? "smtps://" : "smtp://") + config_.host +
+                            ":" + std::to_string(config_.port);
+    curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
+    // STARTTLS whenever the relay offers it; required before sending credentials off-host.
+    const bool require_tls = !config_.user.empty() && !IsLoopback(config_.host);
+    curl_easy_setopt(
+        curl.get(),
+        CURLOPT_USE_SSL,
+        static_cast<long>(require_tls ? CURLUSESSL_ALL : CURLUSESSL_TRY)
+    );
+    if (!config_.user.empty()) {
+        curl_easy_setopt(curl.get(), CURLOPT_USERNAME, config_.user.c_str());
+        curl_easy_setopt(curl.get(), CURLOPT_PASSWORD, config_.pass.c_str());
+    }
+    curl_easy_setopt(
+        curl.get(), CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config_.connect_timeout.count())
+    );
+    curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, static_cast<long>(config_.timeout.count()));
+    curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
+    const std::string from_address = "<" + config_.admin_email + ">";
+    curl_easy_setopt(curl.get(), CURLOPT_MAIL_FROM, from_address.c_str());
+    const std::unique_ptr<curl_slist, SlistDeleter> recipients(
+        curl_slist_append(nullptr, ("<" + OneLine(message.to) + ">").c_str())
+    );
+    curl_easy_setopt(curl.get(), CURLOPT_MAIL_RCPT, recipients.get());
+
+    std::vector<std::string> header_lines{
+        "From: " + OneLine(FromHeader(config_.sender_name, config_.admin_email)),
+        "To: " + OneLine(message.to),
+        "Subject: " + EncodeHeaderValue(OneLine(message.subject)),
+        "Date: " + DateHeader(),
+        "Message-ID: " + MessageId(DomainOf(config_.admin_email)),
+        "MIME-Version: 1.0",
+    };
+    for (const auto& [name, value] : ParseExtraHeaders(config_.headers)) {
+        header_lines.push_back(name + ": " + Replace(value, "$messageType", message.type));
+    }
+    // Makes the top-level part multipart/alternative instead of curl's multipart/mixed.
+    header_lines.emplace_back("Content-Type: multipart/alternative");
+    curl_slist* raw_headers = nullptr;
+    for (const auto& line : header_lines) {
+        raw_headers = curl_slist_append(raw_headers, line.c_str());
+    }
+    const std::unique_ptr<curl_slist, SlistDeleter> headers(raw_headers);
+    curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
+
+    const std::unique_ptr<curl_mime, MimeDeleter> mime(curl_mime_init(curl.get()));
+    const std::string text = HtmlToText(message.html);
+    curl_mimepart* text_part = curl_mime_addpart(mime.get());
+    curl_mime_data(text_part, text.data(), text.size());
+    curl_mime_type(text_part, "text/plain; charset=utf-8");
+    curl_mime_encoder(text_part, "quoted-printable");
+    curl_mimepart* html_part = curl_mime_addpart(mime.get());
+    curl_mime_data(html_part, message.html.data(), message.html.size());
+    curl_mime_type(html_part, "text/html; charset=utf-8");
+    curl_mime_encoder(html_part, "quoted-printable");
+    curl_easy_setopt(curl.get(), CURLOPT_MIMEPOST, mime.get());
+
+    char error_buffer[CURL_ERROR_SIZE] = {};
+    curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, error_buffer);
+    const CURLcode code = curl_easy_perform(curl.get());
+    if (code == CURLE_OK) {
+        return;
+    }
+    long reply = 0;
+    curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &reply);
+    const std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
+    throw SendError(
+        Classify(code, reply),
+        "smtp: " + detail + (reply != 0 ? " (reply " + std::to_string(reply) + ")" : "")
+    );
+}
+
+void SmtpClient::Send(const apitask::Context& context, const Message& message) {
+    const int attempts = 1 + std::max(0, config_.max_retries);
+    for (int attempt = 1;; ++attempt) {
+        const auto started = std::chrono::steady_clock::now();
+        try {
+            SendOnce(message);
+            spdlog::info(
+                "mail.send component=mailer mail_type={} to_domain={} attempt={} outcome=sent "
+                "duration_ms={} request_id={}",
+                message.type,
+                DomainOf(message.to),
+                attempt,
+                std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - started
+                )
+                    .count(),
+                context.RequestId()
+            );
+            return;
+        } catch (const SendError& error) {
+            const bool retry = error.Kind() == FailureKind::kTransient && attempt < attempts;
+            spdlog::log(
+                retry ? spdlog::level::warn : spdlog::level::err,
+                "mail.send component=mailer mail_type={} to_domain={} attempt={} outcome={} "
+                "duration_ms={} request_id={} error=\"{}\"",
+                message.type,
+                DomainOf(message.to),
+                attempt,
+                error.Kind() == FailureKind::kTransient ? "transient_failure" : "permanent_failure",
+                std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - started
+                )
+                    .count(),
+                context.RequestId(),
+                Replace(error.what(), "\"", "'")
+            );
+            if (!retry) {
+                throw;
+            }
+            std::this_thread::sleep_for(backoff(attempt));
+        }
+    }
+}
+
+}  // namespace gotrue::mailer

@@ -1,0 +1,110 @@
+#include "mailer/template_mailer.hpp"
+
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "mailer/recording_client.hpp"
+
+using gotrue::mailer::MailInput;
+using gotrue::mailer::MailKind;
+using gotrue::mailer::Message;
+using gotrue::mailer::TemplateValue;
+
+namespace {
+
+using RecordingClient = gotrue::mailer::testing::RecordingClient;
+
+struct Fixture {
+    gotrue::mailer::TemplateCache cache{gotrue::mailer::TemplateCacheOptions{}};
+    RecordingClient client;
+    gotrue::mailer::MailerSettings settings{
+        "https://example.netlify.com",
+        "http://localhost:9999",
+        {{"CONFIRMATION", "Welcome {{ .Data.name }} <3"}},
+        {{"RECOVERY", "/auth/v1/verify"}},
+    };
+    gotrue::mailer::TemplateMailer mailer{settings, cache, client};
+};
+
+MailInput Input() {
+    MailInput input;
+    input.email = "user@example.com";
+    input.token = "123456";
+    input.token_hash = "5f2c0a";
+    input.data = TemplateValue::Object({{"name", TemplateValue::String("Ada")}});
+    return input;
+}
+
+}  // namespace
+
+TEST_SUITE("template mailer") {
+    TEST_CASE("the confirmation mail carries GoTrue's link, the code and the custom subject") {
+        Fixture fixture;
+        const Message message = fixture.mailer.Render(MailKind::kConfirmation, Input());
+        CHECK(message.to == "user@example.com");
+        CHECK(message.type == "confirmation");
+        CHECK(message.subject == "Welcome Ada <3");  // subjects are not HTML-escaped
+        CHECK(
+            message.html.find(
+                "href=\"http://localhost:9999/verify?token=5f2c0a&amp;type=signup&amp;redirect_to="
+                "https://example.netlify.com\""
+            ) != std::string::npos
+        );
+        CHECK(message.html.find("Or enter this code: 123456") != std::string::npos);
+    }
+
+    TEST_CASE("default subjects and URL paths per kind") {
+        Fixture fixture;
+        auto input = Input();
+        input.redirect_to = "http://localhost:3000/welcome";
+        const Message recovery = fixture.mailer.Render(MailKind::kRecovery, input);
+        CHECK(recovery.subject == "Reset your password");
+        CHECK(
+            recovery.html.find("http://localhost:9999/auth/v1/"
+                               "verify?token=5f2c0a&amp;type=recovery&amp;redirect_to=http://"
+                               "localhost:3000/welcome") != std::string::npos
+        );
+        const Message magic = fixture.mailer.Render(MailKind::kMagicLink, input);
+        CHECK(magic.subject == "Your sign-in link");
+        CHECK(magic.html.find("type=magiclink") != std::string::npos);
+        CHECK(
+            magic.html.find("/auth/v1/verify") != std::string::npos
+        );  // magic links use the recovery path
+        CHECK(fixture.mailer.Render(MailKind::kInvite, input).subject == "You've been invited");
+        CHECK(
+            fixture.mailer.Render(MailKind::kReauthentication, input).subject ==
+            "123456 is your verification code"
+        );
+    }
+
+    TEST_CASE("substituted values are HTML-escaped in bodies") {
+        Fixture fixture;
+        auto input = Input();
+        const Message message = fixture.mailer.Render(MailKind::kEmailChange, [&] {
+            auto change = input;
+            change.new_email = "new+<b>@example.com";
+            change.to = "new+<b>@example.com";
+            return change;
+        }());
+        CHECK(message.html.find("<b>") == std::string::npos);
+        CHECK(message.html.find("new&#43;&lt;b&gt;@example.com") != std::string::npos);
+        CHECK(message.to == "new+<b>@example.com");
+    }
+
+    TEST_CASE("Send renders and hands the message to the chain") {
+        Fixture fixture;
+        fixture.mailer.Send(gotrue::apitask::Context(), MailKind::kRecovery, Input());
+        REQUIRE(fixture.client.sent.size() == 1);
+        CHECK(fixture.client.sent.front().type == "recovery");
+    }
+
+    TEST_CASE("every built-in template parses and renders") {
+        for (const auto& info : gotrue::mailer::AllMailKinds()) {
+            CAPTURE(info.type);
+            const auto body = gotrue::mailer::TemplateCache::BuiltIn(info.kind);
+            REQUIRE(body != nullptr);
+            CHECK_FALSE(body->Render({}, true).empty());
+        }
+    }
+}
