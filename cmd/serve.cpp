@@ -13,6 +13,7 @@
 #include "api/server.hpp"
 #include "apitask/worker_pool.hpp"
 #include "cmd/commands.hpp"
+#include "mailer/mailer.hpp"
 #include "observability/logging.hpp"
 #include "storage/database.hpp"
 #include "storage/migration.hpp"
@@ -102,7 +103,11 @@ int Serve(const conf::Config& config) {
         static_cast<std::size_t>(cpus) * static_cast<std::size_t>(config.worker.count_per_cpu),
         static_cast<std::size_t>(config.worker.queue_size),
     });
-    const api::Api api({config, GOTRUE_VERSION, tasks});
+    // The mail chain (templating -> validation -> [background] -> SMTP or noop); it is built
+    // after the pool it may hand sends to, and the pool is drained before either goes away.
+    mailer::Mailer mail(config, tasks);
+    mail.Preload();
+    const api::Api api({config, GOTRUE_VERSION, tasks, database, mail.Templates()});
     api::Server server(config.api, [&api](api::Request& request) { return api.Handle(request); });
     try {
         server.Start();

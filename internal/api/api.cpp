@@ -7,7 +7,7 @@
 
 namespace gotrue::api {
 
-Api::Api(ApiDeps deps) : deps_(std::move(deps)) {
+Api::Api(ApiDeps deps) : deps_(std::move(deps)), mail_(deps_.config, deps_.mailer, deps_.database) {
     AddRoutes();
     // Outermost first, in GoTrue's order (contract §1.4).
     std::vector<Middleware> middlewares{
@@ -26,17 +26,43 @@ Api::Api(ApiDeps deps) : deps_(std::move(deps)) {
 }
 
 void Api::AddRoutes() {
-    const auto bind = [this](Response (Api::*method)(Request&) const) {
+    const auto bind = [this](Response (Api::*method)(Request&)) {
         return [this, method](Request& request) {
             return (this->*method)(request);
         };
     };
     router_.Add("GET", "/health", bind(&Api::Health));
     router_.Add("GET", "/settings", bind(&Api::Settings));
+    router_.Add("POST", "/signup", bind(&Api::Signup));
+    router_.Add("GET", "/verify", bind(&Api::VerifyGet));
+    router_.Add("POST", "/verify", bind(&Api::VerifyPost));
+    router_.Add("POST", "/token", bind(&Api::Token));
+    router_.Add("GET", "/user", bind(&Api::UserGet));
+    router_.Add("PUT", "/user", bind(&Api::UserPut));
+    router_.Add("POST", "/logout", bind(&Api::Logout));
+    router_.Add("GET", "/reauthenticate", bind(&Api::Reauthenticate));
 }
 
 Response Api::Handle(Request& request) const {
     return pipeline_(request);
+}
+
+std::vector<models::Identity> Api::LoadIdentities(const std::string& user_id) {
+    auto lease = deps_.database.Acquire();
+    pqxx::read_transaction tx(lease.Connection());
+    return models::FindIdentitiesByUser(tx, user_id);
+}
+
+Response Api::SessionResponse(
+    const IssuedSession& session,
+    const models::User& user,
+    const std::vector<models::Identity>& identities
+) {
+    Response response = JsonResponse(200, SessionJson(session, user, identities));
+    response.headers.Set("sb-auth-user-id", user.id);
+    response.headers.Set("sb-auth-session-id", session.session_id);
+    response.headers.Set("sb-auth-refresh-token-prefix", session.refresh_token.substr(0, 5));
+    return response;
 }
 
 }  // namespace gotrue::api

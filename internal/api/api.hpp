@@ -1,15 +1,23 @@
 #pragma once
 
 // api: the HTTP surface of the server. Api holds the route table and the middleware order;
-// Server (server.hpp) feeds it requests from Pistache. Handlers live one per file
-// (health.cpp, settings.cpp, ...).
+// Server (server.hpp) feeds it requests from Pistache. Handlers are methods of Api, one endpoint
+// per file (signup.cpp, verify.cpp, token.cpp, user.cpp, logout.cpp, ...), each shaped
+// parse -> validate -> slow work (bcrypt) -> one transaction -> mail after commit -> respond.
 
 #include <string>
+#include <vector>
 
 #include "api/http.hpp"
+#include "api/mail.hpp"
 #include "api/router.hpp"
+#include "api/views.hpp"
 #include "apitask/worker_pool.hpp"
 #include "conf/config.hpp"
+#include "mailer/template_mailer.hpp"
+#include "models/session.hpp"
+#include "models/user.hpp"
+#include "storage/database.hpp"
 
 namespace gotrue::api {
 
@@ -17,6 +25,17 @@ struct ApiDeps {
     const conf::Config& config;
     std::string version;         // build version, reported by /health
     apitask::WorkerPool& tasks;  // executes the requests' side work (apitask)
+    storage::Database& database;
+    mailer::TemplateMailer& mailer;  // the configured mail chain
+};
+
+// The caller of an authenticated endpoint (Authorization: Bearer <access token>).
+struct Caller {
+    models::User user;
+    std::string session_id;  // empty when the token has none
+    std::string aud;
+    std::string role;
+    std::vector<std::string> amr;  // authentication methods of the session
 };
 
 class Api final {
@@ -29,10 +48,31 @@ public:
 private:
     void AddRoutes();
 
-    [[nodiscard]] Response Health(Request& request) const;
-    [[nodiscard]] Response Settings(Request& request) const;
+    [[nodiscard]] Response Health(Request& request);
+    [[nodiscard]] Response Settings(Request& request);
+    [[nodiscard]] Response Signup(Request& request);
+    [[nodiscard]] Response VerifyGet(Request& request);
+    [[nodiscard]] Response VerifyPost(Request& request);
+    [[nodiscard]] Response Token(Request& request);
+    [[nodiscard]] Response UserGet(Request& request);
+    [[nodiscard]] Response UserPut(Request& request);
+    [[nodiscard]] Response Logout(Request& request);
+    [[nodiscard]] Response Reauthenticate(Request& request);
+
+    // 401/403 per contract §2.1 unless the bearer token names a live user and session.
+    [[nodiscard]] Caller RequireUser(const Request& request);
+
+    [[nodiscard]] std::vector<models::Identity> LoadIdentities(const std::string& user_id);
+
+    // 200 with the session JSON and GoTrue's sb-auth-* headers.
+    [[nodiscard]] static Response SessionResponse(
+        const IssuedSession& session,
+        const models::User& user,
+        const std::vector<models::Identity>& identities
+    );
 
     ApiDeps deps_;
+    MailService mail_;
     Router router_;
     Handler pipeline_;
 };

@@ -7,6 +7,8 @@
 
 #include "apitask/worker_pool.hpp"
 #include "conf/config.hpp"
+#include "mailer/mailer.hpp"
+#include "storage/database.hpp"
 
 using gotrue::api::Api;
 using gotrue::api::Request;
@@ -21,6 +23,16 @@ gotrue::conf::Config TestConfig() {
     config.jwt.secret = "secret";
     return config;
 }
+
+// What an Api needs besides configuration; the database is never connected in these tests.
+struct ApiFixture {
+    explicit ApiFixture(const gotrue::conf::Config& config)
+        : database(config.db), mail(config, pool) {}
+
+    gotrue::apitask::WorkerPool pool{gotrue::apitask::PoolOptions{}};
+    gotrue::storage::Database database;
+    gotrue::mailer::Mailer mail;
+};
 
 Request Get(std::string path) {
     Request request;
@@ -41,8 +53,8 @@ rapidjson::Document Parse(const std::string& body) {
 TEST_SUITE("api in process") {
     TEST_CASE("GET /health reports name, version and description") {
         const auto config = TestConfig();
-        gotrue::apitask::WorkerPool pool(gotrue::apitask::PoolOptions{});
-        const Api api({config, "1.2.3", pool});
+        ApiFixture fixture(config);
+        const Api api({config, "1.2.3", fixture.pool, fixture.database, fixture.mail.Templates()});
         Request request = Get("/health");
         const Response response = api.Handle(request);
         CHECK(response.status == 200);
@@ -58,8 +70,8 @@ TEST_SUITE("api in process") {
         config.external.oauth_enabled["github"] = true;
         config.mailer.autoconfirm = true;
         config.disable_signup = true;
-        gotrue::apitask::WorkerPool pool(gotrue::apitask::PoolOptions{});
-        const Api api({config, "v", pool});
+        ApiFixture fixture(config);
+        const Api api({config, "v", fixture.pool, fixture.database, fixture.mail.Templates()});
         Request request = Get("/settings/");  // trailing slash is ignored
         const Response response = api.Handle(request);
         REQUIRE(response.status == 200);
@@ -89,8 +101,8 @@ TEST_SUITE("api in process") {
 
     TEST_CASE("unknown paths are 404 and wrong methods 405 with Allow") {
         const auto config = TestConfig();
-        gotrue::apitask::WorkerPool pool(gotrue::apitask::PoolOptions{});
-        const Api api({config, "v", pool});
+        ApiFixture fixture(config);
+        const Api api({config, "v", fixture.pool, fixture.database, fixture.mail.Templates()});
         Request missing = Get("/nope");
         CHECK(api.Handle(missing).status == 404);
         Request post = Get("/health");
@@ -102,8 +114,8 @@ TEST_SUITE("api in process") {
 
     TEST_CASE("a body over 1 MiB is 413 request_entity_too_large") {
         const auto config = TestConfig();
-        gotrue::apitask::WorkerPool pool(gotrue::apitask::PoolOptions{});
-        const Api api({config, "v", pool});
+        ApiFixture fixture(config);
+        const Api api({config, "v", fixture.pool, fixture.database, fixture.mail.Templates()});
         Request request = Get("/settings");
         request.method = "POST";
         request.body.assign((1 << 20) + 1, 'x');
@@ -120,8 +132,8 @@ TEST_SUITE("api in process") {
     TEST_CASE("the request id comes from the configured header when present") {
         auto config = TestConfig();
         config.api.request_id_header = "X-Request-Id";
-        gotrue::apitask::WorkerPool pool(gotrue::apitask::PoolOptions{});
-        const Api api({config, "v", pool});
+        ApiFixture fixture(config);
+        const Api api({config, "v", fixture.pool, fixture.database, fixture.mail.Templates()});
         Request request = Get("/health");
         request.headers.Set("x-request-id", "given-id");
         static_cast<void>(api.Handle(request));
@@ -133,8 +145,8 @@ TEST_SUITE("api in process") {
 
     TEST_CASE("CORS reflects the origin and answers preflight requests") {
         const auto config = TestConfig();
-        gotrue::apitask::WorkerPool pool(gotrue::apitask::PoolOptions{});
-        const Api api({config, "v", pool});
+        ApiFixture fixture(config);
+        const Api api({config, "v", fixture.pool, fixture.database, fixture.mail.Templates()});
         Request request = Get("/settings");
         request.headers.Set("Origin", "http://app.example");
         const Response response = api.Handle(request);

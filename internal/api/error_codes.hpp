@@ -45,6 +45,8 @@ inline constexpr ErrorCode kCurrentPasswordRequired = "current_password_required
 inline constexpr ErrorCode kCurrentPasswordInvalid = "current_password_invalid";
 inline constexpr ErrorCode kFlowStateNotFound = "flow_state_not_found";
 inline constexpr ErrorCode kNotFound = "not_found";
+inline constexpr ErrorCode kPhoneProviderDisabled = "phone_provider_disabled";
+inline constexpr ErrorCode kUserSsoManaged = "user_sso_managed";
 inline constexpr ErrorCode kMethodNotAllowed = "method_not_allowed";
 
 }  // namespace gotrue::api

@@ -2,9 +2,13 @@
 
 #include <utility>
 
+#include <spdlog/spdlog.h>
+
 namespace gotrue::api {
 
 HandlerPool::HandlerPool(int threads, std::size_t capacity) : capacity_(capacity) {
+    static_cast<void>(spdlog::default_logger_raw()
+    );  // spdlog's registry before the threads: see WorkerPool
     threads_.reserve(static_cast<std::size_t>(threads));
     for (int i = 0; i < threads; ++i) {
         threads_.emplace_back([this] { Work(); });

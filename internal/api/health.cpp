@@ -6,7 +6,7 @@
 namespace gotrue::api {
 
 // GET /health (contract §2.4).
-Response Api::Health(Request& /*request*/) const {
+Response Api::Health(Request& /*request*/) {
     rapidjson::StringBuffer buffer;
     rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
     writer.StartObject();

@@ -60,7 +60,7 @@ std::string RenderSettings(const conf::Config& config) {
 }  // namespace
 
 // GET /settings (contract §2.5).
-Response Api::Settings(Request& /*request*/) const {
+Response Api::Settings(Request& /*request*/) {
     return JsonResponse(200, RenderSettings(deps_.config));
 }
 

@@ -84,6 +84,10 @@ TaskResult Execute(Task& task, const Context& context, Metrics* metrics) noexcep
 
 WorkerPool::WorkerPool(PoolOptions options)
     : capacity_(std::max<std::size_t>(options.queue_size, 1)) {
+    // Create spdlog's registry here, before the threads that log: its lazy construction inside
+    // the (uninstrumented) shared library is invisible to ThreadSanitizer when two pool threads
+    // log first at the same time.
+    static_cast<void>(spdlog::default_logger_raw());
     const std::size_t count = std::max<std::size_t>(options.threads, 1);
     threads_.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {

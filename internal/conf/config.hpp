@@ -113,6 +113,7 @@ struct MailerConfig {
 
 struct PasswordConfig {
     int min_length = 6;
+    int hash_cost = 10;  // bcrypt cost (GoTrue: 10; tests use 4)
     std::string required_characters;
     bool operator==(const PasswordConfig&) const = default;
 };

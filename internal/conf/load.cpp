@@ -465,6 +465,20 @@ std::vector<Variable> BuildVariables() {
         "Minimum password length (values below 6 become 6).",
         [](Config& c, std::string_view value) { c.password.min_length = std::max(6, ToInt(value)); }
     ));
+    v.push_back(Ours(
+        Var("GOTRUE_PASSWORD_HASH_COST",
+            "10",
+            "bcrypt cost of new password hashes (4..31; GoTrue uses 10).",
+            [](Config& c, std::string_view value) {
+                const int cost = ToInt(value);
+                if (cost < 4 || cost > 31) {
+                    throw std::invalid_argument(
+                        "bcrypt cost must be 4..31, got \"" + std::string(value) + "\""
+                    );
+                }
+                c.password.hash_cost = cost;
+            })
+    ));
     v.push_back(
         Var("GOTRUE_PASSWORD_REQUIRED_CHARACTERS",
             "",

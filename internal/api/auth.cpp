@@ -1,0 +1,101 @@
+// Bearer-token authentication (contract §2.1 "Authentication").
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+
+#include <rapidjson/document.h>
+
+#include "api/api.hpp"
+#include "api/errors.hpp"
+#include "tokens/jwt.hpp"
+
+namespace gotrue::api {
+namespace {
+
+bool IsUuid(const std::string& text) {
+    if (text.size() != 36) {
+        return false;
+    }
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? text[i] != '-' : std::isxdigit(static_cast<unsigned char>(text[i])) == 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::string StringClaim(const rapidjson::Value& claims, const char* name) {
+    const auto it = claims.FindMember(name);
+    return it != claims.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString())
+                                                            : std::string();
+}
+
+}  // namespace
+
+Caller Api::RequireUser(const Request& request) {
+    const std::string header = request.headers.Get("Authorization").value_or("");
+    std::string scheme = header.substr(0, std::min<std::size_t>(header.size(), 7));
+    std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) {
+        return static_cast<char>(std::tolower(c));
+    });
+    const std::string token = header.size() > 7 ? header.substr(7) : std::string();
+    if (scheme != "bearer " || token.empty() || token.find(' ') != std::string::npos) {
+        throw Unauthorized(kNoAuthorization, "This endpoint requires a valid Bearer token");
+    }
+    const long long now = std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::system_clock::now().time_since_epoch()
+    )
+                              .count();
+    tokens::VerifyOptions options;
+    options.key_id = deps_.config.jwt.key_id;
+    auto verified = tokens::VerifyHs256(token, deps_.config.jwt.secret, now, options);
+    if (!verified.Ok()) {
+        throw Forbidden(kBadJwt, verified.Error().Message());
+    }
+    const rapidjson::Value& claims = verified.Claims();
+    const std::string sub = StringClaim(claims, "sub");
+    if (sub.empty()) {
+        throw Forbidden(kBadJwt, "invalid claim: missing sub claim");
+    }
+    if (!IsUuid(sub)) {
+        throw BadRequest(kBadJwt, "invalid claim: sub claim must be a UUID");
+    }
+    Caller caller;
+    caller.aud = StringClaim(claims, "aud");
+    caller.role = StringClaim(claims, "role");
+    caller.session_id = StringClaim(claims, "session_id");
+    if (const auto amr = claims.FindMember("amr");
+        amr != claims.MemberEnd() && amr->value.IsArray()) {
+        for (const auto& entry : amr->value.GetArray()) {
+            if (entry.IsObject() && entry.HasMember("method") && entry["method"].IsString()) {
+                caller.amr.emplace_back(entry["method"].GetString());
+            } else if (entry.IsString()) {
+                caller.amr.emplace_back(entry.GetString());
+            }
+        }
+    }
+    auto lease = deps_.database.Acquire();
+    pqxx::read_transaction tx(lease.Connection());
+    auto user = models::FindUserById(tx, sub);
+    if (!user) {
+        throw Forbidden(kUserNotFound, "User from sub claim in JWT does not exist");
+    }
+    if (!caller.session_id.empty() && caller.session_id != "00000000-0000-0000-0000-000000000000") {
+        if (!IsUuid(caller.session_id) || !models::FindSession(tx, caller.session_id)) {
+            throw Forbidden(
+                kSessionNotFound, "Session from session_id claim in JWT does not exist"
+            );
+        }
+    } else {
+        caller.session_id.clear();
+    }
+    if (user->IsBanned(models::Now())) {
+        throw Forbidden(kUserBanned, "User is banned");
+    }
+    caller.user = std::move(*user);
+    return caller;
+}
+
+}  // namespace gotrue::api

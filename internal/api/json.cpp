@@ -1,0 +1,137 @@
+#include "api/json.hpp"
+
+#include <rapidjson/error/en.h>
+
+#include "api/errors.hpp"
+
+namespace gotrue::api {
+namespace {
+
+HttpError BadJson(const std::string& detail) {
+    return BadRequest(kBadJson, "Could not parse request body as JSON: " + detail);
+}
+
+const char* TypeName(const rapidjson::Value& value) {
+    if (value.IsString()) {
+        return "string";
+    }
+    if (value.IsNumber()) {
+        return "number";
+    }
+    if (value.IsBool()) {
+        return "bool";
+    }
+    if (value.IsArray()) {
+        return "array";
+    }
+    if (value.IsObject()) {
+        return "object";
+    }
+    return "null";
+}
+
+HttpError WrongType(const char* name, const rapidjson::Value& value, const char* expected) {
+    return BadJson(
+        std::string("json: cannot unmarshal ") + TypeName(value) + " into field \"" + name +
+        "\" of type " + expected
+    );
+}
+
+}  // namespace
+
+rapidjson::Document ParseJsonBody(const std::string& body) {
+    rapidjson::Document document;
+    document.Parse<rapidjson::kParseValidateEncodingFlag>(body.data(), body.size());
+    if (document.HasParseError()) {
+        throw BadJson(
+            std::string(rapidjson::GetParseError_En(document.GetParseError())) + " (at offset " +
+            std::to_string(document.GetErrorOffset()) + ")"
+        );
+    }
+    if (!document.IsObject()) {
+        throw BadJson("expected a JSON object");
+    }
+    return document;
+}
+
+std::optional<std::string> StringField(const rapidjson::Value& object, const char* name) {
+    const auto it = object.FindMember(name);
+    if (it == object.MemberEnd() || it->value.IsNull()) {
+        return std::nullopt;
+    }
+    if (!it->value.IsString()) {
+        throw WrongType(name, it->value, "string");
+    }
+    return std::string(it->value.GetString(), it->value.GetStringLength());
+}
+
+std::optional<bool> BoolField(const rapidjson::Value& object, const char* name) {
+    const auto it = object.FindMember(name);
+    if (it == object.MemberEnd() || it->value.IsNull()) {
+        return std::nullopt;
+    }
+    if (!it->value.IsBool()) {
+        throw WrongType(name, it->value, "bool");
+    }
+    return it->value.GetBool();
+}
+
+std::optional<std::string> ObjectField(const rapidjson::Value& object, const char* name) {
+    const auto it = object.FindMember(name);
+    if (it == object.MemberEnd() || it->value.IsNull()) {
+        return std::nullopt;
+    }
+    if (!it->value.IsObject()) {
+        throw WrongType(name, it->value, "map[string]interface {}");
+    }
+    return ToJson(it->value);
+}
+
+std::string ToJson(const rapidjson::Value& value) {
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    value.Accept(writer);
+    return {buffer.GetString(), buffer.GetSize()};
+}
+
+void WriteRaw(JsonWriter& writer, const std::string& json) {
+    // Re-serialised rather than copied: jsonb text has spaces, and a stored value that is not
+    // valid JSON must not corrupt the response.
+    rapidjson::Document document;
+    document.Parse(json.c_str(), json.size());
+    if (document.HasParseError()) {
+        writer.StartObject();
+        writer.EndObject();
+        return;
+    }
+    document.Accept(writer);
+}
+
+std::string MergeJsonObjects(const std::string& base, const std::string& patch) {
+    rapidjson::Document merged;
+    merged.Parse(base.c_str());
+    if (merged.HasParseError() || !merged.IsObject()) {
+        merged.SetObject();
+    }
+    rapidjson::Document update;
+    update.Parse(patch.c_str());
+    if (update.HasParseError() || !update.IsObject()) {
+        return ToJson(merged);
+    }
+    auto& allocator = merged.GetAllocator();
+    for (auto& member : update.GetObject()) {
+        if (merged.HasMember(member.name)) {
+            merged.RemoveMember(member.name);
+        }
+        if (!member.value.IsNull()) {
+            merged.AddMember(
+                rapidjson::Value(member.name, allocator),
+                rapidjson::Value(member.value, allocator),
+                allocator
+            );
+        }
+    }
+    return ToJson(merged);
+}
+
+}  // namespace gotrue::api

@@ -1,0 +1,36 @@
+// POST /logout (contract §2.14).
+
+#include "api/api.hpp"
+#include "api/errors.hpp"
+#include "api/request_info.hpp"
+#include "api/transaction.hpp"
+#include "models/audit_log.hpp"
+
+namespace gotrue::api {
+
+Response Api::Logout(Request& request) {
+    const Caller caller = RequireUser(request);
+    const auto it = request.query.find("scope");
+    const std::string scope =
+        it == request.query.end() || it->second.empty() ? "global" : it->second;
+    if (scope != "global" && scope != "local" && scope != "others") {
+        throw BadRequest(kValidationFailed, "Unsupported logout scope \"" + scope + "\"");
+    }
+    RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
+        if (scope == "global") {
+            models::DeleteSessionsOfUser(tx, caller.user.id);
+        } else if (!caller.session_id.empty()) {
+            if (scope == "local") {
+                models::DeleteSession(tx, caller.session_id);
+            } else {
+                models::DeleteSessionsOfUser(tx, caller.user.id, caller.session_id);
+            }
+        }
+        models::RecordAudit(tx, caller.user, "logout", ClientIp(request));
+    });
+    Response response;
+    response.status = 204;  // refresh tokens go with their sessions (ON DELETE CASCADE)
+    return response;
+}
+
+}  // namespace gotrue::api

@@ -1,0 +1,364 @@
+#include "api/mail.hpp"
+
+#include <utility>
+
+#include <rapidjson/document.h>
+#include <spdlog/spdlog.h>
+
+#include "api/errors.hpp"
+#include "apitask/apitask.hpp"
+#include "conf/value_parsers.hpp"
+#include "crypto/crypto.hpp"
+#include "mailer/mail_client.hpp"
+#include "models/one_time_token.hpp"
+#include "observability/logging.hpp"
+#include "storage/transaction.hpp"
+
+namespace gotrue::api {
+namespace {
+
+// The token columns a preparation changes, captured so a failed send can restore them.
+struct TokenSnapshot {
+    std::string user_id;
+    std::string column;       // e.g. "confirmation_token"
+    std::string sent_column;  // e.g. "confirmation_sent_at"
+    std::string token;
+    models::OptionalTime sent_at;
+    std::string token_type;  // one_time_tokens type
+    std::string relates_to;
+};
+
+std::function<void(pqxx::work&)> RestoreTokens(std::vector<TokenSnapshot> snapshots) {
+    return [snapshots = std::move(snapshots)](pqxx::work& tx) {
+        for (const auto& snapshot : snapshots) {
+            const std::optional<long long> sent =
+                snapshot.sent_at
+                    ? std::optional<long long>(snapshot.sent_at->time_since_epoch().count())
+                    : std::nullopt;
+            tx.exec_params0(
+                "UPDATE users SET " + snapshot.column + " = $2, " + snapshot.sent_column +
+                    " = to_timestamp(($3)::bigint / 1000000.0) WHERE id = $1::uuid",
+                snapshot.user_id,
+                snapshot.token,
+                sent
+            );
+            models::DeleteOneTimeToken(tx, snapshot.user_id, snapshot.token_type);
+            if (!snapshot.token.empty()) {
+                models::SetOneTimeToken(
+                    tx, {snapshot.user_id, snapshot.token_type, snapshot.token, snapshot.relates_to}
+                );
+            }
+        }
+    };
+}
+
+// user_metadata as template data ({{ .Data.key }}).
+mailer::TemplateValue ToTemplateValue(const rapidjson::Value& value) {
+    if (value.IsString()) {
+        return mailer::TemplateValue::String(std::string(value.GetString(), value.GetStringLength())
+        );
+    }
+    if (value.IsBool()) {
+        return mailer::TemplateValue::Bool(value.GetBool());
+    }
+    if (value.IsNumber()) {
+        return mailer::TemplateValue::Number(value.GetDouble());
+    }
+    if (value.IsArray()) {
+        mailer::TemplateValue::Array items;
+        for (const auto& item : value.GetArray()) {
+            items.push_back(ToTemplateValue(item));
+        }
+        return mailer::TemplateValue::List(std::move(items));
+    }
+    if (value.IsObject()) {
+        mailer::TemplateValue::Map fields;
+        for (const auto& member : value.GetObject()) {
+            fields.emplace(
+                std::string(member.name.GetString(), member.name.GetStringLength()),
+                ToTemplateValue(member.value)
+            );
+        }
+        return mailer::TemplateValue::Object(std::move(fields));
+    }
+    return mailer::TemplateValue::Null();
+}
+
+std::string WholeSecondsLeft(std::chrono::microseconds left) {
+    return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(left).count());
+}
+
+}  // namespace
+
+MailService::MailService(
+    const conf::Config& config, mailer::TemplateMailer& mailer, storage::Database& database
+)
+    : config_(config), mailer_(mailer), database_(database) {
+    // "N" = N per hour; "N/<duration>" = a bucket of N refilled one mail per duration.
+    const std::string& spec = config.rate_limit.email_sent;
+    const auto slash = spec.find('/');
+    try {
+        budget_capacity_ = conf::ParseNumber(spec.substr(0, slash));
+        if (slash == std::string::npos) {
+            budget_refill_per_s_ = budget_capacity_ / 3600.0;
+        } else {
+            const auto period = conf::ParseDuration(spec.substr(slash + 1));
+            budget_refill_per_s_ =
+                period.count() > 0 ? 1000.0 / static_cast<double>(period.count()) : 0;
+        }
+    } catch (const std::exception& error) {
+        spdlog::warn(
+            "GOTRUE_RATE_LIMIT_EMAIL_SENT is not N or N/<duration>, using 30 per hour "
+            "component=api value={}",
+            observability::Quote(spec)
+        );
+        budget_capacity_ = 30;
+        budget_refill_per_s_ = 30 / 3600.0;
+    }
+}
+
+void MailService::CheckFrequency(const models::OptionalTime& sent_at) const {
+    if (!sent_at) {
+        return;
+    }
+    const auto next =
+        *sent_at +
+        std::chrono::duration_cast<std::chrono::microseconds>(config_.smtp.max_frequency);
+    const auto now = models::Now();
+    if (next > now) {
+        throw TooManyRequests(
+            kOverEmailSendRateLimit,
+            "For security purposes, you can only request this after " +
+                WholeSecondsLeft(next - now) + " seconds."
+        )
+            .WithHeader("Retry-After", WholeSecondsLeft(next - now + std::chrono::seconds(1)));
+    }
+}
+
+void MailService::TakeFromBudget(pqxx::work& tx) const {
+    if (budget_capacity_ <= 0) {
+        throw TooManyRequests(kOverEmailSendRateLimit, "email rate limit exceeded");
+    }
+    if (config_.mailer.autoconfirm) {
+        return;  // upstream does not consult the budget with autoconfirm (except 0, above)
+    }
+    // A token bucket in auth.rate_limit_buckets: the row lock orders concurrent senders across
+    // instances; a refusal rolls the whole transaction (and this decrement) back.
+    const auto row = tx.exec_params1(
+        "INSERT INTO rate_limit_buckets AS b (key, tokens, updated_at) VALUES ('email_sent', $1 - "
+        "1, now()) "
+        "ON CONFLICT (key) DO UPDATE SET tokens = LEAST($1, b.tokens + extract(epoch from now() - "
+        "b.updated_at) * $2) - 1, updated_at = now() RETURNING tokens",
+        budget_capacity_,
+        budget_refill_per_s_
+    );
+    if (row[0].as<double>() < 0) {
+        throw TooManyRequests(kOverEmailSendRateLimit, "email rate limit exceeded")
+            .WithHeader("Retry-After", "60");
+    }
+}
+
+mailer::MailInput MailService::BaseInput(const models::User& user, const std::string& redirect_to)
+    const {
+    mailer::MailInput input;
+    input.email = user.email;
+    input.redirect_to = redirect_to;
+    rapidjson::Document data;
+    data.Parse(user.raw_user_meta_data.c_str());
+    input.data = mailer::TemplateValue::Object({});
+    if (!data.HasParseError() && data.IsObject()) {
+        input.data = ToTemplateValue(data);
+    }
+    return input;
+}
+
+OutgoingMail MailService::PrepareConfirmation(
+    pqxx::work& tx, models::User& user, const std::string& redirect_to
+) {
+    CheckFrequency(user.confirmation_sent_at);
+    TakeFromBudget(tx);
+    TokenSnapshot snapshot{
+        user.id,
+        "confirmation_token",
+        "confirmation_sent_at",
+        user.confirmation_token,
+        user.confirmation_sent_at,
+        "confirmation_token",
+        user.email};
+    const std::string otp = crypto::GenerateOtp(config_.mailer.otp_length);
+    user.confirmation_token = crypto::GenerateTokenHash(user.email, otp);
+    user.confirmation_sent_at = models::Now();
+    models::SaveUser(tx, user);
+    models::SetOneTimeToken(
+        tx, {user.id, "confirmation_token", user.confirmation_token, user.email}
+    );
+    OutgoingMail mail;
+    mail.kind = mailer::MailKind::kConfirmation;
+    mail.input = BaseInput(user, redirect_to);
+    mail.input.token = otp;
+    mail.input.token_hash = user.confirmation_token;
+    mail.failure_message = "Error sending confirmation email";
+    mail.undo = RestoreTokens({snapshot});
+    return mail;
+}
+
+OutgoingMail MailService::PrepareRecovery(
+    pqxx::work& tx, models::User& user, const std::string& redirect_to, mailer::MailKind kind
+) {
+    CheckFrequency(user.recovery_sent_at);
+    TakeFromBudget(tx);
+    TokenSnapshot snapshot{
+        user.id,
+        "recovery_token",
+        "recovery_sent_at",
+        user.recovery_token,
+        user.recovery_sent_at,
+        "recovery_token",
+        user.email};
+    const std::string otp = crypto::GenerateOtp(config_.mailer.otp_length);
+    user.recovery_token = crypto::GenerateTokenHash(user.email, otp);
+    user.recovery_sent_at = models::Now();
+    models::SaveUser(tx, user);
+    models::SetOneTimeToken(tx, {user.id, "recovery_token", user.recovery_token, user.email});
+    OutgoingMail mail;
+    mail.kind = kind;
+    mail.input = BaseInput(user, redirect_to);
+    mail.input.token = otp;
+    mail.input.token_hash = user.recovery_token;
+    mail.failure_message = kind == mailer::MailKind::kMagicLink ? "Error sending magic link email"
+                                                                : "Error sending recovery email";
+    mail.undo = RestoreTokens({snapshot});
+    return mail;
+}
+
+std::vector<OutgoingMail> MailService::PrepareEmailChange(
+    pqxx::work& tx, models::User& user, const std::string& new_email, const std::string& redirect_to
+) {
+    CheckFrequency(user.email_change_sent_at);
+    TakeFromBudget(tx);
+    std::vector<TokenSnapshot> snapshots{
+        {user.id,
+         "email_change_token_new",
+         "email_change_sent_at",
+         user.email_change_token_new,
+         user.email_change_sent_at,
+         "email_change_token_new",
+         user.email_change},
+        {user.id,
+         "email_change_token_current",
+         "email_change_sent_at",
+         user.email_change_token_current,
+         user.email_change_sent_at,
+         "email_change_token_current",
+         user.email},
+    };
+    const std::string previous_change = user.email_change;
+    const std::string otp_new = crypto::GenerateOtp(config_.mailer.otp_length);
+    user.email_change = new_email;
+    user.email_change_token_new = crypto::GenerateTokenHash(new_email, otp_new);
+    user.email_change_confirm_status = 0;
+    user.email_change_sent_at = models::Now();
+    const bool secure = config_.mailer.secure_email_change_enabled && !user.email.empty();
+    std::string otp_current;
+    if (secure) {
+        otp_current = crypto::GenerateOtp(config_.mailer.otp_length);
+        user.email_change_token_current = crypto::GenerateTokenHash(user.email, otp_current);
+    } else {
+        user.email_change_token_current.clear();
+    }
+    models::SaveUser(tx, user);
+    models::SetOneTimeToken(
+        tx, {user.id, "email_change_token_new", user.email_change_token_new, new_email}
+    );
+    if (secure) {
+        models::SetOneTimeToken(
+            tx, {user.id, "email_change_token_current", user.email_change_token_current, user.email}
+        );
+    }
+    auto restore_tokens = RestoreTokens(snapshots);
+    const std::string user_id = user.id;
+    auto undo = [restore_tokens, previous_change, user_id](pqxx::work& undo_tx) {
+        restore_tokens(undo_tx);
+        undo_tx.exec_params0(
+            "UPDATE users SET email_change = $2 WHERE id = $1::uuid", user_id, previous_change
+        );
+    };
+    std::vector<OutgoingMail> mails;
+    OutgoingMail to_new;
+    to_new.kind = mailer::MailKind::kEmailChange;
+    to_new.input = BaseInput(user, redirect_to);
+    to_new.input.to = new_email;
+    to_new.input.new_email = new_email;
+    to_new.input.token = otp_new;
+    to_new.input.token_hash = user.email_change_token_new;
+    to_new.failure_message = "Error sending email change email";
+    to_new.undo = undo;
+    mails.push_back(to_new);
+    if (secure) {
+        OutgoingMail to_current = to_new;
+        to_current.input.to = user.email;
+        to_current.input.token = otp_current;
+        to_current.input.token_hash = user.email_change_token_current;
+        mails.push_back(to_current);
+    }
+    return mails;
+}
+
+OutgoingMail MailService::PrepareReauthentication(pqxx::work& tx, models::User& user) {
+    CheckFrequency(user.reauthentication_sent_at);
+    TakeFromBudget(tx);
+    TokenSnapshot snapshot{
+        user.id,
+        "reauthentication_token",
+        "reauthentication_sent_at",
+        user.reauthentication_token,
+        user.reauthentication_sent_at,
+        "reauthentication_token",
+        user.email};
+    const std::string otp = crypto::GenerateOtp(config_.mailer.otp_length);
+    user.reauthentication_token = crypto::GenerateTokenHash(user.email, otp);
+    user.reauthentication_sent_at = models::Now();
+    models::SaveUser(tx, user);
+    models::SetOneTimeToken(
+        tx, {user.id, "reauthentication_token", user.reauthentication_token, user.email}
+    );
+    OutgoingMail mail;
+    mail.kind = mailer::MailKind::kReauthentication;
+    mail.input = BaseInput(user, "");
+    mail.input.token = otp;
+    mail.failure_message = "Error sending reauthentication email";
+    mail.undo = RestoreTokens({snapshot});
+    return mail;
+}
+
+void MailService::Deliver(Request& request, OutgoingMail& mail) {
+    const auto undo = [&] {
+        if (!mail.undo) {
+            return;
+        }
+        try {
+            storage::WithTransaction(database_, mail.undo);
+        } catch (const std::exception& error) {
+            spdlog::error(
+                "could not undo a mail preparation component=api request_id={} error={}",
+                request.request_id,
+                observability::Quote(error.what())
+            );
+        }
+    };
+    try {
+        mailer_.Send(request.tasks, mail.kind, mail.input);
+    } catch (const mailer::InvalidAddressError&) {
+        undo();
+        const std::string to = mail.input.to.empty() ? mail.input.email : mail.input.to;
+        throw BadRequest(kEmailAddressInvalid, "Email address \"" + to + "\" is invalid");
+    } catch (const mailer::SendError& error) {
+        undo();
+        throw HttpError(500, kUnexpectedFailure, mail.failure_message, error.what());
+    } catch (const apitask::QueueFullError&) {
+        undo();
+        throw;
+    }
+}
+
+}  // namespace gotrue::api

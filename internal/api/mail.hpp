@@ -1,0 +1,85 @@
+#pragma once
+
+// The mail side of the auth flows (contract §5.5, §4.6): inside a handler's transaction a mail is
+// prepared (throttles checked, token created and stored, the undo recorded); after the commit it
+// is delivered through the mailer chain. In synchronous mode a failed send runs the undo in a new
+// transaction and answers GoTrue's 500 "Error sending ... email", so nothing stays written; in
+// background modes the send happens after the commit and its failure is only logged.
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <pqxx/pqxx>
+
+#include "api/http.hpp"
+#include "conf/config.hpp"
+#include "mailer/mail_kind.hpp"
+#include "mailer/template_mailer.hpp"
+#include "models/user.hpp"
+#include "storage/database.hpp"
+
+namespace gotrue::api {
+
+// A mail prepared inside a transaction, to be delivered after its commit.
+struct OutgoingMail {
+    mailer::MailKind kind{};
+    mailer::MailInput input;
+    std::string failure_message;  // GoTrue's 500 message, e.g. "Error sending confirmation email"
+    std::function<void(pqxx::work&)> undo;  // restores what the preparation wrote
+};
+
+class MailService final {
+public:
+    MailService(
+        const conf::Config& config, mailer::TemplateMailer& mailer, storage::Database& database
+    );
+
+    // Confirmation (signup, resend): MaxFrequency on confirmation_sent_at, the global budget, a
+    // new confirmation token stored on `user` and in one_time_tokens.
+    [[nodiscard]] OutgoingMail PrepareConfirmation(
+        pqxx::work& tx, models::User& user, const std::string& redirect_to
+    );
+
+    // Recovery / magic link: MaxFrequency on recovery_sent_at (shared), recovery token.
+    [[nodiscard]] OutgoingMail PrepareRecovery(
+        pqxx::work& tx, models::User& user, const std::string& redirect_to, mailer::MailKind kind
+    );
+
+    // Email change to `new_email`: the mail(s) carry email_change_token_new (to the new address)
+    // and, with secure email change, email_change_token_current (to the current one).
+    [[nodiscard]] std::vector<OutgoingMail> PrepareEmailChange(
+        pqxx::work& tx,
+        models::User& user,
+        const std::string& new_email,
+        const std::string& redirect_to
+    );
+
+    // Reauthentication code (nonce for PUT /user).
+    [[nodiscard]] OutgoingMail PrepareReauthentication(pqxx::work& tx, models::User& user);
+
+    // After the commit: sends `mail`; throws HttpError (and undoes) when a synchronous send
+    // fails or the address is invalid.
+    void Deliver(Request& request, OutgoingMail& mail);
+
+    // Throws 429 over_email_send_rate_limit when `sent_at` is within GOTRUE_SMTP_MAX_FREQUENCY.
+    void CheckFrequency(const models::OptionalTime& sent_at) const;
+
+    // Takes one mail from the shared budget (GOTRUE_RATE_LIMIT_EMAIL_SENT) inside `tx`: 429
+    // "email rate limit exceeded" when it is spent. Shared through the database so several
+    // server instances enforce one limit.
+    void TakeFromBudget(pqxx::work& tx) const;
+
+private:
+    [[nodiscard]] mailer::MailInput BaseInput(
+        const models::User& user, const std::string& redirect_to
+    ) const;
+
+    const conf::Config& config_;
+    mailer::TemplateMailer& mailer_;
+    storage::Database& database_;
+    double budget_capacity_ = 30;     // mails
+    double budget_refill_per_s_ = 0;  // mails per second
+};
+
+}  // namespace gotrue::api

@@ -1,0 +1,41 @@
+#pragma once
+
+// What handlers read off a request besides its body: audience, client address, redirect target,
+// and the input checks several endpoints share.
+
+#include <string>
+#include <string_view>
+
+#include "api/http.hpp"
+#include "conf/config.hpp"
+
+namespace gotrue::api {
+
+// X-JWT-AUD when present, else GOTRUE_JWT_AUD (contract §2.1).
+[[nodiscard]] std::string RequestAudience(const Request& request, const conf::Config& config);
+
+[[nodiscard]] std::string ClientIp(const Request& request);
+
+[[nodiscard]] std::string UserAgent(const Request& request);
+
+// Contract §2.1 "Redirect validation": same site as GOTRUE_SITE_URL, a loopback IP, or a match of
+// GOTRUE_URI_ALLOW_LIST (globs with '.' and '/' as separators: `*` stays within a segment, `**`
+// crosses them, `?` is one character).
+[[nodiscard]] bool IsRedirectAllowed(std::string_view url, const conf::Config& config);
+
+// The redirect_to header, else query parameter, when allowed; else the Referer when allowed;
+// else GOTRUE_SITE_URL.
+[[nodiscard]] std::string RedirectTarget(const Request& request, const conf::Config& config);
+
+// A well-formed email (contract §2.6 row 8), lower-cased; throws 400 validation_failed
+// ("An email address is required", "... is too long", "Unable to validate email address: ...").
+[[nodiscard]] std::string ValidateEmail(const std::string& email);
+
+// Password rules (contract §2.1): over 72 bytes is 400 validation_failed; too short or missing a
+// required character set is 422 weak_password with the reasons.
+void CheckPassword(const std::string& password, const conf::PasswordConfig& config);
+
+// Glob match with GoTrue's separators (exposed for tests).
+[[nodiscard]] bool GlobMatch(std::string_view pattern, std::string_view text);
+
+}  // namespace gotrue::api

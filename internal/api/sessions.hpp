@@ -1,0 +1,37 @@
+#pragma once
+
+// Sessions and access tokens (contract §2.2, §4.4): a sign-in creates a session, records the
+// authentication method (amr), and returns an HS256 access token plus a refresh token.
+
+#include <string>
+
+#include <pqxx/pqxx>
+
+#include "api/http.hpp"
+#include "api/views.hpp"
+#include "conf/config.hpp"
+#include "models/session.hpp"
+#include "models/user.hpp"
+
+namespace gotrue::api {
+
+// New session for `user` signed in with `method` ("password", "otp", "magiclink", ...);
+// updates last_sign_in_at.
+[[nodiscard]] IssuedSession IssueSession(
+    pqxx::work& tx,
+    models::User& user,
+    const std::string& method,
+    const Request& request,
+    const conf::Config& config
+);
+
+// An access token for an existing session, with `refresh_token` as the session's current one.
+[[nodiscard]] IssuedSession TokensForSession(
+    pqxx::work& tx,
+    const models::User& user,
+    const std::string& session_id,
+    const std::string& refresh_token,
+    const conf::Config& config
+);
+
+}  // namespace gotrue::api

@@ -1,0 +1,202 @@
+// GET /user, PUT /user, GET /reauthenticate (contract §2.13).
+
+#include <algorithm>
+
+#include <rapidjson/document.h>
+
+#include "api/api.hpp"
+#include "api/errors.hpp"
+#include "api/json.hpp"
+#include "api/request_info.hpp"
+#include "api/transaction.hpp"
+#include "api/views.hpp"
+#include "crypto/crypto.hpp"
+#include "crypto/password.hpp"
+#include "models/audit_log.hpp"
+#include "models/one_time_token.hpp"
+
+namespace gotrue::api {
+namespace {
+
+struct UserUpdateParams {
+    std::optional<std::string> email;
+    std::optional<std::string> password;
+    std::optional<std::string> current_password;
+    std::optional<std::string> nonce;
+    std::optional<std::string> data;          // JSON object text
+    std::optional<std::string> app_metadata;  // JSON object text
+    std::optional<std::string> phone;
+};
+
+UserUpdateParams ParseUserUpdate(const std::string& body) {
+    const auto document = ParseJsonBody(body);
+    UserUpdateParams params;
+    params.email = StringField(document, "email");
+    params.password = StringField(document, "password");
+    params.current_password = StringField(document, "current_password");
+    params.nonce = StringField(document, "nonce");
+    params.data = ObjectField(document, "data");
+    params.app_metadata = ObjectField(document, "app_metadata");
+    params.phone = StringField(document, "phone");
+    static_cast<void>(StringField(document, "channel"));
+    return params;
+}
+
+bool HasAny(const std::vector<std::string>& methods, std::initializer_list<const char*> wanted) {
+    return std::any_of(methods.begin(), methods.end(), [&](const std::string& method) {
+        return std::any_of(wanted.begin(), wanted.end(), [&](const char* w) {
+            return method == w;
+        });
+    });
+}
+
+}  // namespace
+
+Response Api::UserGet(Request& request) {
+    const Caller caller = RequireUser(request);
+    if (const auto aud = request.headers.Get("X-JWT-AUD");
+        aud && !aud->empty() && *aud != caller.aud) {
+        throw BadRequest(kValidationFailed, "Token audience doesn't match request audience");
+    }
+    return JsonResponse(200, UserJson(caller.user, LoadIdentities(caller.user.id)));
+}
+
+Response Api::UserPut(Request& request) {
+    const Caller caller = RequireUser(request);
+    const UserUpdateParams params = ParseUserUpdate(request.body);
+    const auto& config = deps_.config;
+    std::optional<std::string> new_email;
+    if (params.email && !params.email->empty()) {
+        new_email = ValidateEmail(*params.email);
+        if (*new_email == caller.user.email) {
+            new_email.reset();
+        }
+    }
+    if (params.phone && !params.phone->empty() && *params.phone != caller.user.phone) {
+        throw BadRequest(kValidationFailed, "Phone changes are not supported by this server");
+    }
+    if (params.app_metadata && caller.role != config.jwt.admin_group_name) {
+        throw Forbidden(kNotAdmin, "Updating app_metadata requires admin privileges");
+    }
+    std::optional<std::string> password_hash;
+    if (params.password) {
+        CheckPassword(*params.password, config.password);
+        const models::User& user = caller.user;
+        if (config.security.update_password_require_current_password &&
+            !HasAny(caller.amr, {"recovery", "otp", "magiclink"})) {
+            if (!params.current_password || params.current_password->empty()) {
+                throw BadRequest(
+                    kCurrentPasswordRequired, "Current password required when setting new password."
+                );
+            }
+            if (!crypto::VerifyPassword(*params.current_password, user.encrypted_password)) {
+                throw BadRequest(
+                    kCurrentPasswordInvalid, "Current password required when setting new password."
+                );
+            }
+        }
+        if (user.HasPassword() &&
+            crypto::VerifyPassword(*params.password, user.encrypted_password)) {
+            throw UnprocessableEntity(
+                kSamePassword, "New password should be different from the old password."
+            );
+        }
+        password_hash =
+            crypto::HashPassword(*params.password, config.password.hash_cost);  // before BEGIN
+    }
+    const std::string redirect_to = RedirectTarget(request, config);
+
+    struct Outcome {
+        models::User user;
+        std::vector<OutgoingMail> mails;
+    };
+
+    Outcome outcome = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
+        Outcome result;
+        models::User user = *models::FindUserById(tx, caller.user.id, true);
+        if (password_hash) {
+            if (config.security.update_password_require_reauthentication) {
+                const auto session = caller.session_id.empty()
+                                         ? std::nullopt
+                                         : models::FindSession(tx, caller.session_id);
+                const bool recent =
+                    session && session->created_at + std::chrono::hours(24) > models::Now();
+                if (!recent) {
+                    if (!params.nonce || params.nonce->empty()) {
+                        throw BadRequest(
+                            kReauthenticationNeeded, "Password update requires reauthentication"
+                        );
+                    }
+                    const std::string hash = crypto::GenerateTokenHash(user.email, *params.nonce);
+                    const bool expired = !user.reauthentication_sent_at ||
+                                         *user.reauthentication_sent_at +
+                                                 std::chrono::seconds(config.mailer.otp_exp) <
+                                             models::Now();
+                    if (user.reauthentication_token.empty() || expired ||
+                        !crypto::ConstantTimeEquals(user.reauthentication_token, hash)) {
+                        throw UnprocessableEntity(
+                            kReauthenticationNotValid, "Requires a valid reauthentication nonce"
+                        );
+                    }
+                }
+            }
+            user.encrypted_password = *password_hash;
+            // A new password invalidates every outstanding link and code, and other sessions.
+            user.confirmation_token.clear();
+            user.recovery_token.clear();
+            user.email_change_token_new.clear();
+            user.email_change_token_current.clear();
+            user.reauthentication_token.clear();
+            user.reauthentication_sent_at.reset();
+            models::DeleteOneTimeTokensOfUser(tx, user.id);
+            models::DeleteSessionsOfUser(tx, user.id, caller.session_id);
+            models::RecordAudit(tx, user, "user_updated_password", ClientIp(request));
+        }
+        if (params.data) {
+            user.raw_user_meta_data = MergeJsonObjects(user.raw_user_meta_data, *params.data);
+        }
+        if (params.app_metadata) {
+            user.raw_app_meta_data = MergeJsonObjects(user.raw_app_meta_data, *params.app_metadata);
+        }
+        models::SaveUser(tx, user);
+        if (new_email) {
+            if (models::FindUserByEmailAndAudience(tx, *new_email, user.aud)) {
+                throw UnprocessableEntity(
+                    kEmailExists, "A user with this email address has already been registered"
+                );
+            }
+            if (config.mailer.autoconfirm) {
+                user.email = *new_email;
+                user.raw_user_meta_data =
+                    MergeJsonObjects(user.raw_user_meta_data, R"({"email":")" + *new_email + "\"}");
+                models::SaveUser(tx, user);
+            } else {
+                result.mails = mail_.PrepareEmailChange(tx, user, *new_email, redirect_to);
+            }
+        }
+        models::RecordAudit(tx, user, "user_modified", ClientIp(request));
+        result.user = *models::FindUserById(tx, user.id);
+        return result;
+    });
+    for (auto& mail : outcome.mails) {
+        mail_.Deliver(request, mail);
+    }
+    return JsonResponse(200, UserJson(outcome.user, LoadIdentities(outcome.user.id)));
+}
+
+Response Api::Reauthenticate(Request& request) {
+    const Caller caller = RequireUser(request);
+    if (caller.user.email.empty()) {
+        throw UnprocessableEntity(kValidationFailed, "Reauthentication requires an email address");
+    }
+    auto mail = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
+        models::User user = *models::FindUserById(tx, caller.user.id, true);
+        auto prepared = mail_.PrepareReauthentication(tx, user);
+        models::RecordAudit(tx, user, "user_reauthenticate_requested", ClientIp(request));
+        return prepared;
+    });
+    mail_.Deliver(request, mail);
+    return JsonResponse(200, "{}");
+}
+
+}  // namespace gotrue::api

@@ -1,0 +1,38 @@
+#pragma once
+
+// Response shapes (contract §2.2): the User, Identity and session JSON GoTrue sends.
+
+#include <string>
+#include <vector>
+
+#include "api/json.hpp"
+#include "models/session.hpp"
+#include "models/user.hpp"
+
+namespace gotrue::api {
+
+// A user with its identities, in GoTrue's field order; absent timestamps are omitted.
+void WriteUser(
+    JsonWriter& writer, const models::User& user, const std::vector<models::Identity>& identities
+);
+
+[[nodiscard]] std::string UserJson(
+    const models::User& user, const std::vector<models::Identity>& identities
+);
+
+// What a sign-in returns.
+struct IssuedSession {
+    std::string access_token;
+    std::string refresh_token;
+    std::string session_id;
+    long long expires_at = 0;  // unix seconds
+    int expires_in = 0;
+};
+
+[[nodiscard]] std::string SessionJson(
+    const IssuedSession& session,
+    const models::User& user,
+    const std::vector<models::Identity>& identities
+);
+
+}  // namespace gotrue::api

@@ -1,0 +1,24 @@
+#pragma once
+
+#include <string>
+
+#include <pqxx/pqxx>
+
+#include "models/user.hpp"
+
+namespace gotrue::models {
+
+// One row of auth.audit_log_entries (contract §4.5): actor, action and its log type.
+// `traits` is a JSON object text or empty.
+void RecordAudit(
+    pqxx::transaction_base& tx,
+    const User& actor,
+    const std::string& action,
+    const std::string& ip_address,
+    const std::string& traits = {}
+);
+
+// The log type GoTrue files `action` under (account, team, token, user).
+[[nodiscard]] std::string AuditLogType(const std::string& action);
+
+}  // namespace gotrue::models

@@ -1,0 +1,57 @@
+#include "models/one_time_token.hpp"
+
+namespace gotrue::models {
+
+void SetOneTimeToken(pqxx::transaction_base& tx, const OneTimeToken& token) {
+    DeleteOneTimeToken(tx, token.user_id, token.token_type);
+    tx.exec_params0(
+        "INSERT INTO one_time_tokens (id, user_id, token_type, token_hash, relates_to, created_at, "
+        "updated_at) VALUES (gen_random_uuid(), $1::uuid, $2::one_time_token_type, $3, $4, now(), "
+        "now())",
+        token.user_id,
+        token.token_type,
+        token.token_hash,
+        token.relates_to
+    );
+}
+
+void DeleteOneTimeToken(
+    pqxx::transaction_base& tx, std::string_view user_id, std::string_view token_type
+) {
+    tx.exec_params0(
+        "DELETE FROM one_time_tokens WHERE user_id = $1::uuid AND token_type = "
+        "$2::one_time_token_type",
+        std::string(user_id),
+        std::string(token_type)
+    );
+}
+
+void DeleteOneTimeTokensOfUser(pqxx::transaction_base& tx, std::string_view user_id) {
+    tx.exec_params0("DELETE FROM one_time_tokens WHERE user_id = $1::uuid", std::string(user_id));
+}
+
+std::optional<OneTimeToken> FindOneTimeToken(
+    pqxx::transaction_base& tx, std::string_view token_hash, const std::vector<std::string>& types
+) {
+    std::string list;
+    for (const auto& type : types) {
+        list += (list.empty() ? "" : ",") + type;
+    }
+    const auto rows = tx.exec_params(
+        "SELECT user_id::text, token_type::text, token_hash, relates_to FROM one_time_tokens "
+        "WHERE token_hash = $1 AND token_type::text = ANY (string_to_array($2, ',')) LIMIT 1",
+        std::string(token_hash),
+        list
+    );
+    if (rows.empty()) {
+        return std::nullopt;
+    }
+    return OneTimeToken{
+        rows[0][0].as<std::string>(),
+        rows[0][1].as<std::string>(),
+        rows[0][2].as<std::string>(),
+        rows[0][3].as<std::string>(),
+    };
+}
+
+}  // namespace gotrue::models

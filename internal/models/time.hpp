@@ -1,0 +1,27 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include <pqxx/pqxx>
+
+namespace gotrue::models {
+
+// Timestamps as the database stores them (timestamptz, microseconds).
+using Time = std::chrono::time_point<std::chrono::system_clock, std::chrono::microseconds>;
+using OptionalTime = std::optional<Time>;
+
+// SQL that reads timestamp column `column` as microseconds since the epoch (NULL stays NULL).
+[[nodiscard]] std::string MicrosOf(const std::string& column);
+
+// A column selected with MicrosOf; std::nullopt for NULL.
+[[nodiscard]] OptionalTime ReadTime(const pqxx::field& field);
+
+[[nodiscard]] Time Now();
+
+// RFC 3339 in UTC with the fractional seconds Go's RFC3339Nano prints (trailing zeros dropped),
+// e.g. "2026-11-25T16:27:13.12345Z".
+[[nodiscard]] std::string FormatTime(Time time);
+
+}  // namespace gotrue::models
