@@ -1,0 +1,267 @@
+// POST /signup through the real binary, every row of contract §2.6 that applies to email, in the
+// three mail modes where mail is involved.
+
+#include <cctype>
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include <doctest/doctest.h>
+
+#include "support/auth_server.hpp"
+
+using gotrue::testing::AuthServer;
+using gotrue::testing::JsonString;
+using gotrue::testing::kAllMailModes;
+using gotrue::testing::MailMode;
+using gotrue::testing::ModeName;
+using gotrue::testing::SharedMaildir;
+using gotrue::testing::UniqueEmail;
+using gotrue::testing::WaitForMail;
+
+namespace {
+
+std::string SignupBody(
+    const std::string& email,
+    const std::string& password = "secret-123",
+    const std::string& data = "{}"
+) {
+    return R"({"email":")" + email + R"(","password":")" + password + R"(","data":)" + data + "}";
+}
+
+std::string ErrorCode(const gotrue::testing::HttpResponse& response) {
+    return JsonString(response.body, "error_code");
+}
+
+}  // namespace
+
+TEST_SUITE("signup") {
+    TEST_CASE("request validation rows (no user is created)") {
+        AuthServer server;
+        const auto anonymous = server.Post("/signup", R"({"password":"secret-123"})");
+        CHECK(anonymous.status == 422);
+        CHECK(ErrorCode(anonymous) == "anonymous_provider_disabled");
+
+        const auto empty_password = server.Post("/signup", R"({"email":"a@example.com"})");
+        CHECK(empty_password.status == 400);
+        CHECK(JsonString(empty_password.body, "msg") == "Signup requires a valid password");
+
+        const auto long_password =
+            server.Post("/signup", SignupBody("a@example.com", std::string(73, 'x')));
+        CHECK(long_password.status == 400);
+        CHECK(
+            JsonString(long_password.body, "msg") == "Password cannot be longer than 72 characters"
+        );
+
+        const auto weak = server.Post("/signup", SignupBody("a@example.com", "abc"));
+        CHECK(weak.status == 422);
+        CHECK(ErrorCode(weak) == "weak_password");
+        CHECK(weak.body.find(R"("weak_password":{"reasons":["length"]})") != std::string::npos);
+
+        const auto both = server.Post(
+            "/signup", R"({"email":"a@example.com","phone":"123456789","password":"secret-123"})"
+        );
+        CHECK(both.status == 400);
+        CHECK(
+            JsonString(both.body, "msg") ==
+            "Only an email address or phone number should be provided on signup."
+        );
+
+        for (const char* bad : {"not-an-email", "a@-b.com", "@example.com", "a b@example.com"}) {
+            CAPTURE(bad);
+            const auto invalid = server.Post("/signup", SignupBody(bad));
+            CHECK(invalid.status == 400);
+            CHECK(ErrorCode(invalid) == "validation_failed");
+        }
+        const auto too_long =
+            server.Post("/signup", SignupBody(std::string(250, 'a') + "@example.com"));
+        CHECK(too_long.status == 400);
+        CHECK(JsonString(too_long.body, "msg") == "An email address is too long");
+        CHECK(server.Database().Scalar("SELECT count(*) FROM auth.users") == "0");
+    }
+
+    TEST_CASE("signups disabled and email provider disabled") {
+        AuthServer disabled(MailMode::kSync, {{"GOTRUE_DISABLE_SIGNUP", "true"}});
+        const auto refused = disabled.Post("/signup", SignupBody(UniqueEmail("disabled")));
+        CHECK(refused.status == 422);
+        CHECK(ErrorCode(refused) == "signup_disabled");
+
+        AuthServer no_email(MailMode::kSync, {{"GOTRUE_EXTERNAL_EMAIL_ENABLED", "false"}});
+        const auto off = no_email.Post("/signup", SignupBody(UniqueEmail("noemail")));
+        CHECK(off.status == 400);
+        CHECK(ErrorCode(off) == "email_provider_disabled");
+        CHECK(JsonString(off.body, "msg") == "Email signups are disabled");
+    }
+
+    TEST_CASE("a new user gets a confirmation mail whose link confirms them, in every mail mode") {
+        for (const MailMode mode : kAllMailModes) {
+            CAPTURE(ModeName(mode));
+            AuthServer server(mode);
+            const std::string email = UniqueEmail(std::string("signup-") + ModeName(mode));
+            std::string upper = email;
+            upper[0] = static_cast<char>(std::toupper(upper[0]));
+            const auto response =
+                server.Post("/signup", SignupBody(upper, "secret-123", R"({"name":"Ada"})"));
+            REQUIRE_MESSAGE(response.status == 200, response.body);
+            CHECK(JsonString(response.body, "email") == email);  // lower-cased
+            CHECK(JsonString(response.body, "aud") == "authenticated");
+            CHECK(JsonString(response.body, "role") == "authenticated");
+            CHECK(response.body.find(R"("name":"Ada")") != std::string::npos);
+            CHECK(
+                response.body.find(R"("app_metadata":{"provider":"email","providers":["email"]})"
+                ) != std::string::npos
+            );
+            CHECK(response.body.find("\"confirmation_sent_at\"") != std::string::npos);
+            CHECK(response.body.find("\"email_confirmed_at\"") == std::string::npos);
+            CHECK(
+                response.body.find(R"("provider":"email")") != std::string::npos
+            );  // the identity
+
+            const auto mails = WaitForMail(SharedMaildir(), email);
+            REQUIRE_MESSAGE(mails.size() == 1, server.Output());
+            CHECK(mails.front().Header("Subject") == "Confirm your email address");
+            const std::string link = gotrue::testing::LinkIn(mails.front());
+            CHECK(link.rfind(server.Env().at("API_EXTERNAL_URL") + "/verify?token=", 0) == 0);
+            CHECK(link.find("&type=signup&redirect_to=http://localhost:3000") != std::string::npos);
+            CHECK(gotrue::testing::CodeIn(mails.front()).size() == 6);
+
+            const auto verified = gotrue::testing::Send({"GET", link, "", {}});
+            REQUIRE(verified.status == 303);
+            const std::string location = verified.headers.at("location");
+            CHECK(location.rfind("http://localhost:3000#", 0) == 0);
+            CHECK_FALSE(gotrue::testing::UrlParam(location, "access_token").empty());
+            CHECK(gotrue::testing::UrlParam(location, "type") == "signup");
+            CHECK(gotrue::testing::UrlParam(location, "token_type") == "bearer");
+            CHECK(
+                server.Database().Scalar(
+                    "SELECT email_confirmed_at IS NOT NULL FROM auth.users WHERE email = '" +
+                    email + "'"
+                ) == "t"
+            );
+            CHECK(
+                server.Database().Scalar(
+                    "SELECT raw_user_meta_data->>'email_verified' FROM auth.users WHERE email = '" +
+                    email + "'"
+                ) == "true"
+            );
+            CHECK(server.Database().Scalar("SELECT count(*) FROM auth.one_time_tokens") == "0");
+            // The link is single-use.
+            const auto again = gotrue::testing::Send({"GET", link, "", {}});
+            CHECK(
+                gotrue::testing::UrlParam(again.headers.at("location"), "error_code") ==
+                "otp_expired"
+            );
+        }
+    }
+
+    TEST_CASE("an unconfirmed user signing up again gets the mail again, within MaxFrequency a 429"
+    ) {
+        AuthServer server(MailMode::kSync, {{"GOTRUE_SMTP_MAX_FREQUENCY", "1m"}});
+        const std::string email = UniqueEmail("resignup");
+        const auto first = server.Post("/signup", SignupBody(email));
+        REQUIRE(first.status == 200);
+        const auto again =
+            server.Post("/signup", SignupBody(email, "other-password", R"({"x":1})"));
+        CHECK(again.status == 429);
+        CHECK(ErrorCode(again) == "over_email_send_rate_limit");
+        const std::string message = JsonString(again.body, "msg");
+        CHECK(message.rfind("For security purposes, you can only request this after ", 0) == 0);
+        CHECK(message.find(" seconds.") != std::string::npos);
+        server.Database().Execute(
+            "UPDATE auth.users SET confirmation_sent_at = now() - interval '2 minutes'"
+        );
+        const auto later =
+            server.Post("/signup", SignupBody(email, "other-password", R"({"x":1})"));
+        REQUIRE(later.status == 200);
+        CHECK(
+            JsonString(later.body, "id") == JsonString(first.body, "id")
+        );  // the same, unmodified user
+        CHECK(later.body.find("\"x\"") == std::string::npos);
+        CHECK(WaitForMail(SharedMaildir(), email, 2).size() == 2);
+    }
+
+    TEST_CASE("a confirmed email: a fake user without autoconfirm, 422 with it, never a mail") {
+        AuthServer server;
+        const std::string email = UniqueEmail("confirmed");
+        const std::string id = server.SignUpConfirmed(email);
+        const auto fake = server.Post("/signup", SignupBody(email, "secret-123", R"({"n":1})"));
+        REQUIRE(fake.status == 200);
+        CHECK(JsonString(fake.body, "id") != id);
+        CHECK(JsonString(fake.body, "email") == email);
+        CHECK(fake.body.find(R"("identities":[])") != std::string::npos);
+        CHECK(fake.body.find(R"("user_metadata":{"n":1})") != std::string::npos);
+        CHECK(server.Database().Scalar("SELECT count(*) FROM auth.users") == "1");
+        CHECK(WaitForMail(SharedMaildir(), email, 2, std::chrono::milliseconds(500)).size() == 1);
+
+        AuthServer autoconfirm(MailMode::kSync, {{"GOTRUE_MAILER_AUTOCONFIRM", "true"}});
+        const std::string other = UniqueEmail("autoconfirm");
+        const auto session = autoconfirm.Post("/signup", SignupBody(other));
+        REQUIRE(session.status == 200);
+        CHECK_FALSE(JsonString(session.body, "access_token").empty());
+        CHECK(JsonString(session.body, "token_type") == "bearer");
+        CHECK(session.body.find("\"email_confirmed_at\"") != std::string::npos);
+        CHECK(session.headers.count("sb-auth-user-id") == 1);
+        const auto exists = autoconfirm.Post("/signup", SignupBody(other));
+        CHECK(exists.status == 422);
+        CHECK(ErrorCode(exists) == "user_already_exists");
+        CHECK(JsonString(exists.body, "msg") == "User already registered");
+        CHECK(WaitForMail(SharedMaildir(), other, 1, std::chrono::milliseconds(500)).empty());
+    }
+
+    TEST_CASE("the global email budget refuses with 429 and writes nothing") {
+        AuthServer server(MailMode::kSync, {{"GOTRUE_RATE_LIMIT_EMAIL_SENT", "1"}});
+        REQUIRE(server.Post("/signup", SignupBody(UniqueEmail("budget"))).status == 200);
+        const std::string second = UniqueEmail("budget2");
+        const auto refused = server.Post("/signup", SignupBody(second));
+        CHECK(refused.status == 429);
+        CHECK(JsonString(refused.body, "msg") == "email rate limit exceeded");
+        CHECK(
+            server.Database().Scalar(
+                "SELECT count(*) FROM auth.users WHERE email = '" + second + "'"
+            ) == "0"
+        );
+    }
+
+    TEST_CASE("a relay that is down: sync mode 500 and nothing written, background modes succeed") {
+        const std::string dead_port = std::to_string(gotrue::testing::FreePort());
+        for (const MailMode mode : kAllMailModes) {
+            CAPTURE(ModeName(mode));
+            AuthServer server(mode, {{"GOTRUE_SMTP_PORT", dead_port}});
+            const std::string email = UniqueEmail("down");
+            const auto response = server.Post("/signup", SignupBody(email));
+            const std::string count = server.Database().Scalar(
+                "SELECT count(*) FROM auth.users WHERE email = '" + email + "'"
+            );
+            if (mode == MailMode::kSync) {
+                CHECK(response.status == 500);
+                CHECK(JsonString(response.body, "msg") == "Error sending confirmation email");
+                CHECK(count == "0");
+            } else {
+                CHECK(response.status == 200);
+                CHECK(count == "1");
+                // The failure is logged with the request id, not lost silently.
+                const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+                while (server.Output().find("mail.send") == std::string::npos &&
+                       std::chrono::steady_clock::now() < deadline) {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                }
+                CHECK(
+                    server.Output().find("\"outcome\":\"transient_failure\"") != std::string::npos
+                );
+            }
+        }
+    }
+
+    TEST_CASE("errors use the 2024 format when auth-js asks for it") {
+        AuthServer server;
+        const auto response = server.Post(
+            "/signup", R"({"email":"x@example.com"})", {"X-Supabase-Api-Version: 2024-01-01"}
+        );
+        CHECK(response.status == 400);
+        CHECK(
+            response.body ==
+            R"({"code":"validation_failed","message":"Signup requires a valid password"})"
+        );
+        CHECK(response.headers.at("x-sb-error-code") == "validation_failed");
+    }
+}

@@ -1,0 +1,83 @@
+#pragma once
+
+// A migrated scratch database, the real gotrue binary on it, and the shared SMTP test server:
+// what every auth-flow integration test starts from.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "support/database.hpp"
+#include "support/http_client.hpp"
+#include "support/mailbox.hpp"
+#include "support/process.hpp"
+
+namespace gotrue::testing {
+
+// How the server sends mail (contract §1.5-1.6).
+enum class MailMode { kSync, kRequestScoped, kPool };
+
+[[nodiscard]] const char* ModeName(MailMode mode);
+
+inline const std::vector<MailMode> kAllMailModes{
+    MailMode::kSync, MailMode::kRequestScoped, MailMode::kPool};
+
+class AuthServer final {
+public:
+    // `extra` overrides the defaults (autoconfirm off, SMTP = the shared aiosmtpd, bcrypt cost 4,
+    // MaxFrequency 1s, a large email budget).
+    explicit AuthServer(MailMode mode = MailMode::kSync, const EnvMap& extra = {});
+
+    [[nodiscard]] HttpResponse Get(const std::string& path, std::vector<std::string> headers = {})
+        const;
+    [[nodiscard]] HttpResponse Post(
+        const std::string& path, const std::string& body, std::vector<std::string> headers = {}
+    ) const;
+    [[nodiscard]] HttpResponse Put(
+        const std::string& path, const std::string& body, std::vector<std::string> headers = {}
+    ) const;
+
+    [[nodiscard]] const ScratchDatabase& Database() const { return database_; }
+
+    [[nodiscard]] const EnvMap& Env() const { return env_; }
+
+    [[nodiscard]] std::string Url() const { return process_->Url(); }
+
+    [[nodiscard]] std::string Output() const { return process_->Output(); }
+
+    [[nodiscard]] GotrueProcess& Process() { return *process_; }
+
+    // Signs up `email`, follows the link of the confirmation mail, returns the user id.
+    std::string SignUpConfirmed(
+        const std::string& email, const std::string& password = "secret-123"
+    );
+
+    // A password sign-in; the session JSON (REQUIREs 200).
+    [[nodiscard]] HttpResponse SignIn(
+        const std::string& email, const std::string& password = "secret-123"
+    ) const;
+
+private:
+    ScratchDatabase database_;
+    EnvMap env_;
+    std::unique_ptr<GotrueProcess> process_;
+};
+
+// A fresh address no other test uses (the SMTP server is shared).
+[[nodiscard]] std::string UniqueEmail(const std::string& tag);
+
+// The link of the mail's button (href in the HTML part, &amp; decoded).
+[[nodiscard]] std::string LinkIn(const Mail& mail);
+
+// The 6-digit code printed in the mail.
+[[nodiscard]] std::string CodeIn(const Mail& mail);
+
+// A string field of a JSON object ("" when missing).
+[[nodiscard]] std::string JsonString(const std::string& json, const std::string& key);
+
+// The value of `key` in a URL fragment or query ("a=1&b=2"), percent-decoded.
+[[nodiscard]] std::string UrlParam(const std::string& url, const std::string& key);
+
+[[nodiscard]] std::string Bearer(const std::string& access_token);
+
+}  // namespace gotrue::testing
