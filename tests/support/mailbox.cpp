@@ -197,7 +197,13 @@ std::vector<Mail> WaitForMail(
                 files.push_back(entry.path());
             }
         }
-        std::sort(files.begin(), files.end());
+        // In arrival order: Maildir names are not zero-padded, so sort by modification time.
+        std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) {
+            std::error_code ignored;
+            const auto time_a = std::filesystem::last_write_time(a, ignored);
+            const auto time_b = std::filesystem::last_write_time(b, ignored);
+            return time_a != time_b ? time_a < time_b : a < b;
+        });
         for (const auto& file : files) {
             std::ifstream in(file, std::ios::binary);
             std::ostringstream text;
