@@ -173,7 +173,7 @@ TEST_CASE("if / else if / else") {
     CHECK(Render(truth, {{"V", TemplateValue::Null()}}) == "F");
 }
 
-TEST_CASE("with sets dot; else and else with") {
+TEST_CASE("with sets dot, else and else with") {
     const TemplateData data = UserData({
         {"name", S("Ada")},
         {"address", TemplateValue::Object({{"city", S("Paris")}})},

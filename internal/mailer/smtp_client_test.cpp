@@ -15,6 +15,7 @@
 
 #include "apitask/apitask.hpp"
 #include "mailer/clients.hpp"
+#include "support/fault_relay.hpp"
 #include "support/mailbox.hpp"
 #include "support/process.hpp"
 
@@ -55,51 +56,15 @@ Message ConfirmationMessage(const std::string& to) {
     };
 }
 
-// A misbehaving relay (smtp_fault_server.py) with its own maildir.
-struct FaultRelay {
-    std::string maildir;
-    int port;
-    std::unique_ptr<gotrue::testing::HelperProcess> process;
+using gotrue::testing::FaultRelay;
 
-    explicit FaultRelay(const std::vector<std::string>& flags) : port(gotrue::testing::FreePort()) {
-        std::string pattern = (std::filesystem::temp_directory_path() / "relay.XXXXXX").string();
-        maildir = mkdtemp(pattern.data());
-        std::vector<std::string> program{
-            "/usr/bin/python3",
-            std::string(GOTRUE_SOURCE_DIR) + "/tests/support/smtp_fault_server.py",
-            "--port",
-            std::to_string(port),
-            "--maildir",
-            maildir,
-        };
-        program.insert(program.end(), flags.begin(), flags.end());
-        process = std::make_unique<gotrue::testing::HelperProcess>(program);
-        REQUIRE_MESSAGE(process->WaitForOutput("ready"), process->Output());
-    }
-
-    ~FaultRelay() {
-        process.reset();
-        std::filesystem::remove_all(maildir);
-    }
-
-    FaultRelay(const FaultRelay&) = delete;
-    FaultRelay& operator=(const FaultRelay&) = delete;
-
-    [[nodiscard]] gotrue::conf::SmtpConfig Config() const {
-        gotrue::conf::SmtpConfig config;
-        config.host = "127.0.0.1";
-        config.port = port;
-        config.admin_email = "admin@example.com";
-        return config;
-    }
-
-    [[nodiscard]] std::string Attempts() const {
-        std::ifstream in(maildir + "/attempts.log");
-        std::ostringstream text;
-        text << in.rdbuf();
-        return text.str();
-    }
-};
+gotrue::conf::SmtpConfig ConfigFor(const FaultRelay& relay) {
+    gotrue::conf::SmtpConfig config;
+    config.host = "127.0.0.1";
+    config.port = relay.Port();
+    config.admin_email = "admin@example.com";
+    return config;
+}
 
 int CountLines(const std::string& text, const std::string& prefix) {
     int count = 0;
@@ -175,16 +140,16 @@ TEST_SUITE("smtp client") {
 
     TEST_CASE("a relay that refuses with 4xx twice then accepts: delivered once, 3 attempts") {
         FaultRelay relay({"--fail-first", "2"});
-        auto client = FastRetrying(relay.Config());
+        auto client = FastRetrying(ConfigFor(relay));
         const std::string to = UniqueAddress("retry");
         CHECK_NOTHROW(client.Send(gotrue::apitask::Context(), ConfirmationMessage(to)));
         CHECK(CountLines(relay.Attempts(), "data ") == 3);
-        CHECK(gotrue::testing::WaitForMail(relay.maildir, to).size() == 1);
+        CHECK(gotrue::testing::WaitForMail(relay.Maildir(), to).size() == 1);
     }
 
     TEST_CASE("a relay that rejects the recipient with 550: not retried, permanent failure") {
         FaultRelay relay({"--reject-rcpt"});
-        auto client = FastRetrying(relay.Config());
+        auto client = FastRetrying(ConfigFor(relay));
         try {
             client.Send(gotrue::apitask::Context(), ConfirmationMessage(UniqueAddress("rejected")));
             FAIL("expected SendError");
@@ -229,7 +194,7 @@ TEST_SUITE("smtp client") {
 
     TEST_CASE("a slow relay: a synchronous send waits, background sends do not block the caller") {
         FaultRelay relay({"--delay", "2"});
-        SmtpClient smtp(relay.Config());
+        SmtpClient smtp(ConfigFor(relay));
         gotrue::apitask::WorkerPool pool(gotrue::apitask::PoolOptions{4, 16});
 
         const auto sync_started = std::chrono::steady_clock::now();
@@ -252,7 +217,7 @@ TEST_SUITE("smtp client") {
         pooled.Send(gotrue::apitask::Context("req", std::nullopt, &pool), ConfirmationMessage(to));
         CHECK(std::chrono::steady_clock::now() - pool_started < 500ms);
         CHECK(pool.Drain(10s).complete);
-        CHECK(gotrue::testing::WaitForMail(relay.maildir, to).size() == 1);
+        CHECK(gotrue::testing::WaitForMail(relay.Maildir(), to).size() == 1);
     }
 
     TEST_CASE("a failing background send is logged, not thrown, and counted") {

@@ -129,7 +129,7 @@ TEST_SUITE("custom templates") {
         );
     }
 
-    TEST_CASE("a malformed template is rejected at load time; the last good one stays") {
+    TEST_CASE("a malformed template is rejected at load time, the last good one stays") {
         TemplateServer server;
         server.Write("confirm.html", "<p>good {{ .ConfirmationURL }}</p>");
         auto options = Options(server.Url("/confirm.html"));

@@ -9,6 +9,7 @@
 #include <doctest/doctest.h>
 
 #include "support/auth_server.hpp"
+#include "support/fault_relay.hpp"
 
 using gotrue::testing::AuthServer;
 using gotrue::testing::JsonString;
@@ -263,5 +264,62 @@ TEST_SUITE("signup") {
             R"({"code":"validation_failed","message":"Signup requires a valid password"})"
         );
         CHECK(response.headers.at("x-sb-error-code") == "validation_failed");
+    }
+
+    TEST_CASE("a relay that takes 2 s: sync and request-scoped responses wait, pool mode does not"
+    ) {
+        for (const MailMode mode : kAllMailModes) {
+            CAPTURE(ModeName(mode));
+            gotrue::testing::FaultRelay relay({"--delay", "2"});
+            AuthServer server(mode, {{"GOTRUE_SMTP_PORT", std::to_string(relay.Port())}});
+            const std::string email = UniqueEmail("slow");
+            const auto started = std::chrono::steady_clock::now();
+            const auto response = server.Post("/signup", SignupBody(email));
+            const auto took = std::chrono::steady_clock::now() - started;
+            REQUIRE(response.status == 200);
+            if (mode == MailMode::kPool) {
+                CHECK(took < std::chrono::milliseconds(1500));
+            } else {
+                CHECK(took >= std::chrono::milliseconds(1900));
+            }
+            CHECK(WaitForMail(relay.Maildir(), email, 1, std::chrono::seconds(10)).size() == 1);
+        }
+    }
+
+    TEST_CASE("a relay that refuses twice then accepts: the mail is delivered once after 3 attempts"
+    ) {
+        gotrue::testing::FaultRelay relay({"--fail-first", "2"});
+        AuthServer server(
+            MailMode::kRequestScoped,
+            {{"GOTRUE_SMTP_PORT", std::to_string(relay.Port())}, {"GOTRUE_SMTP_MAX_RETRIES", "3"}}
+        );
+        const std::string email = UniqueEmail("retry");
+        REQUIRE(server.Post("/signup", SignupBody(email)).status == 200);
+        CHECK(WaitForMail(relay.Maildir(), email).size() == 1);
+        std::size_t attempts = 0;
+        for (auto pos = server.Output().find("\"msg\":\"mail.send\""); pos != std::string::npos;
+             pos = server.Output().find("\"msg\":\"mail.send\"", pos + 1)) {
+            ++attempts;
+        }
+        CHECK(attempts == 3);
+        CHECK(server.Output().find("\"attempt\":3") != std::string::npos);
+    }
+
+    TEST_CASE("a relay that rejects the recipient: not retried, sync 500, background logged") {
+        for (const MailMode mode : {MailMode::kSync, MailMode::kRequestScoped}) {
+            CAPTURE(ModeName(mode));
+            gotrue::testing::FaultRelay relay({"--reject-rcpt"});
+            AuthServer server(
+                mode,
+                {{"GOTRUE_SMTP_PORT", std::to_string(relay.Port())},
+                 {"GOTRUE_SMTP_MAX_RETRIES", "3"}}
+            );
+            const auto response = server.Post("/signup", SignupBody(UniqueEmail("rejected")));
+            CHECK(response.status == (mode == MailMode::kSync ? 500 : 200));
+            CHECK(
+                relay.Attempts().find("rcpt") == relay.Attempts().rfind("rcpt")
+            );  // exactly one attempt
+            CHECK(server.Output().find("\"outcome\":\"permanent_failure\"") != std::string::npos);
+        }
     }
 }

@@ -1,0 +1,35 @@
+#pragma once
+
+// An SMTP relay that misbehaves on demand (tests/support/smtp_fault_server.py): refuses the
+// first N messages with 451, rejects recipients with 550, or stalls. Killed with this object.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "support/process.hpp"
+
+namespace gotrue::testing {
+
+class FaultRelay final {
+public:
+    // `flags`: "--fail-first N", "--reject-rcpt", "--delay SECONDS".
+    explicit FaultRelay(const std::vector<std::string>& flags);
+    ~FaultRelay();
+    FaultRelay(const FaultRelay&) = delete;
+    FaultRelay& operator=(const FaultRelay&) = delete;
+
+    [[nodiscard]] int Port() const { return port_; }
+
+    [[nodiscard]] const std::string& Maildir() const { return maildir_; }
+
+    // attempts.log: one "rcpt <address>" or "data <n> <recipients>" line per command.
+    [[nodiscard]] std::string Attempts() const;
+
+private:
+    std::string maildir_;
+    int port_;
+    std::unique_ptr<HelperProcess> process_;
+};
+
+}  // namespace gotrue::testing
