@@ -45,3 +45,18 @@ printf '%-42s %12s req/s\n' "GET /health keep-alive" "$health_keepalive"
 printf '%-42s %12s req/s\n' "GET /health new connection per request" "$health_close"
 printf '%-42s %12s req/s\n' "GET /settings keep-alive" "$settings_keepalive"
 awk -v a="$health_keepalive" -v b="$health_close" 'BEGIN { printf "ratio keep-alive / new connection: %.2f\n", a / b }'
+
+# Signups: bcrypt at GoTrue's cost 10 dominates; the server runs hashes on its handler threads,
+# outside transactions, so throughput should approach cores / t(bcrypt).
+echo
+echo "bench: POST /signup, 16 clients, ${duration}s, cost 10, mail to the noop client"
+kill "$server_pid" && wait "$server_pid" 2>/dev/null || true
+port="$("$root/scripts/free_port.sh")"
+export PORT="$port" API_EXTERNAL_URL="http://localhost:$port" GOTRUE_PASSWORD_HASH_COST=10 GOTRUE_RATE_LIMIT_EMAIL_SENT=1000000
+(cd "$work" && exec "$root/$build/gotrue" serve >"$work/server2.log" 2>&1) &
+server_pid=$!
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+"$root/$build/bench/signup_bench" "http://127.0.0.1:$port" 16 "$duration" 10

@@ -10,6 +10,9 @@ PACKAGES=(
   postgresql-15 python3 python3-aiosmtpd curl wrk clang-format libbenchmark-dev
 )
 
+# Node.js (>= 20) runs the auth-js end-to-end test and maildev; install Debian's only if absent.
+command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
+
 missing=()
 for package in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

@@ -31,16 +31,12 @@ struct TokenSnapshot {
 std::function<void(pqxx::work&)> RestoreTokens(std::vector<TokenSnapshot> snapshots) {
     return [snapshots = std::move(snapshots)](pqxx::work& tx) {
         for (const auto& snapshot : snapshots) {
-            const std::optional<long long> sent =
-                snapshot.sent_at
-                    ? std::optional<long long>(snapshot.sent_at->time_since_epoch().count())
-                    : std::nullopt;
             tx.exec_params0(
-                "UPDATE users SET " + snapshot.column + " = $2, " + snapshot.sent_column +
-                    " = to_timestamp(($3)::bigint / 1000000.0) WHERE id = $1::uuid",
+                "UPDATE users SET " + snapshot.column + " = $2, " + snapshot.sent_column + " = " +
+                    models::SqlTime(3) + " WHERE id = $1::uuid",
                 snapshot.user_id,
                 snapshot.token,
-                sent
+                models::TimeParam(snapshot.sent_at)
             );
             models::DeleteOneTimeToken(tx, snapshot.user_id, snapshot.token_type);
             if (!snapshot.token.empty()) {

@@ -129,6 +129,13 @@ std::string Replace(std::string text, std::string_view from, std::string_view to
     return text;
 }
 
+std::string AngleBracketed(const std::string& address) {
+    std::string out = "<";
+    out += address;
+    out += '>';
+    return out;
+}
+
 struct CurlDeleter {
     void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
 };
@@ -188,8 +195,13 @@ std::string EncodeHeaderValue(const std::string& value) {
         while (end < value.size() && (static_cast<unsigned char>(value[end]) & 0xC0) == 0x80) {
             --end;  // do not cut a multi-byte character
         }
-        out += (out.empty() ? "" : " ") + std::string("=?UTF-8?B?") +
-               Base64(std::string_view(value).substr(start, end - start)) + "?=";
+        // Appended piece by piece: g++ 12 -O2 warns falsely (-Wrestrict) on "literal" + string.
+        if (!out.empty()) {
+            out += ' ';
+        }
+        out += "=?UTF-8?B?";
+        out += Base64(std::string_view(value).substr(start, end - start));
+        out += "?=";
         start = end;
     }
     return out;
@@ -245,10 +257,12 @@ void SmtpClient::SendOnce(const Message& message) const {
     );
     curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, static_cast<long>(config_.timeout.count()));
     curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
-    const std::string from_address = "<" + config_.admin_email + ">";
+    std::string from_address = "<";
+    from_address += config_.admin_email;
+    from_address += '>';
     curl_easy_setopt(curl.get(), CURLOPT_MAIL_FROM, from_address.c_str());
     const std::unique_ptr<curl_slist, SlistDeleter> recipients(
-        curl_slist_append(nullptr, ("<" + OneLine(message.to) + ">").c_str())
+        curl_slist_append(nullptr, AngleBracketed(OneLine(message.to)).c_str())
     );
     curl_easy_setopt(curl.get(), CURLOPT_MAIL_RCPT, recipients.get());
 

@@ -15,6 +15,17 @@ OptionalTime ReadTime(const pqxx::field& field) {
     return Time(std::chrono::microseconds(field.as<long long>()));
 }
 
+std::optional<std::string> TimeParam(const OptionalTime& time) {
+    if (!time) {
+        return std::nullopt;
+    }
+    return std::to_string(time->time_since_epoch().count());
+}
+
+std::string SqlTime(int index) {
+    return "to_timestamp(($" + std::to_string(index) + ")::bigint / 1000000.0)";
+}
+
 Time Now() {
     return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now()
     );

@@ -20,6 +20,13 @@ using OptionalTime = std::optional<Time>;
 
 [[nodiscard]] Time Now();
 
+// A timestamp as a query parameter: microseconds since the epoch in decimal, NULL when unset.
+// Use it with SqlTime(n) in the statement.
+[[nodiscard]] std::optional<std::string> TimeParam(const OptionalTime& time);
+
+// SQL turning parameter $index (written by TimeParam) back into a timestamptz.
+[[nodiscard]] std::string SqlTime(int index);
+
 // RFC 3339 in UTC with the fractional seconds Go's RFC3339Nano prints (trailing zeros dropped),
 // e.g. "2026-11-25T16:27:13.12345Z".
 [[nodiscard]] std::string FormatTime(Time time);

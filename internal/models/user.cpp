@@ -87,22 +87,6 @@ std::optional<User> FirstUser(const pqxx::result& result) {
     return ReadUser(result[0]);
 }
 
-// Timestamps are written as microseconds since the epoch (NULL when unset).
-std::optional<long long> Micros(const OptionalTime& time) {
-    if (!time) {
-        return std::nullopt;
-    }
-    return time->time_since_epoch().count();
-}
-
-constexpr std::string_view kFromMicros = "to_timestamp(($%d)::bigint / 1000000.0)";
-
-std::string TimeParam(int index) {
-    char text[64];
-    std::snprintf(text, sizeof text, kFromMicros.data(), index);
-    return text;
-}
-
 std::optional<std::string> NullIfEmpty(const std::string& value) {
     if (value.empty()) {
         return std::nullopt;
@@ -141,7 +125,7 @@ void InsertUser(pqxx::transaction_base& tx, const User& user) {
         "confirmation_token, recovery_token, email_change_token_new, email_change, "
         "email_change_token_current, phone_change, phone_change_token, reauthentication_token, "
         "created_at, updated_at) VALUES ($1, $2::uuid, $3, $4, $5, $6, $7::jsonb, $8::jsonb, " +
-            TimeParam(9) + ", " + TimeParam(10) +
+            SqlTime(9) + ", " + SqlTime(10) +
             ", $11, '', '', '', '', '', '', '', '', now(), now())",
         std::string(kNilInstanceId),
         user.id,
@@ -151,8 +135,8 @@ void InsertUser(pqxx::transaction_base& tx, const User& user) {
         user.encrypted_password,
         user.raw_app_meta_data,
         user.raw_user_meta_data,
-        Micros(user.email_confirmed_at),
-        Micros(user.invited_at),
+        TimeParam(user.email_confirmed_at),
+        TimeParam(user.invited_at),
         user.is_anonymous
     );
 }
@@ -161,41 +145,41 @@ void SaveUser(pqxx::transaction_base& tx, const User& user) {
     tx.exec_params0(
         "UPDATE users SET aud = $2, role = $3, email = $4, encrypted_password = $5, "
         "email_confirmed_at = " +
-            TimeParam(6) + ", invited_at = " + TimeParam(7) +
-            ", confirmation_token = $8, confirmation_sent_at = " + TimeParam(9) +
-            ", recovery_token = $10, recovery_sent_at = " + TimeParam(11) +
+            SqlTime(6) + ", invited_at = " + SqlTime(7) +
+            ", confirmation_token = $8, confirmation_sent_at = " + SqlTime(9) +
+            ", recovery_token = $10, recovery_sent_at = " + SqlTime(11) +
             ", email_change_token_new = $12, email_change = $13, email_change_sent_at = " +
-            TimeParam(14) +
+            SqlTime(14) +
             ", email_change_token_current = $15, email_change_confirm_status = $16, "
             "last_sign_in_at = " +
-            TimeParam(17) +
+            SqlTime(17) +
             ", raw_app_meta_data = $18::jsonb, raw_user_meta_data = $19::jsonb, "
             "reauthentication_token = $20, reauthentication_sent_at = " +
-            TimeParam(21) + ", banned_until = " + TimeParam(22) + ", deleted_at = " +
-            TimeParam(23) + ", is_anonymous = $24, updated_at = now() WHERE id = $1::uuid",
+            SqlTime(21) + ", banned_until = " + SqlTime(22) + ", deleted_at = " + SqlTime(23) +
+            ", is_anonymous = $24, updated_at = now() WHERE id = $1::uuid",
         user.id,
         user.aud,
         user.role,
         NullIfEmpty(user.email),
         user.encrypted_password,
-        Micros(user.email_confirmed_at),
-        Micros(user.invited_at),
+        TimeParam(user.email_confirmed_at),
+        TimeParam(user.invited_at),
         user.confirmation_token,
-        Micros(user.confirmation_sent_at),
+        TimeParam(user.confirmation_sent_at),
         user.recovery_token,
-        Micros(user.recovery_sent_at),
+        TimeParam(user.recovery_sent_at),
         user.email_change_token_new,
         user.email_change,
-        Micros(user.email_change_sent_at),
+        TimeParam(user.email_change_sent_at),
         user.email_change_token_current,
         user.email_change_confirm_status,
-        Micros(user.last_sign_in_at),
+        TimeParam(user.last_sign_in_at),
         user.raw_app_meta_data,
         user.raw_user_meta_data,
         user.reauthentication_token,
-        Micros(user.reauthentication_sent_at),
-        Micros(user.banned_until),
-        Micros(user.deleted_at),
+        TimeParam(user.reauthentication_sent_at),
+        TimeParam(user.banned_until),
+        TimeParam(user.deleted_at),
         user.is_anonymous
     );
 }

@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# End-to-end test: drives a real gotrue server with the official JavaScript client
+# (@supabase/auth-js, pinned in package.json / package-lock.json).
+#
+#   tests/e2e/run.sh PATH/TO/gotrue [NAME=VALUE ...]
+#
+# Needs (as set by scripts/test.sh): GOTRUE_TEST_DATABASE_URL (superuser URL of a PostgreSQL
+# cluster), GOTRUE_TEST_SMTP_PORT and GOTRUE_TEST_MAILDIR (an aiosmtpd storing mail in a Maildir).
+# A scratch database is created and dropped; the server runs on a free loopback port from an
+# empty working directory (so no .env is read). Extra server configuration: NAME=VALUE arguments,
+# and every GOTRUE_* variable of the caller's environment (except GOTRUE_TEST_*), e.g.
+# GOTRUE_MAILER_EMAIL_BACKGROUND_SENDING=true. Exits with node's test runner status.
+set -euo pipefail
+
+binary="${1:?usage: run.sh PATH/TO/gotrue [NAME=VALUE ...]}"
+shift
+: "${GOTRUE_TEST_DATABASE_URL:?GOTRUE_TEST_DATABASE_URL is not set (run via scripts/test.sh)}"
+: "${GOTRUE_TEST_SMTP_PORT:?GOTRUE_TEST_SMTP_PORT is not set (run via scripts/test.sh)}"
+: "${GOTRUE_TEST_MAILDIR:?GOTRUE_TEST_MAILDIR is not set (run via scripts/test.sh)}"
+
+here="$(cd "$(dirname "$0")" && pwd)"
+binary="$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")"
+if [ ! -x "$binary" ]; then
+  echo "run.sh: $binary is not an executable" >&2
+  exit 2
+fi
+for tool in node npm psql; do
+  if ! command -v "$tool" >/dev/null; then
+    echo "run.sh: $tool is required" >&2
+    exit 2
+  fi
+done
+
+# (a) Install the pinned client when node_modules is missing or older than the lock file. The lock
+# file itself is flock'ed so that concurrent runs (ctest -j) do not install over each other.
+(
+  cd "$here"
+  exec 9<package-lock.json
+  flock 9
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund --silent
+  fi
+)
+
+work="$(mktemp -d /tmp/gotrue-e2e.XXXXXX)"
+chmod 755 "$work"
+db_name="gotrue_e2e_$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+db_created=0
+server_pid=""
+status=1
+
+# postgres://user@host:port/db?params -> the same URL for database $1.
+with_database() {
+  /usr/bin/python3 - "$GOTRUE_TEST_DATABASE_URL" "$1" <<'EOF'
+import sys, urllib.parse
+url = urllib.parse.urlsplit(sys.argv[1])
+print(urllib.parse.urlunsplit(url._replace(path="/" + sys.argv[2])))
+EOF
+}
+
+stop_server() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do
+      kill -0 "$server_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$server_pid" 2>/dev/null || true
+  fi
+  if [ -n "$server_pid" ]; then
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  server_pid=""
+}
+
+# shellcheck disable=SC2317  # invoked by the EXIT trap
+cleanup() {
+  local rc=$?
+  stop_server
+  if [ "$status" -ne 0 ] && [ -s "$work/server.log" ]; then
+    echo "---- gotrue server log ($work/server.log) ----" >&2
+    tail -n 300 "$work/server.log" >&2 || true
+    echo "---- end of server log ----" >&2
+  fi
+  if [ "$db_created" = 1 ]; then
+    psql "$GOTRUE_TEST_DATABASE_URL" -v ON_ERROR_STOP=1 -q -X \
+      -c "DROP DATABASE IF EXISTS \"$db_name\" WITH (FORCE)" >/dev/null 2>&1 || true
+  fi
+  rm -rf "$work"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# (b) Scratch database.
+psql "$GOTRUE_TEST_DATABASE_URL" -v ON_ERROR_STOP=1 -q -X -c "CREATE DATABASE \"$db_name\"" >/dev/null
+db_created=1
+database_url="$(with_database "$db_name")"
+
+free_port() {
+  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# (d) Server environment: a clean one (no stray DATABASE_URL etc. from the caller's shell) with the
+# defaults below, then the caller's GOTRUE_* variables and NAME=VALUE arguments.
+server_env() {
+  local port="$1"
+  shift
+  local -a vars=(
+    "PATH=$PATH"
+    "HOME=${HOME:-/tmp}"
+    "LANG=${LANG:-C.UTF-8}"
+    "GOTRUE_SITE_URL=http://localhost:3000"
+    "GOTRUE_JWT_SECRET=$jwt_secret"
+    "GOTRUE_JWT_AUD=authenticated"
+    "GOTRUE_JWT_DEFAULT_GROUP_NAME=authenticated"
+    "GOTRUE_PASSWORD_HASH_COST=4"
+    "GOTRUE_SMTP_HOST=127.0.0.1"
+    "GOTRUE_SMTP_PORT=$GOTRUE_TEST_SMTP_PORT"
+    "GOTRUE_SMTP_ADMIN_EMAIL=admin@example.com"
+    "GOTRUE_SMTP_MAX_FREQUENCY=1s"
+    "GOTRUE_RATE_LIMIT_EMAIL_SENT=1000"
+  )
+  local name
+  while IFS= read -r name; do
+    case "$name" in
+      GOTRUE_TEST_*) ;;
+      *) vars+=("$name=${!name}") ;;
+    esac
+  done < <(compgen -e | grep -E '^(GOTRUE_[A-Za-z0-9_]+|[A-Z]+SAN_OPTIONS)$' || true)
+  vars+=("$@")
+  vars+=(
+    "DATABASE_URL=$database_url"
+    "API_EXTERNAL_URL=http://127.0.0.1:$port"
+    "PORT=$port"
+    "GOTRUE_API_HOST=127.0.0.1"
+  )
+  printf '%s\0' "${vars[@]}"
+}
+
+jwt_secret="$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
+extra=("$@")
+cd "$work"
+
+mapfile -d '' env_vars < <(server_env 0 "${extra[@]}")
+if ! env -i "${env_vars[@]}" "$binary" migrate >"$work/migrate.log" 2>&1; then
+  echo "run.sh: gotrue migrate failed:" >&2
+  cat "$work/migrate.log" >&2
+  exit 1
+fi
+
+# (c)+(d) Start the server; a port taken between choosing and binding it gets another try.
+url=""
+for attempt in 1 2 3; do
+  port="$(free_port)"
+  mapfile -d '' env_vars < <(server_env "$port" "${extra[@]}")
+  env -i "${env_vars[@]}" "$binary" serve >>"$work/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 200); do
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+      break
+    fi
+    if curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$port/health" 2>/dev/null; then
+      url="http://127.0.0.1:$port"
+      break
+    fi
+    sleep 0.05
+  done
+  if [ -n "$url" ]; then
+    break
+  fi
+  echo "run.sh: server did not come up on port $port (attempt $attempt)" >&2
+  stop_server
+done
+if [ -z "$url" ]; then
+  echo "run.sh: gotrue serve did not start; log:" >&2
+  cat "$work/server.log" >&2
+  exit 1
+fi
+
+# (e) The tests.
+set +e
+GOTRUE_URL="$url" MAILDIR="$GOTRUE_TEST_MAILDIR" node --test "$here/auth_js.test.mjs"
+status=$?
+set -e
+exit "$status"
