@@ -168,63 +168,76 @@ mailer::MailInput MailService::BaseInput(const models::User& user, const std::st
     return input;
 }
 
+OutgoingMail MailService::PrepareToken(
+    pqxx::work& tx,
+    models::User& user,
+    const TokenSlot& slot,
+    mailer::MailKind kind,
+    const std::string& redirect_to,
+    const std::string& failure_message
+) {
+    CheckFrequency(user.*slot.sent_at);
+    TakeFromBudget(tx);
+    const TokenSnapshot snapshot{
+        user.id,
+        slot.column,
+        slot.sent_column,
+        user.*slot.token,
+        user.*slot.sent_at,
+        slot.column,  // the one_time_tokens type has the column's name
+        user.email,
+    };
+    const std::string otp = crypto::GenerateOtp(config_.mailer.otp_length);
+    user.*slot.token = crypto::GenerateTokenHash(user.email, otp);
+    user.*slot.sent_at = models::Now();
+    models::SaveUser(tx, user);
+    models::SetOneTimeToken(tx, {user.id, slot.column, user.*slot.token, user.email});
+    OutgoingMail mail;
+    mail.kind = kind;
+    mail.input = BaseInput(user, redirect_to);
+    mail.input.token = otp;
+    mail.input.token_hash = user.*slot.token;
+    mail.failure_message = failure_message;
+    mail.undo = RestoreTokens({snapshot});
+    return mail;
+}
+
 OutgoingMail MailService::PrepareConfirmation(
     pqxx::work& tx, models::User& user, const std::string& redirect_to
 ) {
-    CheckFrequency(user.confirmation_sent_at);
-    TakeFromBudget(tx);
-    TokenSnapshot snapshot{
-        user.id,
+    static const TokenSlot kSlot{
         "confirmation_token",
         "confirmation_sent_at",
-        user.confirmation_token,
-        user.confirmation_sent_at,
-        "confirmation_token",
-        user.email};
-    const std::string otp = crypto::GenerateOtp(config_.mailer.otp_length);
-    user.confirmation_token = crypto::GenerateTokenHash(user.email, otp);
-    user.confirmation_sent_at = models::Now();
-    models::SaveUser(tx, user);
-    models::SetOneTimeToken(
-        tx, {user.id, "confirmation_token", user.confirmation_token, user.email}
+        &models::User::confirmation_token,
+        &models::User::confirmation_sent_at};
+    return PrepareToken(
+        tx,
+        user,
+        kSlot,
+        mailer::MailKind::kConfirmation,
+        redirect_to,
+        "Error sending confirmation email"
     );
-    OutgoingMail mail;
-    mail.kind = mailer::MailKind::kConfirmation;
-    mail.input = BaseInput(user, redirect_to);
-    mail.input.token = otp;
-    mail.input.token_hash = user.confirmation_token;
-    mail.failure_message = "Error sending confirmation email";
-    mail.undo = RestoreTokens({snapshot});
-    return mail;
 }
 
 OutgoingMail MailService::PrepareRecovery(
     pqxx::work& tx, models::User& user, const std::string& redirect_to, mailer::MailKind kind
 ) {
-    CheckFrequency(user.recovery_sent_at);
-    TakeFromBudget(tx);
-    TokenSnapshot snapshot{
-        user.id,
+    // Magic links share the recovery token and its MaxFrequency column (contract §5.1).
+    static const TokenSlot kSlot{
         "recovery_token",
         "recovery_sent_at",
-        user.recovery_token,
-        user.recovery_sent_at,
-        "recovery_token",
-        user.email};
-    const std::string otp = crypto::GenerateOtp(config_.mailer.otp_length);
-    user.recovery_token = crypto::GenerateTokenHash(user.email, otp);
-    user.recovery_sent_at = models::Now();
-    models::SaveUser(tx, user);
-    models::SetOneTimeToken(tx, {user.id, "recovery_token", user.recovery_token, user.email});
-    OutgoingMail mail;
-    mail.kind = kind;
-    mail.input = BaseInput(user, redirect_to);
-    mail.input.token = otp;
-    mail.input.token_hash = user.recovery_token;
-    mail.failure_message = kind == mailer::MailKind::kMagicLink ? "Error sending magic link email"
-                                                                : "Error sending recovery email";
-    mail.undo = RestoreTokens({snapshot});
-    return mail;
+        &models::User::recovery_token,
+        &models::User::recovery_sent_at};
+    return PrepareToken(
+        tx,
+        user,
+        kSlot,
+        kind,
+        redirect_to,
+        kind == mailer::MailKind::kMagicLink ? "Error sending magic link email"
+                                             : "Error sending recovery email"
+    );
 }
 
 std::vector<OutgoingMail> MailService::PrepareEmailChange(
@@ -301,29 +314,21 @@ std::vector<OutgoingMail> MailService::PrepareEmailChange(
 }
 
 OutgoingMail MailService::PrepareReauthentication(pqxx::work& tx, models::User& user) {
-    CheckFrequency(user.reauthentication_sent_at);
-    TakeFromBudget(tx);
-    TokenSnapshot snapshot{
-        user.id,
+    static const TokenSlot kSlot{
         "reauthentication_token",
         "reauthentication_sent_at",
-        user.reauthentication_token,
-        user.reauthentication_sent_at,
-        "reauthentication_token",
-        user.email};
-    const std::string otp = crypto::GenerateOtp(config_.mailer.otp_length);
-    user.reauthentication_token = crypto::GenerateTokenHash(user.email, otp);
-    user.reauthentication_sent_at = models::Now();
-    models::SaveUser(tx, user);
-    models::SetOneTimeToken(
-        tx, {user.id, "reauthentication_token", user.reauthentication_token, user.email}
+        &models::User::reauthentication_token,
+        &models::User::reauthentication_sent_at,
+    };
+    OutgoingMail mail = PrepareToken(
+        tx,
+        user,
+        kSlot,
+        mailer::MailKind::kReauthentication,
+        "",
+        "Error sending reauthentication email"
     );
-    OutgoingMail mail;
-    mail.kind = mailer::MailKind::kReauthentication;
-    mail.input = BaseInput(user, "");
-    mail.input.token = otp;
-    mail.failure_message = "Error sending reauthentication email";
-    mail.undo = RestoreTokens({snapshot});
+    mail.input.token_hash.clear();  // a code only, no link
     return mail;
 }
 

@@ -71,6 +71,24 @@ public:
     void TakeFromBudget(pqxx::work& tx) const;
 
 private:
+    // Where a single-token mail kind keeps its token and send time on the user row.
+    struct TokenSlot {
+        std::string column;       // also the one_time_tokens type, e.g. "confirmation_token"
+        std::string sent_column;  // e.g. "confirmation_sent_at"
+        std::string models::User::*token;
+        models::OptionalTime models::User::*sent_at;
+    };
+
+    // Throttles, creates the token of `slot`, stores it, and records how to undo that.
+    [[nodiscard]] OutgoingMail PrepareToken(
+        pqxx::work& tx,
+        models::User& user,
+        const TokenSlot& slot,
+        mailer::MailKind kind,
+        const std::string& redirect_to,
+        const std::string& failure_message
+    );
+
     [[nodiscard]] mailer::MailInput BaseInput(
         const models::User& user, const std::string& redirect_to
     ) const;
