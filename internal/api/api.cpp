@@ -41,6 +41,10 @@ void Api::AddRoutes() {
     router_.Add("PUT", "/user", bind(&Api::UserPut));
     router_.Add("POST", "/logout", bind(&Api::Logout));
     router_.Add("GET", "/reauthenticate", bind(&Api::Reauthenticate));
+    router_.Add("POST", "/recover", bind(&Api::Recover));
+    router_.Add("POST", "/resend", bind(&Api::Resend));
+    router_.Add("POST", "/magiclink", bind(&Api::MagicLink));
+    router_.Add("POST", "/otp", bind(&Api::Otp));
 }
 
 Response Api::Handle(Request& request) const {

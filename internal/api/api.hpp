@@ -58,6 +58,16 @@ private:
     [[nodiscard]] Response UserPut(Request& request);
     [[nodiscard]] Response Logout(Request& request);
     [[nodiscard]] Response Reauthenticate(Request& request);
+    [[nodiscard]] Response Recover(Request& request);
+    [[nodiscard]] Response Resend(Request& request);
+    [[nodiscard]] Response MagicLink(Request& request);
+    [[nodiscard]] Response Otp(Request& request);
+
+    // /magiclink and email /otp: a magic link for confirmed users, a confirmation mail (and a
+    // new user with a random password, unless `create_user` is false) for the others.
+    [[nodiscard]] Response SendMagicLink(
+        Request& request, const std::string& email, const std::string& data, bool create_user
+    );
 
     // 401/403 per contract §2.1 unless the bearer token names a live user and session.
     [[nodiscard]] Caller RequireUser(const Request& request);

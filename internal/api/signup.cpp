@@ -8,6 +8,7 @@
 #include "api/request_info.hpp"
 #include "api/sessions.hpp"
 #include "api/transaction.hpp"
+#include "api/users.hpp"
 #include "api/views.hpp"
 #include "crypto/password.hpp"
 #include "models/audit_log.hpp"
@@ -37,42 +38,6 @@ SignupParams ParseSignupParams(const std::string& body) {
                   StringField(document, "code_challenge_method").has_value();
     return params;
 }
-
-// The identity data of an email identity: sub, email, verification flags, then the signup data.
-std::string EmailIdentityData(
-    const std::string& user_id, const std::string& email, const std::string& data, bool verified
-) {
-    rapidjson::Document document;
-    document.Parse(data.c_str());
-    if (document.HasParseError() || !document.IsObject()) {
-        document.SetObject();
-    }
-    auto& allocator = document.GetAllocator();
-    for (const char* key : {"sub", "email", "email_verified", "phone_verified"}) {
-        document.RemoveMember(key);
-    }
-    rapidjson::Document identity;
-    identity.SetObject();
-    identity.AddMember(
-        "sub", rapidjson::Value(user_id.c_str(), identity.GetAllocator()), identity.GetAllocator()
-    );
-    identity.AddMember(
-        "email", rapidjson::Value(email.c_str(), identity.GetAllocator()), identity.GetAllocator()
-    );
-    identity.AddMember("email_verified", verified, identity.GetAllocator());
-    identity.AddMember("phone_verified", false, identity.GetAllocator());
-    for (auto& member : document.GetObject()) {
-        identity.AddMember(
-            rapidjson::Value(member.name, identity.GetAllocator()),
-            rapidjson::Value(member.value, identity.GetAllocator()),
-            identity.GetAllocator()
-        );
-    }
-    static_cast<void>(allocator);
-    return ToJson(identity);
-}
-
-constexpr const char* kEmailAppMetadata = R"({"provider":"email","providers":["email"]})";
 
 }  // namespace
 
@@ -142,27 +107,14 @@ Response Api::Signup(Request& request) {
             models::RecordAudit(tx, result.user, "user_confirmation_requested", ClientIp(request));
             return result;
         }
-        models::User user;
-        user.id = observability::NewUuid();
-        user.aud = aud;
-        user.role = config.jwt.default_group_name;
-        user.email = email;
-        user.encrypted_password = password_hash;
-        user.raw_app_meta_data = kEmailAppMetadata;
-        user.raw_user_meta_data = EmailIdentityData(user.id, email, params.data, false);
-        if (config.mailer.autoconfirm) {
-            user.email_confirmed_at = models::Now();
-            user.raw_user_meta_data = EmailIdentityData(user.id, email, params.data, true);
-        }
-        models::InsertUser(tx, user);
-        models::Identity identity;
-        identity.id = observability::NewUuid();
-        identity.provider_id = user.id;
-        identity.user_id = user.id;
-        identity.provider = "email";
-        identity.identity_data = user.raw_user_meta_data;
-        models::InsertIdentity(tx, identity);
-        result.user = *models::FindUserById(tx, user.id);
+        NewEmailUser spec;
+        spec.email = email;
+        spec.aud = aud;
+        spec.role = config.jwt.default_group_name;
+        spec.password_hash = password_hash;
+        spec.data = params.data;
+        spec.confirmed = config.mailer.autoconfirm;
+        result.user = CreateEmailUser(tx, spec);
         if (config.mailer.autoconfirm) {
             models::RecordAudit(tx, result.user, "user_signedup", ClientIp(request));
             models::RecordAudit(tx, result.user, "login", ClientIp(request));
@@ -184,15 +136,7 @@ Response Api::Signup(Request& request) {
     });
 
     if (outcome.fake) {
-        models::User fake;
-        fake.id = observability::NewUuid();
-        fake.aud = aud;
-        fake.email = email;
-        fake.raw_app_meta_data = kEmailAppMetadata;
-        fake.raw_user_meta_data = params.data;
-        fake.created_at = fake.updated_at = models::Now();
-        fake.confirmation_sent_at = fake.created_at;
-        return JsonResponse(200, UserJson(fake, {}));
+        return JsonResponse(200, UserJson(FakeUser(email, aud, params.data), {}));
     }
     if (outcome.mail) {
         mail_.Deliver(request, *outcome.mail);  // after the commit

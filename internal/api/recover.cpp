@@ -1,0 +1,103 @@
+// POST /recover (contract §2.7), POST /resend (§2.8).
+
+#include "api/api.hpp"
+#include "api/errors.hpp"
+#include "api/json.hpp"
+#include "api/request_info.hpp"
+#include "api/transaction.hpp"
+#include "models/audit_log.hpp"
+
+namespace gotrue::api {
+
+Response Api::Recover(Request& request) {
+    const auto document = ParseJsonBody(request.body);
+    const std::string raw_email = StringField(document, "email").value_or("");
+    const bool pkce = StringField(document, "code_challenge").has_value();
+    const auto& config = deps_.config;
+    if (!config.external.email_enabled) {
+        throw BadRequest(kEmailProviderDisabled, "Email logins are disabled");
+    }
+    if (raw_email.empty()) {
+        throw BadRequest(kValidationFailed, "Password recovery requires an email");
+    }
+    if (pkce) {
+        throw BadRequest(kValidationFailed, "PKCE flow is not supported by this server");
+    }
+    const std::string email = ValidateEmail(raw_email);
+    const std::string aud = RequestAudience(request, config);
+    const std::string redirect_to = RedirectTarget(request, config);
+    auto mail = RequestTransaction(
+        request,
+        deps_.database,
+        [&](pqxx::work& tx) -> std::optional<OutgoingMail> {
+            auto user = models::FindUserByEmailAndAudience(tx, email, aud, true);
+            if (!user) {
+                return std::nullopt;  // contract §2.17: the same 200 {} as for a real user
+            }
+            auto prepared =
+                mail_.PrepareRecovery(tx, *user, redirect_to, mailer::MailKind::kRecovery);
+            models::RecordAudit(tx, *user, "user_recovery_requested", ClientIp(request));
+            return prepared;
+        }
+    );
+    if (mail) {
+        mail_.Deliver(request, *mail);
+    }
+    return JsonResponse(200, "{}");
+}
+
+Response Api::Resend(Request& request) {
+    const auto document = ParseJsonBody(request.body);
+    const std::string type = StringField(document, "type").value_or("");
+    const std::string raw_email = StringField(document, "email").value_or("");
+    const std::string phone = StringField(document, "phone").value_or("");
+    const auto& config = deps_.config;
+    if (type != "signup" && type != "email_change" && type != "sms" && type != "phone_change") {
+        throw BadRequest(
+            kValidationFailed, "Missing one of these types: signup, email_change, sms, phone_change"
+        );
+    }
+    const bool email_type = type == "signup" || type == "email_change";
+    if (email_type && raw_email.empty() && phone.empty()) {
+        throw BadRequest(kValidationFailed, "Type provided requires an email address");
+    }
+    if (!email_type && phone.empty() && raw_email.empty()) {
+        throw BadRequest(kValidationFailed, "Type provided requires a phone number");
+    }
+    if (!raw_email.empty() && !phone.empty()) {
+        throw BadRequest(
+            kValidationFailed, "Only an email address or phone number should be provided."
+        );
+    }
+    if (!email_type || !phone.empty()) {
+        throw BadRequest(kValidationFailed, "SMS is not supported by this server");
+    }
+    if (!config.external.email_enabled) {
+        throw BadRequest(kEmailProviderDisabled, "Email logins are disabled");
+    }
+    const std::string email = ValidateEmail(raw_email);
+    const std::string aud = RequestAudience(request, config);
+    const std::string redirect_to = RedirectTarget(request, config);
+    auto mails = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
+        std::vector<OutgoingMail> prepared;
+        auto user = models::FindUserByEmailAndAudience(tx, email, aud, true);
+        if (!user) {
+            return prepared;  // contract §2.17
+        }
+        if (type == "signup") {
+            if (!user->IsConfirmed()) {
+                prepared.push_back(mail_.PrepareConfirmation(tx, *user, redirect_to));
+                models::RecordAudit(tx, *user, "user_confirmation_requested", ClientIp(request));
+            }
+        } else if (!user->email_change.empty()) {
+            prepared = mail_.PrepareEmailChange(tx, *user, user->email_change, redirect_to);
+        }
+        return prepared;
+    });
+    for (auto& mail : mails) {
+        mail_.Deliver(request, mail);
+    }
+    return JsonResponse(200, "{}");
+}
+
+}  // namespace gotrue::api
