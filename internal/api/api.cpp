@@ -45,6 +45,13 @@ void Api::AddRoutes() {
     router_.Add("POST", "/resend", bind(&Api::Resend));
     router_.Add("POST", "/magiclink", bind(&Api::MagicLink));
     router_.Add("POST", "/otp", bind(&Api::Otp));
+    router_.Add("GET", "/admin/users", bind(&Api::AdminListUsers));
+    router_.Add("POST", "/admin/users", bind(&Api::AdminCreateUser));
+    router_.Add("GET", "/admin/users/:user_id", bind(&Api::AdminGetUser));
+    router_.Add("PUT", "/admin/users/:user_id", bind(&Api::AdminUpdateUser));
+    router_.Add("DELETE", "/admin/users/:user_id", bind(&Api::AdminDeleteUser));
+    router_.Add("POST", "/invite", bind(&Api::Invite));
+    router_.Add("POST", "/admin/generate_link", bind(&Api::GenerateLink));
 }
 
 Response Api::Handle(Request& request) const {

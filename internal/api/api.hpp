@@ -62,6 +62,19 @@ private:
     [[nodiscard]] Response Resend(Request& request);
     [[nodiscard]] Response MagicLink(Request& request);
     [[nodiscard]] Response Otp(Request& request);
+    [[nodiscard]] Response AdminListUsers(Request& request);
+    [[nodiscard]] Response AdminCreateUser(Request& request);
+    [[nodiscard]] Response AdminGetUser(Request& request);
+    [[nodiscard]] Response AdminUpdateUser(Request& request);
+    [[nodiscard]] Response AdminDeleteUser(Request& request);
+    [[nodiscard]] Response Invite(Request& request);
+    [[nodiscard]] Response GenerateLink(Request& request);
+
+    // 401/403 unless the bearer token's role is in GOTRUE_JWT_ADMIN_ROLES (contract §2.1).
+    [[nodiscard]] Caller RequireAdmin(const Request& request);
+
+    // The user named by the :user_id path parameter: 404 when it is not a UUID or unknown.
+    [[nodiscard]] models::User LoadAdminTarget(Request& request);
 
     // /magiclink and email /otp: a magic link for confirmed users, a confirmation mail (and a
     // new user with a random password, unless `create_user` is false) for the others.

@@ -174,10 +174,16 @@ OutgoingMail MailService::PrepareToken(
     const TokenSlot& slot,
     mailer::MailKind kind,
     const std::string& redirect_to,
-    const std::string& failure_message
+    const std::string& failure_message,
+    bool frequency,
+    bool budget
 ) {
-    CheckFrequency(user.*slot.sent_at);
-    TakeFromBudget(tx);
+    if (frequency) {
+        CheckFrequency(user.*slot.sent_at);
+    }
+    if (budget) {
+        TakeFromBudget(tx);
+    }
     const TokenSnapshot snapshot{
         user.id,
         slot.column,
@@ -202,49 +208,82 @@ OutgoingMail MailService::PrepareToken(
     return mail;
 }
 
+const MailService::TokenSlot MailService::kConfirmationSlot{
+    "confirmation_token",
+    "confirmation_sent_at",
+    &models::User::confirmation_token,
+    &models::User::confirmation_sent_at,
+};
+
+// Magic links share the recovery token and its MaxFrequency column (contract §5.1).
+const MailService::TokenSlot MailService::kRecoverySlot{
+    "recovery_token",
+    "recovery_sent_at",
+    &models::User::recovery_token,
+    &models::User::recovery_sent_at,
+};
+
 OutgoingMail MailService::PrepareConfirmation(
-    pqxx::work& tx, models::User& user, const std::string& redirect_to
+    pqxx::work& tx, models::User& user, const std::string& redirect_to, bool throttle
 ) {
-    static const TokenSlot kSlot{
-        "confirmation_token",
-        "confirmation_sent_at",
-        &models::User::confirmation_token,
-        &models::User::confirmation_sent_at};
     return PrepareToken(
         tx,
         user,
-        kSlot,
+        kConfirmationSlot,
         mailer::MailKind::kConfirmation,
         redirect_to,
-        "Error sending confirmation email"
+        "Error sending confirmation email",
+        throttle,
+        throttle
+    );
+}
+
+OutgoingMail MailService::PrepareInvite(
+    pqxx::work& tx, models::User& user, const std::string& redirect_to
+) {
+    return PrepareToken(
+        tx,
+        user,
+        kConfirmationSlot,
+        mailer::MailKind::kInvite,
+        redirect_to,
+        "Error sending invite email",
+        false,
+        true
     );
 }
 
 OutgoingMail MailService::PrepareRecovery(
-    pqxx::work& tx, models::User& user, const std::string& redirect_to, mailer::MailKind kind
+    pqxx::work& tx,
+    models::User& user,
+    const std::string& redirect_to,
+    mailer::MailKind kind,
+    bool throttle
 ) {
-    // Magic links share the recovery token and its MaxFrequency column (contract §5.1).
-    static const TokenSlot kSlot{
-        "recovery_token",
-        "recovery_sent_at",
-        &models::User::recovery_token,
-        &models::User::recovery_sent_at};
     return PrepareToken(
         tx,
         user,
-        kSlot,
+        kRecoverySlot,
         kind,
         redirect_to,
         kind == mailer::MailKind::kMagicLink ? "Error sending magic link email"
-                                             : "Error sending recovery email"
+                                             : "Error sending recovery email",
+        throttle,
+        throttle
     );
 }
 
 std::vector<OutgoingMail> MailService::PrepareEmailChange(
-    pqxx::work& tx, models::User& user, const std::string& new_email, const std::string& redirect_to
+    pqxx::work& tx,
+    models::User& user,
+    const std::string& new_email,
+    const std::string& redirect_to,
+    bool throttle
 ) {
-    CheckFrequency(user.email_change_sent_at);
-    TakeFromBudget(tx);
+    if (throttle) {
+        CheckFrequency(user.email_change_sent_at);
+        TakeFromBudget(tx);
+    }
     std::vector<TokenSnapshot> snapshots{
         {user.id,
          "email_change_token_new",
@@ -326,7 +365,9 @@ OutgoingMail MailService::PrepareReauthentication(pqxx::work& tx, models::User& 
         kSlot,
         mailer::MailKind::kReauthentication,
         "",
-        "Error sending reauthentication email"
+        "Error sending reauthentication email",
+        true,
+        true
     );
     mail.input.token_hash.clear();  // a code only, no link
     return mail;

@@ -38,12 +38,16 @@ public:
     // Confirmation (signup, resend): MaxFrequency on confirmation_sent_at, the global budget, a
     // new confirmation token stored on `user` and in one_time_tokens.
     [[nodiscard]] OutgoingMail PrepareConfirmation(
-        pqxx::work& tx, models::User& user, const std::string& redirect_to
+        pqxx::work& tx, models::User& user, const std::string& redirect_to, bool throttle = true
     );
 
     // Recovery / magic link: MaxFrequency on recovery_sent_at (shared), recovery token.
     [[nodiscard]] OutgoingMail PrepareRecovery(
-        pqxx::work& tx, models::User& user, const std::string& redirect_to, mailer::MailKind kind
+        pqxx::work& tx,
+        models::User& user,
+        const std::string& redirect_to,
+        mailer::MailKind kind,
+        bool throttle = true
     );
 
     // Email change to `new_email`: the mail(s) carry email_change_token_new (to the new address)
@@ -52,11 +56,17 @@ public:
         pqxx::work& tx,
         models::User& user,
         const std::string& new_email,
-        const std::string& redirect_to
+        const std::string& redirect_to,
+        bool throttle = true
     );
 
     // Reauthentication code (nonce for PUT /user).
     [[nodiscard]] OutgoingMail PrepareReauthentication(pqxx::work& tx, models::User& user);
+
+    // Invitation (POST /invite): the confirmation token, sent as the invite mail; no MaxFrequency.
+    [[nodiscard]] OutgoingMail PrepareInvite(
+        pqxx::work& tx, models::User& user, const std::string& redirect_to
+    );
 
     // After the commit: sends `mail`; throws HttpError (and undoes) when a synchronous send
     // fails or the address is invalid.
@@ -79,15 +89,22 @@ private:
         models::OptionalTime models::User::*sent_at;
     };
 
-    // Throttles, creates the token of `slot`, stores it, and records how to undo that.
+    // Throttles (MaxFrequency when `frequency`, the budget when `budget`), creates the token of
+    // `slot`, stores it, and records how to undo that. Admin generate_link throttles nothing: it
+    // returns the link and sends no mail.
     [[nodiscard]] OutgoingMail PrepareToken(
         pqxx::work& tx,
         models::User& user,
         const TokenSlot& slot,
         mailer::MailKind kind,
         const std::string& redirect_to,
-        const std::string& failure_message
+        const std::string& failure_message,
+        bool frequency,
+        bool budget
     );
+
+    static const TokenSlot kConfirmationSlot;
+    static const TokenSlot kRecoverySlot;
 
     [[nodiscard]] mailer::MailInput BaseInput(
         const models::User& user, const std::string& redirect_to

@@ -94,6 +94,15 @@ HttpResponse AuthServer::Post(
     return Send({"POST", Url() + path, body, std::move(headers)});
 }
 
+HttpResponse AuthServer::Request(
+    const std::string& method,
+    const std::string& path,
+    const std::string& body,
+    std::vector<std::string> headers
+) const {
+    return Send({method, Url() + path, body, std::move(headers)});
+}
+
 HttpResponse AuthServer::Put(
     const std::string& path, const std::string& body, std::vector<std::string> headers
 ) const {

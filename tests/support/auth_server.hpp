@@ -33,6 +33,12 @@ public:
     [[nodiscard]] HttpResponse Post(
         const std::string& path, const std::string& body, std::vector<std::string> headers = {}
     ) const;
+    [[nodiscard]] HttpResponse Request(
+        const std::string& method,
+        const std::string& path,
+        const std::string& body,
+        std::vector<std::string> headers = {}
+    ) const;
     [[nodiscard]] HttpResponse Put(
         const std::string& path, const std::string& body, std::vector<std::string> headers = {}
     ) const;
