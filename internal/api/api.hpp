@@ -70,6 +70,10 @@ private:
     [[nodiscard]] Response Invite(Request& request);
     [[nodiscard]] Response GenerateLink(Request& request);
 
+    // `handler` behind the per-client limit `bucket` (N per 5 minutes, burst 30); unchanged when
+    // GOTRUE_RATE_LIMIT_HEADER is not set.
+    [[nodiscard]] Handler Limited(std::string bucket, double per_five_minutes, Handler handler);
+
     // 401/403 unless the bearer token's role is in GOTRUE_JWT_ADMIN_ROLES (contract §2.1).
     [[nodiscard]] Caller RequireAdmin(const Request& request);
 

@@ -11,6 +11,7 @@
 #include "crypto/crypto.hpp"
 #include "mailer/mail_client.hpp"
 #include "models/one_time_token.hpp"
+#include "models/rate_limit_bucket.hpp"
 #include "observability/logging.hpp"
 #include "storage/transaction.hpp"
 
@@ -140,15 +141,8 @@ void MailService::TakeFromBudget(pqxx::work& tx) const {
     }
     // A token bucket in auth.rate_limit_buckets: the row lock orders concurrent senders across
     // instances; a refusal rolls the whole transaction (and this decrement) back.
-    const auto row = tx.exec_params1(
-        "INSERT INTO rate_limit_buckets AS b (key, tokens, updated_at) VALUES ('email_sent', $1 - "
-        "1, now()) "
-        "ON CONFLICT (key) DO UPDATE SET tokens = LEAST($1, b.tokens + extract(epoch from now() - "
-        "b.updated_at) * $2) - 1, updated_at = now() RETURNING tokens",
-        budget_capacity_,
-        budget_refill_per_s_
-    );
-    if (row[0].as<double>() < 0) {
+    const double left = models::TakeToken(tx, "email_sent", budget_capacity_, budget_refill_per_s_);
+    if (left < 0) {
         throw TooManyRequests(kOverEmailSendRateLimit, "email rate limit exceeded")
             .WithHeader("Retry-After", "60");
     }

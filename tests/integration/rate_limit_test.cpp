@@ -1,0 +1,95 @@
+// Per-client rate limits (contract §2.1) and the shared email budget across server instances.
+
+#include <memory>
+#include <string>
+
+#include <doctest/doctest.h>
+
+#include "support/auth_server.hpp"
+
+using gotrue::testing::AuthServer;
+using gotrue::testing::JsonString;
+using gotrue::testing::MailMode;
+using gotrue::testing::UniqueEmail;
+
+TEST_SUITE("rate limits") {
+    TEST_CASE("30 requests per client key pass, the 31st is 429, another key is not affected") {
+        AuthServer server(
+            MailMode::kSync,
+            {{"GOTRUE_RATE_LIMIT_HEADER", "My-Custom-Header"},
+             {"GOTRUE_RATE_LIMIT_TOKEN_REFRESH", "30"}}
+        );
+        const std::string body = R"({"refresh_token":"abcdefghijkl"})";
+        for (int i = 0; i < 30; ++i) {
+            const auto response = server.Post(
+                "/token?grant_type=refresh_token",
+                body,
+                {"My-Custom-Header: 1.2.3.4", "X-Forwarded-For: 10.0.0." + std::to_string(i)}
+            );
+            REQUIRE(response.status == 400);  // an unknown token, but counted
+        }
+        const auto limited =
+            server.Post("/token?grant_type=refresh_token", body, {"My-Custom-Header: 1.2.3.4"});
+        CHECK(limited.status == 429);
+        CHECK(JsonString(limited.body, "error_code") == "over_request_rate_limit");
+        CHECK(JsonString(limited.body, "msg") == "Request rate limit reached");
+        CHECK(limited.headers.count("retry-after") == 1);
+        CHECK(
+            server.Post("/token?grant_type=refresh_token", body, {"My-Custom-Header: 5.6.7.8"})
+                .status == 400
+        );
+        // Without a client header configured there is no limit.
+        AuthServer unlimited;
+        for (int i = 0; i < 40; ++i) {
+            REQUIRE(
+                unlimited
+                    .Post("/token?grant_type=refresh_token", body, {"My-Custom-Header: 1.2.3.4"})
+                    .status == 400
+            );
+        }
+    }
+
+    TEST_CASE("two server instances on one database enforce one limit") {
+        AuthServer first(
+            MailMode::kSync,
+            {{"GOTRUE_RATE_LIMIT_HEADER", "X-Client"}, {"GOTRUE_RATE_LIMIT_OTP", "30"}}
+        );
+        // A second server on the same database and configuration.
+        auto env = first.Env();
+        env["PORT"] = std::to_string(gotrue::testing::FreePort());
+        gotrue::testing::GotrueProcess second({"serve"}, env);
+        REQUIRE(second.WaitReady());
+        int accepted = 0;
+        for (int i = 0; i < 31; ++i) {
+            const std::string url = (i % 2 == 0 ? first.Url() : second.Url()) + "/recover";
+            const auto response = gotrue::testing::Post(
+                url, R"({"email":")" + UniqueEmail("limit") + "\"}", {"X-Client: shared"}
+            );
+            accepted += response.status == 200 ? 1 : 0;
+            if (i == 30) {
+                CHECK(response.status == 429);
+            }
+        }
+        CHECK(accepted == 30);
+    }
+
+    TEST_CASE("the email budget is shared by server instances") {
+        AuthServer first(MailMode::kSync, {{"GOTRUE_RATE_LIMIT_EMAIL_SENT", "2"}});
+        auto env = first.Env();
+        env["PORT"] = std::to_string(gotrue::testing::FreePort());
+        gotrue::testing::GotrueProcess second({"serve"}, env);
+        REQUIRE(second.WaitReady());
+        const auto signup = [](const std::string& url) {
+            return gotrue::testing::Post(
+                url + "/signup",
+                R"({"email":")" + UniqueEmail("budget") + R"(","password":"secret-123"})"
+            );
+        };
+        CHECK(signup(first.Url()).status == 200);
+        CHECK(signup(second.Url()).status == 200);
+        const auto third = signup(first.Url());
+        CHECK(third.status == 429);
+        CHECK(JsonString(third.body, "msg") == "email rate limit exceeded");
+        CHECK(signup(second.Url()).status == 429);
+    }
+}
