@@ -15,6 +15,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+export PGCONNECT_TIMEOUT=5
 
 echo "bench: apitask Run+Wait vs a thread per task vs std::async (Google Benchmark)"
 "$root/$build/bench/apitask_bench" --benchmark_min_time=0.3 --benchmark_out="$work/apitask.json" \
@@ -60,3 +61,38 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 "$root/$build/bench/signup_bench" "http://127.0.0.1:$port" 16 "$duration" 10
+kill "$server_pid" && wait "$server_pid" 2>/dev/null || true
+server_pid=""
+
+# Anti-enumeration: median latency of 200 requests for an existing and 200 for an unknown address,
+# alternating, in each mail mode, with a real SMTP server (aiosmtpd) receiving the mail.
+echo
+echo "bench: existing vs unknown address, 200 requests each, medians (goal: ratio <= 1.1)"
+eval "$("$root/scripts/smtp_server.sh" start "$work/smtp")"
+for mode in synchronous request-scoped pool; do
+  case "$mode" in
+    synchronous) extra=() ;;
+    request-scoped) extra=(GOTRUE_MAILER_EMAIL_BACKGROUND_SENDING=true) ;;
+    pool) extra=(GOTRUE_WORKER_ENABLED=true) ;;
+  esac
+  port="$("$root/scripts/free_port.sh")"
+  (cd "$work" && exec env "${extra[@]}" PORT="$port" API_EXTERNAL_URL="http://localhost:$port" \
+    GOTRUE_SMTP_HOST=127.0.0.1 GOTRUE_SMTP_PORT="$SMTP_TEST_PORT" GOTRUE_SMTP_ADMIN_EMAIL=admin@example.com \
+    GOTRUE_SMTP_MAX_FREQUENCY=1ms GOTRUE_PASSWORD_HASH_COST=4 "$root/$build/gotrue" serve >"$work/server-$mode.log" 2>&1) &
+  server_pid=$!
+  for _ in $(seq 1 100); do
+    curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  known="known-$mode@example.com"
+  curl -fs -o /dev/null -X POST "http://127.0.0.1:$port/signup" -d "{\"email\":\"$known\",\"password\":\"secret-123\"}" || true
+  psql "$DATABASE_URL" -qc "UPDATE auth.users SET email_confirmed_at = now() WHERE email = '$known'" >/dev/null
+  echo "  $mode mail:"
+  for path in /recover /magiclink /resend; do
+    printf '    '
+    "$root/$build/bench/enumeration_bench" "http://127.0.0.1:$port" "$path" "$known" 200 || true
+  done
+  kill "$server_pid" && wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+done
+"$root/scripts/smtp_server.sh" stop "$work/smtp" >/dev/null 2>&1 || true

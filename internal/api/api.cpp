@@ -17,6 +17,7 @@ Api::Api(ApiDeps deps) : deps_(std::move(deps)), mail_(deps_.config, deps_.maile
         Cors(),
         LimitBody(kMaxBodyBytes),
         AttachTasks(deps_.tasks, deps_.config.api.max_request_duration),
+        EqualizeTiming(timing_),  // outside the task wait, so request-scoped mail counts
     };
     // As upstream, the request waits for its tasks only in background-sending mode.
     if (deps_.config.mailer.email_background_sending) {

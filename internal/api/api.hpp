@@ -11,6 +11,7 @@
 #include "api/http.hpp"
 #include "api/mail.hpp"
 #include "api/router.hpp"
+#include "api/timing.hpp"
 #include "api/views.hpp"
 #include "apitask/worker_pool.hpp"
 #include "conf/config.hpp"
@@ -100,6 +101,7 @@ private:
 
     ApiDeps deps_;
     MailService mail_;
+    TimingEqualizer timing_;
     Router router_;
     Handler pipeline_;
 };

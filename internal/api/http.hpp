@@ -47,6 +47,9 @@ struct Request {
     // Side work of this request (apitask). Set by the AttachTasks middleware; carries a
     // request worker when background tasks are enabled.
     apitask::Context tasks;
+    // Set by handlers whose timing must not reveal whether an address exists (timing.hpp).
+    std::string timing_endpoint;
+    std::string timing_variant;
 };
 
 struct Response {

@@ -35,10 +35,12 @@ Response Api::SendMagicLink(
         crypto::RandomPassword(crypto::kMagicLinkPasswordLength), config.password.hash_cost
     );
 
+    bool exists = false;
     std::vector<OutgoingMail> mails =
         RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
             std::vector<OutgoingMail> prepared;
             auto user = models::FindUserByEmailAndAudience(tx, email, aud, true);
+            exists = user.has_value();
             if (!user && !create_user) {
                 throw UnprocessableEntity(kOtpDisabled, "Signups not allowed for otp");
             }
@@ -84,6 +86,8 @@ Response Api::SendMagicLink(
             models::RecordAudit(tx, *user, "user_recovery_requested", ClientIp(request));
             return prepared;
         });
+    request.timing_endpoint = "magiclink";
+    request.timing_variant = exists ? "existing" : "unknown";
     for (auto& mail : mails) {
         mail_.Deliver(request, mail);
     }

@@ -40,6 +40,8 @@ Response Api::Recover(Request& request) {
             return prepared;
         }
     );
+    request.timing_endpoint = "recover";
+    request.timing_variant = mail ? "existing" : "unknown";
     if (mail) {
         mail_.Deliver(request, *mail);
     }
@@ -78,12 +80,14 @@ Response Api::Resend(Request& request) {
     const std::string email = ValidateEmail(raw_email);
     const std::string aud = RequestAudience(request, config);
     const std::string redirect_to = RedirectTarget(request, config);
+    bool exists = false;
     auto mails = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
         std::vector<OutgoingMail> prepared;
         auto user = models::FindUserByEmailAndAudience(tx, email, aud, true);
         if (!user) {
             return prepared;  // contract §2.17
         }
+        exists = true;
         if (type == "signup") {
             if (!user->IsConfirmed()) {
                 prepared.push_back(mail_.PrepareConfirmation(tx, *user, redirect_to));
@@ -94,6 +98,8 @@ Response Api::Resend(Request& request) {
         }
         return prepared;
     });
+    request.timing_endpoint = "resend:" + type;
+    request.timing_variant = exists && !mails.empty() ? "existing" : "unknown";
     for (auto& mail : mails) {
         mail_.Deliver(request, mail);
     }

@@ -1,0 +1,79 @@
+// Does /recover (or /resend, /magiclink) tell an existing email from an unknown one by its
+// response time? Alternates N requests for each and compares the median latencies.
+//   enumeration_bench URL PATH EXISTING_EMAIL N
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <curl/curl.h>
+
+namespace {
+
+std::size_t Discard(char* /*data*/, std::size_t size, std::size_t count, void* /*user*/) {
+    return size * count;
+}
+
+double Median(std::vector<double> values) {
+    std::sort(values.begin(), values.end());
+    return values.empty() ? 0 : values[values.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 5) {
+        std::fprintf(stderr, "usage: enumeration_bench URL PATH EXISTING_EMAIL N\n");
+        return 2;
+    }
+    const std::string url = std::string(argv[1]) + argv[2];
+    const std::string existing = argv[3];
+    const int count = std::stoi(argv[4]);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    CURL* curl = curl_easy_init();
+    curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Discard);
+    std::vector<double> known;
+    std::vector<double> unknown;
+    int failures = 0;
+    for (int i = 0; i < 2 * count; ++i) {
+        const bool is_known = i % 2 == 0;
+        const std::string email =
+            is_known ? existing : "nobody-" + std::to_string(i) + "@example.com";
+        const std::string body = R"({"email":")" + email + R"(","type":"signup"})";
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
+        const auto started = std::chrono::steady_clock::now();
+        long status = 0;
+        if (curl_easy_perform(curl) == CURLE_OK) {
+            curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+        }
+        const double ms =
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+                .count();
+        if (status != 200) {
+            ++failures;
+            continue;
+        }
+        (is_known ? known : unknown).push_back(ms);
+    }
+    const double median_known = Median(known);
+    const double median_unknown = Median(unknown);
+    std::printf(
+        "%-12s existing %.2f ms, unknown %.2f ms (medians of %zu/%zu), ratio %.2f%s\n",
+        argv[2],
+        median_known,
+        median_unknown,
+        known.size(),
+        unknown.size(),
+        std::max(median_known, median_unknown) /
+            std::max(0.001, std::min(median_known, median_unknown)),
+        failures != 0 ? " (some requests failed)" : ""
+    );
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+    return failures == 0 ? 0 : 1;
+}
