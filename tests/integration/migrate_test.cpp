@@ -132,6 +132,23 @@ TEST_SUITE("migrations") {
         CHECK(database.Scalar("SELECT to_regclass('auth.rate_limit_buckets') IS NOT NULL") == "t");
     }
 
+    TEST_CASE("a user GoTrue created signs in with its bcrypt hash after the switch") {
+        const ScratchDatabase database;
+        database.Execute(ReadFixture("gotrue_migrated.sql"));
+        auto env = BaseEnvironment(database.Url(), FreePort());
+        env["GOTRUE_JWT_AUD"] = "authenticated";
+        REQUIRE(RunGotrue({"migrate"}, env).exit_code == 0);
+        GotrueProcess server({"serve"}, env);
+        REQUIRE_MESSAGE(server.WaitReady(), server.Output());
+        const auto login = gotrue::testing::Post(
+            server.Url() + "/token?grant_type=password",
+            R"({"email":"legacy@example.com","password":"legacy-password"})"
+        );
+        CHECK_MESSAGE(login.status == 200, login.body);
+        CHECK(login.body.find("\"access_token\"") != std::string::npos);
+        CHECK(login.body.find("11111111-1111-1111-1111-111111111111") != std::string::npos);
+    }
+
     TEST_CASE("a schema from an older GoTrue release is refused with a clear message") {
         const ScratchDatabase database;
         database.Execute(ReadFixture("gotrue_migrated.sql"));
