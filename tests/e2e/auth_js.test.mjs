@@ -2,11 +2,12 @@
 // package.json) against a running gotrue server. Started by tests/e2e/run.sh, which sets
 //   GOTRUE_URL  base URL of the server (http://127.0.0.1:PORT)
 //   MAILDIR     Maildir where the test SMTP server (aiosmtpd Mailbox) stores every mail it accepts
+//   GOTRUE_JWT_SECRET  the server's HS256 secret, to sign service-role JWTs for the admin API
 // The mailbox is shared with other tests running at the same time, so every test uses its own
 // random addresses and picks its mails by the To header.
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
@@ -19,13 +20,16 @@ import {
 
 const GOTRUE_URL = (process.env.GOTRUE_URL ?? '').replace(/\/+$/, '')
 const MAILDIR = process.env.MAILDIR ?? ''
-if (!GOTRUE_URL || !MAILDIR) {
-  throw new Error('GOTRUE_URL and MAILDIR must be set (run tests/e2e/run.sh)')
+const JWT_SECRET = process.env.GOTRUE_JWT_SECRET ?? ''
+if (!GOTRUE_URL || !MAILDIR || !JWT_SECRET) {
+  throw new Error('GOTRUE_URL, MAILDIR and GOTRUE_JWT_SECRET must be set (run tests/e2e/run.sh)')
 }
 const SITE_URL = 'http://localhost:3000' // GOTRUE_SITE_URL set by run.sh
 const PASSWORD = 'correct-horse-battery-staple'
 const TEST_TIMEOUT = 60_000
 const MAIL_TIMEOUT = 10_000
+const NO_MAIL_WAIT = 1_500 // how long to watch the mailbox when no mail may arrive
+const MAX_FREQUENCY = 1_000 // GOTRUE_SMTP_MAX_FREQUENCY set by run.sh
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 // ---------------------------------------------------------------------------------------------
@@ -195,8 +199,11 @@ async function mailsTo(email) {
         } catch {
           continue // moved away meanwhile
         }
-        mail = parseMail(raw)
-        mail.recipients = recipients(mail.to)
+        const parsed = parseMail(raw)
+        parsed.recipients = recipients(parsed.to)
+        // A concurrent poll may have cached it meanwhile: keep one object per mail, so that
+        // tests can tell mails apart by identity.
+        mail = mailCache.get(key) ?? parsed
         mailCache.set(key, mail)
       }
       if (mail.recipients.includes(email.toLowerCase())) found.set(key, mail)
@@ -297,6 +304,63 @@ async function confirmedUser() {
   const signIn = await client.signInWithPassword({ email, password: PASSWORD })
   assert.equal(signIn.error, null, `signInWithPassword: ${signIn.error?.message}`)
   return { email, client, user, session: signIn.data.session }
+}
+
+// Asserts that no mail (matching `filter`) reaches `email` within NO_MAIL_WAIT ms (long enough for
+// a mail sent in the background to show up).
+async function assertNoMail(email, { filter = () => true, wait = NO_MAIL_WAIT } = {}) {
+  await sleep(wait)
+  const mails = (await mailsTo(email)).filter(filter)
+  assert.equal(
+    mails.length,
+    0,
+    `expected no mail to ${email}, got: ${mails.map((m) => JSON.stringify(m.subject)).join(', ')}`,
+  )
+}
+
+// Waits until GOTRUE_SMTP_MAX_FREQUENCY has passed since `since` (ms or an RFC 3339 timestamp).
+async function waitOutMaxFrequency(since) {
+  const until = new Date(since).getTime() + MAX_FREQUENCY + 100
+  while (Date.now() < until) await sleep(50)
+}
+
+// --- admin API -------------------------------------------------------------------------------
+
+function signJwt(claims, secret = JWT_SECRET) {
+  const encode = (part) => Buffer.from(JSON.stringify(part)).toString('base64url')
+  const input = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(claims)}`
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`
+}
+
+// A JWT like Supabase's service-role key: a role claim, no sub.
+function serviceRoleToken({ role = 'service_role', secret = JWT_SECRET } = {}) {
+  const now = Math.floor(Date.now() / 1000)
+  return signJwt({ iss: 'gotrue-e2e', role, iat: now, exp: now + 3600 }, secret)
+}
+
+// The admin API of auth-js (GoTrueAdminApi) authenticating with `token`.
+function adminApi(token = serviceRoleToken()) {
+  return new AuthClient({
+    url: GOTRUE_URL,
+    autoRefreshToken: false,
+    persistSession: false,
+    detectSessionInUrl: false,
+    headers: { Authorization: `Bearer ${token}` },
+  }).admin
+}
+
+// A confirmed user made through admin.createUser (no mail).
+async function adminCreateUser(admin, attributes = {}) {
+  const email = attributes.email ?? randomEmail()
+  const { data, error } = await admin.createUser({
+    email,
+    password: PASSWORD,
+    email_confirm: true,
+    ...attributes,
+  })
+  assert.equal(error, null, `admin.createUser(${email}): ${error?.message}`)
+  assert.ok(data.user?.id, 'admin.createUser returned no user')
+  return data.user
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -630,6 +694,139 @@ describe('@supabase/auth-js against gotrue', { concurrency: true }, () => {
     assert.equal(data.user.email, email)
   })
 
+  test('resetPasswordForEmail: recovery link, new password', { timeout: TEST_TIMEOUT }, async () => {
+    const { email, user } = await confirmedUser()
+    const reset = await newClient().resetPasswordForEmail(email)
+    assert.equal(reset.error, null, `resetPasswordForEmail: ${reset.error?.message}`)
+
+    const mail = await waitForMail(email, { filter: (m) => m.subject === 'Reset your password' })
+    assert.match(mailCode(mail), /^\d{6}$/)
+    const link = mailLink(mail)
+    const linkUrl = new URL(link)
+    assert.equal(`${linkUrl.origin}${linkUrl.pathname}`, `${GOTRUE_URL}/verify`)
+    assert.equal(linkUrl.searchParams.get('type'), 'recovery')
+    assert.equal(linkUrl.searchParams.get('redirect_to'), SITE_URL)
+
+    const location = await followLink(link)
+    assert.ok(location.startsWith(SITE_URL), `Location ${location} goes to the site URL`)
+    const params = fragmentParams(location)
+    assert.equal(params.get('type'), 'recovery', location)
+    assert.ok(params.get('access_token'), `access_token in ${location}`)
+    assert.ok(params.get('refresh_token'), `refresh_token in ${location}`)
+    assert.equal(decodeJwt(params.get('access_token')).sub, user.id)
+
+    // The recovery session sets the new password.
+    const recovered = newClient()
+    const set = await recovered.setSession({
+      access_token: params.get('access_token'),
+      refresh_token: params.get('refresh_token'),
+    })
+    assert.equal(set.error, null, `setSession: ${set.error?.message}`)
+    const newPassword = 'recovered-long-passphrase'
+    const updated = await recovered.updateUser({ password: newPassword })
+    assert.equal(updated.error, null, `updateUser password: ${updated.error?.message}`)
+    assert.equal(updated.data.user.id, user.id)
+
+    const fresh = await newClient().signInWithPassword({ email, password: newPassword })
+    assert.equal(fresh.error, null, `sign-in with the new password: ${fresh.error?.message}`)
+    assert.equal(fresh.data.user.id, user.id)
+    const old = await newClient().signInWithPassword({ email, password: PASSWORD })
+    assertApiError(old.error, 400, 'invalid_credentials', 'sign-in with the old password')
+  })
+
+  test('resetPasswordForEmail for an unknown address', { timeout: TEST_TIMEOUT }, async () => {
+    const email = randomEmail()
+    const { data, error } = await newClient().resetPasswordForEmail(email)
+    assert.equal(error, null, `resetPasswordForEmail(unknown): ${error?.message}`)
+    assert.deepEqual(data, {})
+    await assertNoMail(email)
+  })
+
+  test('resend signup confirmation', { timeout: TEST_TIMEOUT }, async () => {
+    const email = randomEmail()
+    const client = newClient()
+    const { user, mail: first } = await signUpAndGetMail(client, email)
+    await waitOutMaxFrequency(user.confirmation_sent_at)
+
+    const { data, error } = await client.resend({ type: 'signup', email })
+    assert.equal(error, null, `resend: ${error?.message}`)
+    assert.deepEqual(data, { user: null, session: null })
+    const mails = await waitForMails(email, { count: 2 })
+    assert.equal(mails.length, 2, 'exactly two confirmation mails')
+    const second = mails.find((m) => m !== first)
+    assert.equal(second.subject, 'Confirm your email address')
+    assert.equal(new URL(mailLink(second)).searchParams.get('type'), 'signup')
+
+    // The re-sent code confirms the address.
+    const verified = await newClient().verifyOtp({ email, token: mailCode(second), type: 'signup' })
+    assert.equal(verified.error, null, `verifyOtp with the re-sent code: ${verified.error?.message}`)
+    assert.equal(verified.data.user.id, user.id)
+    assert.ok(verified.data.user.email_confirmed_at)
+  })
+
+  test('signInWithOtp for a confirmed user', { timeout: TEST_TIMEOUT }, async () => {
+    const { email, user } = await confirmedUser()
+    const isSignInLink = (m) => m.subject === 'Your sign-in link'
+    const client = newClient()
+
+    const { data, error } = await client.signInWithOtp({ email })
+    assert.equal(error, null, `signInWithOtp: ${error?.message}`)
+    assert.deepEqual(data, { user: null, session: null })
+    const sentAt = Date.now()
+    const mail = await waitForMail(email, { filter: isSignInLink })
+    const linkUrl = new URL(mailLink(mail))
+    assert.equal(`${linkUrl.origin}${linkUrl.pathname}`, `${GOTRUE_URL}/verify`)
+    assert.equal(linkUrl.searchParams.get('type'), 'magiclink')
+
+    const verified = await client.verifyOtp({ email, token: mailCode(mail), type: 'email' })
+    assert.equal(verified.error, null, `verifyOtp type email: ${verified.error?.message}`)
+    assert.equal(verified.data.user.id, user.id)
+    assert.ok(verified.data.session?.access_token, 'verifyOtp returns a session')
+    assert.equal(decodeJwt(verified.data.session.access_token).sub, user.id)
+
+    // A second sign-in code verifies with type 'magiclink' too.
+    await waitOutMaxFrequency(sentAt)
+    const again = await newClient().signInWithOtp({ email })
+    assert.equal(again.error, null, `second signInWithOtp: ${again.error?.message}`)
+    const mails = await waitForMails(email, { filter: isSignInLink, count: 2 })
+    const secondMail = mails.find((m) => m !== mail)
+    const byMagiclink = await newClient().verifyOtp({
+      email,
+      token: mailCode(secondMail),
+      type: 'magiclink',
+    })
+    assert.equal(byMagiclink.error, null, `verifyOtp type magiclink: ${byMagiclink.error?.message}`)
+    assert.equal(byMagiclink.data.user.id, user.id)
+    assert.ok(byMagiclink.data.session?.access_token)
+  })
+
+  test('signInWithOtp for unknown addresses', { timeout: TEST_TIMEOUT }, async () => {
+    // shouldCreateUser: false refuses (this is the one endpoint that reveals unknown users).
+    const unknown = randomEmail()
+    const refused = await newClient().signInWithOtp({
+      email: unknown,
+      options: { shouldCreateUser: false },
+    })
+    assertApiError(refused.error, 422, 'otp_disabled', 'signInWithOtp without creating the user')
+
+    // By default the user is created and gets a confirmation mail.
+    const email = randomEmail()
+    const client = newClient()
+    const { error } = await client.signInWithOtp({ email, options: { data: { name: 'Otto' } } })
+    assert.equal(error, null, `signInWithOtp(new address): ${error?.message}`)
+    const mail = await waitForMail(email)
+    assert.equal(mail.subject, 'Confirm your email address')
+    assert.equal(new URL(mailLink(mail)).searchParams.get('type'), 'signup')
+    const verified = await client.verifyOtp({ email, token: mailCode(mail), type: 'email' })
+    assert.equal(verified.error, null, `verifyOtp: ${verified.error?.message}`)
+    assert.equal(verified.data.user.email, email)
+    assert.ok(verified.data.user.email_confirmed_at, 'email confirmed')
+    assert.equal(verified.data.user.user_metadata.name, 'Otto')
+    assert.ok(verified.data.session?.access_token)
+
+    await assertNoMail(unknown)
+  })
+
   test('signUp with a weak password', { timeout: TEST_TIMEOUT }, async () => {
     const { data, error } = await newClient().signUp({ email: randomEmail(), password: 'abc' })
     assert.ok(isAuthWeakPasswordError(error), `expected AuthWeakPasswordError, got ${error?.name}: ${error?.message}`)
@@ -685,5 +882,220 @@ describe('@supabase/auth-js against gotrue', { concurrency: true }, () => {
     assert.ok(noAuth.error instanceof AuthApiError, `getUser(bad jwt): ${noAuth.error?.name}`)
     assert.equal(noAuth.error.status, 403)
     assert.equal(noAuth.error.code, 'bad_jwt')
+  })
+
+  describe('admin API with a service-role JWT', { concurrency: true }, () => {
+    test('createUser, getUserById, updateUserById with a ban, deleteUser', { timeout: TEST_TIMEOUT }, async () => {
+      const admin = adminApi()
+      const email = randomEmail()
+      const user = await adminCreateUser(admin, {
+        email,
+        user_metadata: { name: 'Grace' },
+        app_metadata: { plan: 'gold' },
+      })
+      assert.match(user.id, UUID_RE)
+      assert.equal(user.email, email)
+      assert.equal(user.aud, 'authenticated')
+      assert.equal(user.role, 'authenticated')
+      assert.ok(user.email_confirmed_at, 'email_confirm: true confirms the address')
+      assert.equal(user.user_metadata.name, 'Grace')
+      assert.equal(user.app_metadata.provider, 'email')
+      assert.deepEqual(user.app_metadata.providers, ['email'])
+      assert.equal(user.app_metadata.plan, 'gold')
+      assert.equal(user.identities.length, 1)
+      assert.equal(user.identities[0].provider, 'email')
+
+      const duplicate = await admin.createUser({ email, password: PASSWORD })
+      assertApiError(duplicate.error, 422, 'email_exists', 'admin.createUser with a taken email')
+
+      const signIn = await newClient().signInWithPassword({ email, password: PASSWORD })
+      assert.equal(signIn.error, null, `sign-in as the created user: ${signIn.error?.message}`)
+      assert.equal(signIn.data.user.id, user.id)
+
+      const got = await admin.getUserById(user.id)
+      assert.equal(got.error, null, `admin.getUserById: ${got.error?.message}`)
+      assert.equal(got.data.user.id, user.id)
+      assert.equal(got.data.user.email, email)
+      assert.equal(got.data.user.user_metadata.name, 'Grace')
+      assert.ok(got.data.user.last_sign_in_at, 'last_sign_in_at after the sign-in')
+
+      // metadata is merged; ban_duration bans
+      const banned = await admin.updateUserById(user.id, {
+        user_metadata: { team: 'blue' },
+        ban_duration: '1h',
+      })
+      assert.equal(banned.error, null, `admin.updateUserById: ${banned.error?.message}`)
+      assert.equal(banned.data.user.user_metadata.team, 'blue')
+      assert.equal(banned.data.user.user_metadata.name, 'Grace', 'user_metadata is merged')
+      const bannedUntil = Date.parse(banned.data.user.banned_until)
+      assert.ok(
+        Math.abs(bannedUntil - (Date.now() + 3600_000)) < 300_000,
+        `banned_until ${banned.data.user.banned_until} is about an hour from now`,
+      )
+      const refused = await newClient().signInWithPassword({ email, password: PASSWORD })
+      assertApiError(refused.error, 400, 'user_banned', 'sign-in while banned')
+
+      const unbanned = await admin.updateUserById(user.id, { ban_duration: 'none' })
+      assert.equal(unbanned.error, null, `unban: ${unbanned.error?.message}`)
+      assert.equal(unbanned.data.user.banned_until, undefined)
+      const again = await newClient().signInWithPassword({ email, password: PASSWORD })
+      assert.equal(again.error, null, `sign-in after the ban is lifted: ${again.error?.message}`)
+
+      const deleted = await admin.deleteUser(user.id)
+      assert.equal(deleted.error, null, `admin.deleteUser: ${deleted.error?.message}`)
+      const gone = await admin.getUserById(user.id)
+      assertApiError(gone.error, 404, 'user_not_found', 'admin.getUserById after deleteUser')
+      assert.equal(gone.data.user, null)
+      const noLogin = await newClient().signInWithPassword({ email, password: PASSWORD })
+      assertApiError(noLogin.error, 400, 'invalid_credentials', 'sign-in after deleteUser')
+      const stale = await api('GET', '/user', { jwt: again.data.session.access_token })
+      assert.equal(stale.status, 403, `GET /user with a deleted user's token: ${stale.text}`)
+    })
+
+    test('listUsers pagination', { timeout: TEST_TIMEOUT }, async () => {
+      const admin = adminApi()
+      const tag = randomBytes(6).toString('hex')
+      const mine = []
+      for (let i = 0; i < 3; i++) {
+        mine.push(await adminCreateUser(admin, { email: `e2e-list-${tag}-${i}@example.com` }))
+      }
+
+      const { data, error } = await admin.listUsers({ page: 1, perPage: 2 })
+      assert.equal(error, null, `admin.listUsers: ${error?.message}`)
+      assert.equal(data.aud, 'authenticated')
+      assert.equal(data.users.length, 2)
+      for (const user of data.users) assert.match(user.id, UUID_RE)
+      assert.equal(typeof data.total, 'number')
+      assert.ok(data.total >= 3, `total ${data.total} counts at least the three new users`)
+      assert.equal(data.nextPage, 2)
+      // auth-js reads only the first digit of a page number in the Link header.
+      const lastPage = Math.ceil(data.total / 2)
+      assert.equal(data.lastPage, Number(String(lastPage)[0]), `lastPage for total ${data.total}`)
+
+      // The headers auth-js derives this from, checked in full.
+      const raw = await api('GET', '/admin/users?page=1&per_page=2', { jwt: serviceRoleToken() })
+      assert.equal(raw.status, 200, raw.text)
+      const total = Number(raw.headers.get('x-total-count'))
+      assert.ok(total >= 3, `X-Total-Count ${total}`)
+      const links = Object.fromEntries(
+        raw.headers
+          .get('link')
+          .split(',')
+          .map((part) => {
+            const m = /^\s*<([^>]*)>;\s*rel="(\w+)"\s*$/.exec(part)
+            assert.ok(m, `Link part ${JSON.stringify(part)}`)
+            return [m[2], new URL(m[1], GOTRUE_URL)]
+          }),
+      )
+      assert.equal(links.next.pathname, '/admin/users')
+      assert.equal(links.next.searchParams.get('page'), '2')
+      assert.equal(links.next.searchParams.get('per_page'), '2')
+      assert.equal(links.last.searchParams.get('page'), String(Math.ceil(total / 2)))
+      assert.equal(links.last.searchParams.get('per_page'), '2')
+
+      // The last page has no next link; past it the list is empty.
+      const last = await admin.listUsers({ page: Math.ceil(total / 2) + 10, perPage: 2 })
+      assert.equal(last.error, null, `admin.listUsers past the end: ${last.error?.message}`)
+      assert.deepEqual(last.data.users, [])
+      assert.equal(last.data.nextPage, null)
+
+      // filter (not exposed by auth-js): substring of the email
+      const filtered = await api('GET', `/admin/users?filter=${tag}`, { jwt: serviceRoleToken() })
+      assert.equal(filtered.status, 200, filtered.text)
+      assert.deepEqual(
+        filtered.json.users.map((u) => u.id).sort(),
+        mine.map((u) => u.id).sort(),
+      )
+      assert.equal(filtered.headers.get('x-total-count'), '3')
+    })
+
+    test('inviteUserByEmail: invite link signs in', { timeout: TEST_TIMEOUT }, async () => {
+      const admin = adminApi()
+      const email = randomEmail()
+      const { data, error } = await admin.inviteUserByEmail(email, { data: { name: 'Ivy' } })
+      assert.equal(error, null, `admin.inviteUserByEmail: ${error?.message}`)
+      const user = data.user
+      assert.match(user.id, UUID_RE)
+      assert.equal(user.email, email)
+      assert.ok(user.invited_at, 'invited_at set')
+      assert.equal(user.email_confirmed_at, undefined)
+      assert.equal(user.user_metadata.name, 'Ivy')
+
+      const mail = await waitForMail(email)
+      assert.equal(mail.subject, "You've been invited")
+      const link = mailLink(mail)
+      const linkUrl = new URL(link)
+      assert.equal(`${linkUrl.origin}${linkUrl.pathname}`, `${GOTRUE_URL}/verify`)
+      assert.equal(linkUrl.searchParams.get('type'), 'invite')
+
+      const params = fragmentParams(await followLink(link))
+      assert.equal(params.get('type'), 'invite')
+      assert.ok(params.get('access_token') && params.get('refresh_token'), 'session in the fragment')
+      assert.equal(decodeJwt(params.get('access_token')).sub, user.id)
+      const invited = newClient()
+      const set = await invited.setSession({
+        access_token: params.get('access_token'),
+        refresh_token: params.get('refresh_token'),
+      })
+      assert.equal(set.error, null, `setSession: ${set.error?.message}`)
+      const got = await invited.getUser()
+      assert.equal(got.error, null, `getUser: ${got.error?.message}`)
+      assert.equal(got.data.user.id, user.id)
+      assert.ok(got.data.user.email_confirmed_at, 'accepting the invite confirms the address')
+
+      // Inviting a confirmed user again is refused.
+      const twice = await admin.inviteUserByEmail(email)
+      assertApiError(twice.error, 422, 'email_exists', 'inviting a confirmed user')
+    })
+
+    test('generateLink magiclink: the link signs in, no mail is sent', { timeout: TEST_TIMEOUT }, async () => {
+      const admin = adminApi()
+      const user = await adminCreateUser(admin)
+      const email = user.email
+      const { data, error } = await admin.generateLink({ type: 'magiclink', email })
+      assert.equal(error, null, `admin.generateLink: ${error?.message}`)
+      assert.equal(data.user.id, user.id)
+      assert.equal(data.user.email, email)
+      const props = data.properties
+      assert.equal(props.verification_type, 'magiclink')
+      assert.match(props.email_otp, /^\d{6}$/)
+      assert.ok(props.hashed_token, 'hashed_token')
+      assert.equal(props.redirect_to, SITE_URL)
+      const linkUrl = new URL(props.action_link)
+      assert.equal(`${linkUrl.origin}${linkUrl.pathname}`, `${GOTRUE_URL}/verify`)
+      assert.equal(linkUrl.searchParams.get('type'), 'magiclink')
+      assert.equal(linkUrl.searchParams.get('token'), props.hashed_token)
+
+      const location = await followLink(props.action_link)
+      const params = fragmentParams(location)
+      assert.equal(params.get('type'), 'magiclink', location)
+      assert.ok(params.get('access_token'), `access_token in ${location}`)
+      assert.equal(decodeJwt(params.get('access_token')).sub, user.id)
+      const got = await newClient().getUser(params.get('access_token'))
+      assert.equal(got.error, null, `getUser with the link's session: ${got.error?.message}`)
+      assert.equal(got.data.user.id, user.id)
+
+      // neither createUser nor generateLink mails the user
+      await assertNoMail(email)
+    })
+
+    test('a user token or a wrongly signed token is not admin', { timeout: TEST_TIMEOUT }, async () => {
+      const { session } = await confirmedUser()
+      const asUser = await adminApi(session.access_token).listUsers()
+      assertApiError(asUser.error, 403, 'not_admin', 'admin.listUsers with a user access token')
+      assert.deepEqual(asUser.data.users, [])
+
+      const forged = await adminApi(serviceRoleToken({ secret: 'not-the-secret' })).listUsers()
+      assertApiError(forged.error, 403, 'bad_jwt', 'admin.listUsers with a wrongly signed token')
+
+      const created = await adminApi(session.access_token).createUser({ email: randomEmail() })
+      assertApiError(created.error, 403, 'not_admin', 'admin.createUser with a user access token')
+
+      // supabase_admin is an admin role by default too
+      const supabaseAdmin = adminApi(serviceRoleToken({ role: 'supabase_admin' }))
+      const asSupabaseAdmin = await supabaseAdmin.listUsers({ page: 1, perPage: 1 })
+      assert.equal(asSupabaseAdmin.error, null, `supabase_admin: ${asSupabaseAdmin.error?.message}`)
+      assert.equal(asSupabaseAdmin.data.users.length, 1)
+    })
   })
 })

@@ -9,7 +9,8 @@
 # A scratch database is created and dropped; the server runs on a free loopback port from an
 # empty working directory (so no .env is read). Extra server configuration: NAME=VALUE arguments,
 # and every GOTRUE_* variable of the caller's environment (except GOTRUE_TEST_*), e.g.
-# GOTRUE_MAILER_EMAIL_BACKGROUND_SENDING=true. Exits with node's test runner status.
+# GOTRUE_MAILER_EMAIL_BACKGROUND_SENDING=true. The tests get the server's JWT secret (to sign
+# service-role tokens for the admin API). Exits with node's test runner status.
 set -euo pipefail
 
 binary="${1:?usage: run.sh PATH/TO/gotrue [NAME=VALUE ...]}"
@@ -179,9 +180,17 @@ if [ -z "$url" ]; then
   exit 1
 fi
 
-# (e) The tests.
+# (e) The tests. They sign admin JWTs with the secret the server got (the last GOTRUE_JWT_SECRET:
+# the caller's environment or a NAME=VALUE argument may override the generated one).
+server_secret="$jwt_secret"
+for var in "${env_vars[@]}"; do
+  case "$var" in
+    GOTRUE_JWT_SECRET=*) server_secret="${var#GOTRUE_JWT_SECRET=}" ;;
+  esac
+done
 set +e
-GOTRUE_URL="$url" MAILDIR="$GOTRUE_TEST_MAILDIR" node --test "$here/auth_js.test.mjs"
+GOTRUE_URL="$url" MAILDIR="$GOTRUE_TEST_MAILDIR" GOTRUE_JWT_SECRET="$server_secret" \
+  node --test "$here/auth_js.test.mjs"
 status=$?
 set -e
 exit "$status"
