@@ -15,6 +15,7 @@
 #include "cmd/commands.hpp"
 #include "mailer/mailer.hpp"
 #include "observability/logging.hpp"
+#include "outbox/outbox.hpp"
 #include "storage/database.hpp"
 #include "storage/migration.hpp"
 #include "storage/migrator.hpp"
@@ -105,8 +106,33 @@ int Serve(const conf::Config& config) {
     });
     // The mail chain (templating -> validation -> [background] -> SMTP or noop); it is built
     // after the pool it may hand sends to, and the pool is drained before either goes away.
-    mailer::Mailer mail(config, tasks);
+    // Background sends go through the durable outbox (auth.mail_outbox): a failing relay or a
+    // crash delays a mail instead of losing it.
+    std::unique_ptr<outbox::Outbox> mail_outbox;
+    const auto durable = [&](mailer::MailClient& transport) -> std::unique_ptr<mailer::MailClient> {
+        mail_outbox = std::make_unique<outbox::Outbox>(
+            database,
+            transport,
+            tasks,
+            outbox::OutboxOptions{
+                config.mailer.outbox_sweep_interval,
+                config.mailer.outbox_retry_backoff,
+                config.mailer.outbox_lease,
+                config.mailer.outbox_max_age,
+            }
+        );
+        return std::make_unique<outbox::OutboxClient>(
+            *mail_outbox,
+            config.worker.enabled ? outbox::OutboxClient::Mode::kPool
+                                  : outbox::OutboxClient::Mode::kRequestScoped,
+            tasks
+        );
+    };
+    mailer::Mailer mail(config, tasks, nullptr, durable);
     mail.Preload();
+    if (mail_outbox) {
+        mail_outbox->Start();  // also resends what a previous run left behind
+    }
     const api::Api api({config, GOTRUE_VERSION, tasks, database, mail.Templates()});
     api::Server server(config.api, [&api](api::Request& request) { return api.Handle(request); });
     try {
@@ -169,6 +195,9 @@ int Serve(const conf::Config& config) {
         }
     }
     server.Stop();
+    if (mail_outbox) {
+        mail_outbox->Stop();  // no new retries; what is queued is drained below
+    }
     // Requests are done; what they left running (detached at their deadline, fire-and-forget
     // mail) gets GOTRUE_WORKER_SHUTDOWN_DURATION to finish. Drain logs anything unfinished.
     const auto report = tasks.Drain(config.worker.shutdown_duration);

@@ -105,6 +105,13 @@ struct MailerConfig {
     std::map<std::string, std::string> templates;
     std::map<std::string, std::string> url_paths;  // INVITE, CONFIRMATION, RECOVERY, EMAIL_CHANGE
     std::map<std::string, bool> notifications;     // PASSWORD_CHANGED, EMAIL_CHANGED, ...
+    // The durable outbox of background sends (this server): how often due mails are retried,
+    // the first retry delay (doubling), how long an in-flight send owns its row before another
+    // instance may retry it, and when a mail is given up.
+    Duration outbox_sweep_interval{std::chrono::seconds(5)};
+    Duration outbox_retry_backoff{std::chrono::seconds(30)};
+    Duration outbox_lease{std::chrono::minutes(5)};
+    Duration outbox_max_age{std::chrono::hours(24)};
     std::size_t template_max_size = 1000000;
     Duration template_max_age{std::chrono::minutes(10)};
     Duration template_retry_interval{std::chrono::seconds(10)};

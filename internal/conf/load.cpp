@@ -600,6 +600,30 @@ std::vector<Variable> BuildVariables() {
                 })
         );
     }
+    v.push_back(Ours(
+        Var("GOTRUE_MAILER_OUTBOX_SWEEP_INTERVAL",
+            "5s",
+            "How often mails whose background send failed are retried from the outbox.",
+            PositiveDuration(GOTRUE_FIELD(mailer.outbox_sweep_interval)))
+    ));
+    v.push_back(Ours(Var(
+        "GOTRUE_MAILER_OUTBOX_RETRY_BACKOFF",
+        "30s",
+        "First delay before a failed background send is retried (doubles per attempt, at most 1h).",
+        PositiveDuration(GOTRUE_FIELD(mailer.outbox_retry_backoff))
+    )));
+    v.push_back(Ours(Var(
+        "GOTRUE_MAILER_OUTBOX_LEASE",
+        "5m",
+        "How long a send in progress owns its outbox row; after a crash the mail is retried then.",
+        PositiveDuration(GOTRUE_FIELD(mailer.outbox_lease))
+    )));
+    v.push_back(Ours(
+        Var("GOTRUE_MAILER_OUTBOX_MAX_AGE",
+            "24h",
+            "Undelivered background mails older than this are given up (logged at error level).",
+            PositiveDuration(GOTRUE_FIELD(mailer.outbox_max_age)))
+    ));
     v.push_back(
         Var("GOTRUE_MAILER_TEMPLATE_MAX_SIZE",
             "1000000",

@@ -9,7 +9,10 @@
 namespace gotrue::mailer {
 
 Mailer::Mailer(
-    const conf::Config& config, apitask::WorkerPool& pool, std::unique_ptr<MailClient> transport
+    const conf::Config& config,
+    apitask::WorkerPool& pool,
+    std::unique_ptr<MailClient> transport,
+    const BackgroundFactory& background
 )
     : transport_(std::move(transport)) {
     if (!transport_) {
@@ -20,7 +23,11 @@ Mailer::Mailer(
         }
     }
     MailClient* next = transport_.get();
-    if (config.worker.enabled) {
+    const bool in_background = config.worker.enabled || config.mailer.email_background_sending;
+    if (in_background && background) {
+        background_ = background(*next);
+        next = background_.get();
+    } else if (config.worker.enabled) {
         background_ = std::make_unique<PoolClient>(*next, pool);
         next = background_.get();
     } else if (config.mailer.email_background_sending) {

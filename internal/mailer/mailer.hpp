@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "apitask/worker_pool.hpp"
@@ -17,12 +18,20 @@ namespace gotrue::mailer {
 // GOTRUE_MAILER_EMAIL_BACKGROUND_SENDING, neither otherwise (synchronous sends).
 class Mailer final {
 public:
+    // Builds the background link around the transport; the composition root passes one that
+    // stores mails durably (outbox::OutboxClient). Empty: the in-memory TaskClient/PoolClient.
+    using BackgroundFactory = std::function<std::unique_ptr<MailClient>(MailClient& transport)>;
+
     // `transport` replaces SMTP/noop (tests inject faults with it); null: from configuration.
     Mailer(
         const conf::Config& config,
         apitask::WorkerPool& pool,
-        std::unique_ptr<MailClient> transport = nullptr
+        std::unique_ptr<MailClient> transport = nullptr,
+        const BackgroundFactory& background = {}
     );
+
+    // The SMTP or noop client at the end of the chain.
+    [[nodiscard]] MailClient& Transport() { return *transport_; }
 
     [[nodiscard]] TemplateMailer& Templates() { return *mailer_; }
 

@@ -8,7 +8,8 @@
 
 namespace gotrue::testing {
 
-FaultRelay::FaultRelay(const std::vector<std::string>& flags) : port_(FreePort()) {
+FaultRelay::FaultRelay(const std::vector<std::string>& flags, int port)
+    : port_(port != 0 ? port : FreePort()) {
     std::string pattern = (std::filesystem::temp_directory_path() / "relay.XXXXXX").string();
     if (mkdtemp(pattern.data()) == nullptr) {
         throw std::runtime_error("mkdtemp failed");

@@ -14,7 +14,8 @@ namespace gotrue::testing {
 class FaultRelay final {
 public:
     // `flags`: "--fail-first N", "--reject-rcpt", "--delay SECONDS".
-    explicit FaultRelay(const std::vector<std::string>& flags);
+    // `port` 0: a free one.
+    explicit FaultRelay(const std::vector<std::string>& flags, int port = 0);
     ~FaultRelay();
     FaultRelay(const FaultRelay&) = delete;
     FaultRelay& operator=(const FaultRelay&) = delete;

@@ -1,0 +1,274 @@
+#include "outbox/outbox.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+#include "observability/logging.hpp"
+#include "storage/transaction.hpp"
+
+namespace gotrue::outbox {
+namespace {
+
+std::string DomainOf(const std::string& address) {
+    const auto at = address.rfind('@');
+    return at == std::string::npos ? std::string() : address.substr(at + 1);
+}
+
+}  // namespace
+
+Outbox::Outbox(
+    storage::Database& database,
+    mailer::MailClient& transport,
+    apitask::WorkerPool& pool,
+    OutboxOptions options
+)
+    : database_(database), transport_(transport), pool_(pool), options_(options) {}
+
+Outbox::~Outbox() {
+    Stop();
+}
+
+long long Outbox::Store(const mailer::Message& message, const std::string& request_id) {
+    return storage::WithTransaction(database_, [&](pqxx::work& tx) {
+        return tx
+            .exec_params1(
+                "INSERT INTO mail_outbox (mail_type, recipient, subject, html, request_id, "
+                "next_attempt_at) "
+                "VALUES ($1, $2, $3, $4, $5, now() + ($6 || ' milliseconds')::interval) RETURNING "
+                "id",
+                message.type,
+                message.to,
+                message.subject,
+                message.html,
+                request_id,
+                std::to_string(options_.lease.count())
+            )[0]
+            .as<long long>();
+    });
+}
+
+void Outbox::Remove(long long id) {
+    storage::WithTransaction(database_, [id](pqxx::work& tx) {
+        tx.exec_params0("DELETE FROM mail_outbox WHERE id = $1", id);
+    });
+}
+
+void Outbox::Reschedule(long long id, const std::string& error) {
+    // Doubling from retry_backoff, at most an hour; a mail past max_age is given up.
+    const auto row = storage::WithTransaction(database_, [&](pqxx::work& tx) {
+        return tx.exec_params1(
+            "UPDATE mail_outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = "
+            "now() + "
+            "(LEAST(3600000, $3::bigint * power(2, LEAST(attempts, 20))) || ' "
+            "milliseconds')::interval "
+            "WHERE id = $1 RETURNING attempts, created_at < now() - ($4 || ' "
+            "milliseconds')::interval, "
+            "mail_type, recipient, (extract(epoch from next_attempt_at - now()) * 1000)::bigint",
+            id,
+            error.substr(0, 1000),
+            static_cast<long long>(options_.retry_backoff.count()),
+            std::to_string(options_.max_age.count())
+        );
+    });
+    const int attempts = row[0].as<int>();
+    const bool expired = row[1].as<bool>();
+    const std::string type = row[2].as<std::string>();
+    const std::string domain = DomainOf(row[3].as<std::string>());
+    if (expired) {
+        Remove(id);
+        spdlog::error(
+            "mail given up after retrying until GOTRUE_MAILER_OUTBOX_MAX_AGE component=outbox "
+            "mail_type={} "
+            "to_domain={} attempts={} error={}",
+            type,
+            domain,
+            attempts,
+            observability::Quote(error)
+        );
+        return;
+    }
+    spdlog::warn(
+        "mail kept in the outbox for a later retry component=outbox mail_type={} to_domain={} "
+        "attempts={} "
+        "retry_in_ms={} error={}",
+        type,
+        domain,
+        attempts,
+        row[4].as<long long>(),
+        observability::Quote(error)
+    );
+}
+
+apitask::TaskResult Outbox::Deliver(
+    long long id, const mailer::Message& message, const apitask::Context& context
+) {
+    try {
+        transport_.Send(context, message);
+    } catch (const mailer::SendError& error) {
+        try {
+            if (error.Kind() == mailer::FailureKind::kPermanent) {
+                Remove(id);
+                spdlog::error(
+                    "mail dropped: the relay refused it permanently component=outbox mail_type={} "
+                    "to_domain={} "
+                    "request_id={} error={}",
+                    message.type,
+                    DomainOf(message.to),
+                    context.RequestId(),
+                    observability::Quote(error.what())
+                );
+            } else {
+                Reschedule(id, error.what());
+            }
+        } catch (const std::exception& database_error) {
+            // The row stays leased; a sweep retries it when the lease runs out.
+            spdlog::error(
+                "outbox update failed, mail retried after its lease component=outbox id={} "
+                "error={}",
+                id,
+                observability::Quote(database_error.what())
+            );
+        }
+        return apitask::TaskResult::Failure(error.what());
+    }
+    try {
+        Remove(id);
+    } catch (const std::exception& database_error) {
+        // Delivered, but the row stays: a later retry would send it twice. Logged for operators.
+        spdlog::error(
+            "mail sent but not removed from the outbox, it may be sent again component=outbox "
+            "id={} error={}",
+            id,
+            observability::Quote(database_error.what())
+        );
+    }
+    return apitask::TaskResult::Ok();
+}
+
+std::unique_ptr<apitask::Task> Outbox::DeliveryTask(long long id, mailer::Message message) {
+    const std::string type = "mailer." + message.type;
+    return apitask::MakeTask(
+        type,
+        [this, id, message = std::move(message)](const apitask::Context& context) {
+            return Deliver(id, message, context);
+        }
+    );
+}
+
+std::size_t Outbox::Sweep() {
+    struct Due {
+        long long id;
+        mailer::Message message;
+        std::string request_id;
+    };
+
+    std::vector<Due> due;
+    storage::WithTransaction(database_, [&](pqxx::work& tx) {
+        const auto rows = tx.exec_params(
+            "UPDATE mail_outbox SET next_attempt_at = now() + ($1 || ' milliseconds')::interval "
+            "WHERE id IN "
+            "(SELECT id FROM mail_outbox WHERE next_attempt_at <= now() ORDER BY id LIMIT 100 FOR "
+            "UPDATE SKIP "
+            "LOCKED) RETURNING id, mail_type, recipient, subject, html, request_id",
+            std::to_string(options_.lease.count())
+        );
+        for (const auto& row : rows) {
+            due.push_back(Due{
+                row[0].as<long long>(),
+                mailer::Message{
+                    row[2].as<std::string>(),
+                    row[3].as<std::string>(),
+                    row[4].as<std::string>(),
+                    row[1].as<std::string>()},
+                row[5].as<std::string>(),
+            });
+        }
+    });
+    std::size_t queued = 0;
+    for (auto& item : due) {
+        // A short deadline: a full pool leaves the row claimed, and its lease brings it back.
+        const apitask::Context context(
+            item.request_id,
+            std::chrono::steady_clock::now() + std::chrono::milliseconds(100),
+            &pool_
+        );
+        try {
+            pool_.Enqueue(context, DeliveryTask(item.id, std::move(item.message)));
+            ++queued;
+        } catch (const apitask::QueueFullError&) {
+            spdlog::warn(
+                "worker pool full, outbox mail retried later component=outbox id={}", item.id
+            );
+        }
+    }
+    if (queued > 0) {
+        spdlog::info("outbox: retrying mails component=outbox queued={}", queued);
+    }
+    return queued;
+}
+
+void Outbox::Start() {
+    sweeper_ = std::jthread([this](const std::stop_token& stop) {
+        while (!stop.stop_requested()) {
+            try {
+                static_cast<void>(Sweep());
+            } catch (const std::exception& error) {
+                spdlog::warn(
+                    "outbox sweep failed component=outbox error={}",
+                    observability::Quote(error.what())
+                );
+            }
+            std::unique_lock lock(mutex_);
+            wake_.wait_for(lock, stop, options_.sweep_interval, [] { return false; });
+        }
+    });
+}
+
+void Outbox::Stop() {
+    if (sweeper_.joinable()) {
+        sweeper_.request_stop();
+        wake_.notify_all();
+        sweeper_.join();
+    }
+}
+
+void OutboxClient::Send(const apitask::Context& context, const mailer::Message& message) {
+    long long id = 0;
+    try {
+        id = outbox_.Store(message, context.RequestId());
+    } catch (const std::exception& error) {
+        // Without the outbox row the mail cannot be promised: the request fails like a sync send.
+        throw mailer::SendError(
+            mailer::FailureKind::kTransient, std::string("outbox: ") + error.what()
+        );
+    }
+    auto task = outbox_.DeliveryTask(id, message);
+    if (mode_ == Mode::kPool) {
+        try {
+            pool_.Enqueue(context, std::move(task));
+        } catch (const apitask::QueueFullError&) {
+            // Stored: a sweep sends it when the lease runs out. The request need not fail.
+            spdlog::warn(
+                "worker pool full, mail left to the outbox component=outbox id={} request_id={}",
+                id,
+                context.RequestId()
+            );
+        }
+        return;
+    }
+    // Request-scoped: an apitask on the request's worker (inline when the context has none). A
+    // failure is already recorded in the outbox and retried; the request does not fail for it.
+    try {
+        static_cast<void>(apitask::Run(context, std::move(task)));
+    } catch (const apitask::QueueFullError&) {
+        spdlog::warn(
+            "worker pool full, mail left to the outbox component=outbox id={} request_id={}",
+            id,
+            context.RequestId()
+        );
+    }
+}
+
+}  // namespace gotrue::outbox
