@@ -24,19 +24,6 @@
 namespace gotrue::api {
 namespace {
 
-bool IsUuid(const std::string& text) {
-    if (text.size() != 36) {
-        return false;
-    }
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? text[i] != '-' : std::isxdigit(static_cast<unsigned char>(text[i])) == 0) {
-            return false;
-        }
-    }
-    return true;
-}
-
 constexpr const char* kNilUuid = "00000000-0000-0000-0000-000000000000";
 
 // The admin as audit actor: the token's subject (often none for service_role keys).
@@ -91,33 +78,25 @@ void WriteUserWithLink(
     document.Accept(writer);
 }
 
+constexpr const char* kEmailTaken = "A user with this email address has already been registered";
+
+// The unconfirmed user with `email` (created when missing) for an invitation or a signup link;
+// 422 email_exists when the address is already confirmed.
+models::User UnconfirmedUser(pqxx::work& tx, NewEmailUser spec) {
+    auto user = models::FindUserByEmailAndAudience(tx, spec.email, spec.aud, true);
+    if (user && user->IsConfirmed()) {
+        throw UnprocessableEntity(kEmailExists, kEmailTaken);
+    }
+    return user ? *user : CreateEmailUser(tx, spec);
+}
+
 }  // namespace
 
 Caller Api::RequireAdmin(const Request& request) {
-    const std::string header = request.headers.Get("Authorization").value_or("");
-    std::string scheme = header.substr(0, std::min<std::size_t>(header.size(), 7));
-    std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) {
-        return static_cast<char>(std::tolower(c));
-    });
-    const std::string token = header.size() > 7 ? header.substr(7) : std::string();
-    if (scheme != "bearer " || token.empty() || token.find(' ') != std::string::npos) {
-        throw Unauthorized(kNoAuthorization, "This endpoint requires a valid Bearer token");
-    }
-    tokens::VerifyOptions options;
-    options.key_id = deps_.config.jwt.key_id;
-    const long long now = std::chrono::duration_cast<std::chrono::seconds>(
-                              std::chrono::system_clock::now().time_since_epoch()
-    )
-                              .count();
-    auto verified = tokens::VerifyHs256(token, deps_.config.jwt.secret, now, options);
-    if (!verified.Ok()) {
-        throw Forbidden(kBadJwt, verified.Error().Message());
-    }
+    const auto verified = VerifyBearer(request);
     const auto& claims = verified.Claims();
     const auto claim = [&claims](const char* name) {
-        const auto it = claims.FindMember(name);
-        return it != claims.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString())
-                                                                : std::string();
+        return StringClaim(claims, name);
     };
     Caller admin;
     admin.role = claim("role");
@@ -304,9 +283,7 @@ Response Api::AdminCreateUser(Request& request) {
         aud_field && !aud_field->empty() ? *aud_field : RequestAudience(request, config);
     const models::User user = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
         if (models::FindUserByEmailAndAudience(tx, email, aud)) {
-            throw UnprocessableEntity(
-                kEmailExists, "A user with this email address has already been registered"
-            );
+            throw UnprocessableEntity(kEmailExists, kEmailTaken);
         }
         if (!id.empty() && models::FindUserById(tx, id)) {
             throw UnprocessableEntity(kEmailExists, "A user with this ID already exists");
@@ -378,9 +355,7 @@ Response Api::AdminUpdateUser(Request& request) {
         models::User user = *models::FindUserById(tx, target.id, true);
         if (email && *email != user.email) {
             if (models::FindUserByEmailAndAudience(tx, *email, user.aud)) {
-                throw UnprocessableEntity(
-                    kEmailExists, "A user with this email address has already been registered"
-                );
+                throw UnprocessableEntity(kEmailExists, kEmailTaken);
             }
             user.email = *email;
             user.raw_user_meta_data =
@@ -486,21 +461,13 @@ Response Api::Invite(Request& request) {
 
     Outcome outcome = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
         Outcome result;
-        auto user = models::FindUserByEmailAndAudience(tx, email, aud, true);
-        if (user && user->IsConfirmed()) {
-            throw UnprocessableEntity(
-                kEmailExists, "A user with this email address has already been registered"
-            );
-        }
-        if (!user) {
-            NewEmailUser spec;
-            spec.email = email;
-            spec.aud = aud;
-            spec.role = config.jwt.default_group_name;
-            spec.password_hash = random_hash;
-            spec.data = data;
-            user = CreateEmailUser(tx, spec);
-        }
+        NewEmailUser spec;
+        spec.email = email;
+        spec.aud = aud;
+        spec.role = config.jwt.default_group_name;
+        spec.password_hash = random_hash;
+        spec.data = data;
+        std::optional<models::User> user = UnconfirmedUser(tx, spec);
         user->invited_at = models::Now();
         models::SaveUser(tx, *user);
         result.mail = mail_.PrepareInvite(tx, *user, redirect_to);
@@ -566,20 +533,13 @@ Response Api::GenerateLink(Request& request) {
         Outcome result;
         auto user = models::FindUserByEmailAndAudience(tx, email, aud, true);
         if (type == "signup" || type == "invite") {
-            if (user && user->IsConfirmed()) {
-                throw UnprocessableEntity(
-                    kEmailExists, "A user with this email address has already been registered"
-                );
-            }
-            if (!user) {
-                NewEmailUser spec;
-                spec.email = email;
-                spec.aud = aud;
-                spec.role = config.jwt.default_group_name;
-                spec.password_hash = hash;
-                spec.data = data;
-                user = CreateEmailUser(tx, spec);
-            }
+            NewEmailUser spec;
+            spec.email = email;
+            spec.aud = aud;
+            spec.role = config.jwt.default_group_name;
+            spec.password_hash = hash;
+            spec.data = data;
+            user = UnconfirmedUser(tx, spec);
             if (type == "invite") {
                 user->invited_at = models::Now();
                 models::SaveUser(tx, *user);
@@ -602,9 +562,7 @@ Response Api::GenerateLink(Request& request) {
                 );
             } else {
                 if (models::FindUserByEmailAndAudience(tx, *new_email, aud)) {
-                    throw UnprocessableEntity(
-                        kEmailExists, "A user with this email address has already been registered"
-                    );
+                    throw UnprocessableEntity(kEmailExists, kEmailTaken);
                 }
                 auto mails = mail_.PrepareEmailChange(tx, *user, *new_email, redirect_to, false);
                 result.mail =

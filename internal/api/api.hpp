@@ -19,6 +19,7 @@
 #include "models/session.hpp"
 #include "models/user.hpp"
 #include "storage/database.hpp"
+#include "tokens/jwt.hpp"
 
 namespace gotrue::api {
 
@@ -38,6 +39,9 @@ struct Caller {
     std::string role;
     std::vector<std::string> amr;  // authentication methods of the session
 };
+
+// A string claim of a verified token ("" when absent or not a string).
+[[nodiscard]] std::string StringClaim(const rapidjson::Value& claims, const char* name);
 
 class Api final {
 public:
@@ -86,6 +90,9 @@ private:
     [[nodiscard]] Response SendMagicLink(
         Request& request, const std::string& email, const std::string& data, bool create_user
     );
+
+    // The bearer token's verified claims: 401 without one, 403 bad_jwt when it does not verify.
+    [[nodiscard]] tokens::VerifyResult VerifyBearer(const Request& request) const;
 
     // 401/403 per contract §2.1 unless the bearer token names a live user and session.
     [[nodiscard]] Caller RequireUser(const Request& request);

@@ -8,42 +8,18 @@
 
 #include "api/api.hpp"
 #include "api/errors.hpp"
+#include "api/request_info.hpp"
 #include "tokens/jwt.hpp"
 
 namespace gotrue::api {
-namespace {
-
-bool IsUuid(const std::string& text) {
-    if (text.size() != 36) {
-        return false;
-    }
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? text[i] != '-' : std::isxdigit(static_cast<unsigned char>(text[i])) == 0) {
-            return false;
-        }
-    }
-    return true;
-}
-
 std::string StringClaim(const rapidjson::Value& claims, const char* name) {
     const auto it = claims.FindMember(name);
     return it != claims.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString())
                                                             : std::string();
 }
 
-}  // namespace
-
-Caller Api::RequireUser(const Request& request) {
-    const std::string header = request.headers.Get("Authorization").value_or("");
-    std::string scheme = header.substr(0, std::min<std::size_t>(header.size(), 7));
-    std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) {
-        return static_cast<char>(std::tolower(c));
-    });
-    const std::string token = header.size() > 7 ? header.substr(7) : std::string();
-    if (scheme != "bearer " || token.empty() || token.find(' ') != std::string::npos) {
-        throw Unauthorized(kNoAuthorization, "This endpoint requires a valid Bearer token");
-    }
+tokens::VerifyResult Api::VerifyBearer(const Request& request) const {
+    const std::string token = BearerToken(request);
     const long long now = std::chrono::duration_cast<std::chrono::seconds>(
                               std::chrono::system_clock::now().time_since_epoch()
     )
@@ -54,6 +30,11 @@ Caller Api::RequireUser(const Request& request) {
     if (!verified.Ok()) {
         throw Forbidden(kBadJwt, verified.Error().Message());
     }
+    return verified;
+}
+
+Caller Api::RequireUser(const Request& request) {
+    const auto verified = VerifyBearer(request);
     const rapidjson::Value& claims = verified.Claims();
     const std::string sub = StringClaim(claims, "sub");
     if (sub.empty()) {

@@ -139,6 +139,32 @@ bool GlobMatch(std::string_view pattern, std::string_view text) {
     return pattern.front() == text.front() && GlobMatch(pattern.substr(1), text.substr(1));
 }
 
+std::string BearerToken(const Request& request) {
+    const std::string header = request.headers.Get("Authorization").value_or("");
+    std::string scheme = header.substr(0, std::min<std::size_t>(header.size(), 7));
+    std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) {
+        return static_cast<char>(std::tolower(c));
+    });
+    std::string token = header.size() > 7 ? header.substr(7) : std::string();
+    if (scheme != "bearer " || token.empty() || token.find(' ') != std::string::npos) {
+        throw Unauthorized(kNoAuthorization, "This endpoint requires a valid Bearer token");
+    }
+    return token;
+}
+
+bool IsUuid(std::string_view text) {
+    if (text.size() != 36) {
+        return false;
+    }
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? text[i] != '-' : std::isxdigit(static_cast<unsigned char>(text[i])) == 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
 std::string RequestAudience(const Request& request, const conf::Config& config) {
     if (auto aud = request.headers.Get("X-JWT-AUD"); aud && !aud->empty()) {
         return *aud;

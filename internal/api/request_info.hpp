@@ -35,6 +35,13 @@ namespace gotrue::api {
 // required character set is 422 weak_password with the reasons.
 void CheckPassword(const std::string& password, const conf::PasswordConfig& config);
 
+// The token of `Authorization: Bearer <token>` ("bearer" in any case); 401 no_authorization when
+// the header is missing or malformed (contract §2.1).
+[[nodiscard]] std::string BearerToken(const Request& request);
+
+// 8-4-4-4-12 hexadecimal digits.
+[[nodiscard]] bool IsUuid(std::string_view text);
+
 // Glob match with GoTrue's separators (exposed for tests).
 [[nodiscard]] bool GlobMatch(std::string_view pattern, std::string_view text);
 
