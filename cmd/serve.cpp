@@ -144,6 +144,12 @@ int Serve(const conf::Config& config) {
             config.api.port,
             observability::Quote(error.what())
         );
+        // The sweeper may already have queued resends that use the outbox: finish them before
+        // the objects they use go away.
+        if (mail_outbox) {
+            mail_outbox->Stop();
+        }
+        static_cast<void>(tasks.Drain(config.worker.shutdown_duration));
         return 1;
     }
     spdlog::info(
