@@ -64,13 +64,7 @@ Response Api::SendMagicLink(
                     models::RecordAudit(
                         tx, *user, "user_confirmation_requested", ClientIp(request)
                     );
-                    const std::string user_id = user->id;
-                    mail.undo = [user_id](pqxx::work& undo_tx) {
-                        undo_tx.exec_params0(
-                            "DELETE FROM audit_log_entries WHERE payload->>'actor_id' = $1", user_id
-                        );
-                        models::DeleteUser(undo_tx, user_id);
-                    };
+                    mail.undo = UndoNewUser(user->id);
                     prepared.push_back(std::move(mail));
                     return prepared;
                 }

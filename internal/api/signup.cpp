@@ -123,13 +123,7 @@ Response Api::Signup(Request& request) {
             models::RecordAudit(tx, result.user, "user_confirmation_requested", ClientIp(request));
             result.mail = mail_.PrepareConfirmation(tx, result.user, redirect_to);
             // A failed synchronous send removes the whole signup.
-            const std::string user_id = result.user.id;
-            result.mail->undo = [user_id](pqxx::work& undo_tx) {
-                undo_tx.exec_params0(
-                    "DELETE FROM audit_log_entries WHERE payload->>'actor_id' = $1", user_id
-                );
-                models::DeleteUser(undo_tx, user_id);
-            };
+            result.mail->undo = UndoNewUser(result.user.id);
         }
         result.user = *models::FindUserById(tx, result.user.id);
         return result;

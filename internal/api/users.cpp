@@ -1,5 +1,7 @@
 #include "api/users.hpp"
 
+#include <utility>
+
 #include <rapidjson/document.h>
 
 #include "api/json.hpp"
@@ -40,6 +42,13 @@ std::string EmailIdentityData(
 }
 
 }  // namespace
+
+std::function<void(pqxx::work&)> UndoNewUser(std::string user_id) {
+    return [user_id = std::move(user_id)](pqxx::work& tx) {
+        tx.exec_params0("DELETE FROM audit_log_entries WHERE payload->>'actor_id' = $1", user_id);
+        models::DeleteUser(tx, user_id);
+    };
+}
 
 models::User CreateEmailUser(pqxx::work& tx, const NewEmailUser& spec) {
     models::User user;

@@ -2,6 +2,7 @@
 
 // Creating email users, shared by /signup, /magiclink and /otp, /invite and the admin API.
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -28,6 +29,10 @@ struct NewEmailUser {
 // Inserts the user and its email identity (identity data = sub, email, verification flags and the
 // request's data, which is also the user metadata, as GoTrue does). Returns the stored row.
 [[nodiscard]] models::User CreateEmailUser(pqxx::work& tx, const NewEmailUser& spec);
+
+// Removes a user created by this request again (with its audit rows): the undo of a signup whose
+// synchronous confirmation mail could not be sent.
+[[nodiscard]] std::function<void(pqxx::work&)> UndoNewUser(std::string user_id);
 
 // A user as /signup shows an already-registered confirmed address (contract §2.17): random id,
 // no identities, the request's data.
