@@ -281,6 +281,7 @@ Response Api::AdminCreateUser(Request& request) {
                                           );
     const std::string aud =
         aud_field && !aud_field->empty() ? *aud_field : RequestAudience(request, config);
+    std::vector<models::Identity> identities;
     const models::User user = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
         if (models::FindUserByEmailAndAudience(tx, email, aud)) {
             throw UnprocessableEntity(kEmailExists, kEmailTaken);
@@ -305,9 +306,10 @@ Response Api::AdminCreateUser(Request& request) {
         models::RecordAudit(
             tx, AuditActor(admin), "user_signedup", ClientIp(request), R"({"provider":"email"})"
         );
+        identities = models::FindIdentitiesByUser(tx, created.id);
         return *models::FindUserById(tx, created.id);
     });
-    return JsonResponse(200, UserJson(user, LoadIdentities(user.id)));
+    return JsonResponse(200, UserJson(user, identities));
 }
 
 Response Api::AdminGetUser(Request& request) {
@@ -351,6 +353,7 @@ Response Api::AdminUpdateUser(Request& request) {
     }
     const models::OptionalTime banned_until =
         ban_duration ? BannedUntil(*ban_duration) : target.banned_until;
+    std::vector<models::Identity> identities;
     const models::User updated = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
         models::User user = *models::FindUserById(tx, target.id, true);
         if (email && *email != user.email) {
@@ -391,9 +394,10 @@ Response Api::AdminUpdateUser(Request& request) {
         user.banned_until = banned_until;
         models::SaveUser(tx, user);
         models::RecordAudit(tx, AuditActor(admin), "user_modified", ClientIp(request));
+        identities = models::FindIdentitiesByUser(tx, user.id);
         return *models::FindUserById(tx, user.id);
     });
-    return JsonResponse(200, UserJson(updated, LoadIdentities(updated.id)));
+    return JsonResponse(200, UserJson(updated, identities));
 }
 
 Response Api::AdminDeleteUser(Request& request) {
@@ -456,6 +460,7 @@ Response Api::Invite(Request& request) {
 
     struct Outcome {
         models::User user;
+        std::vector<models::Identity> identities;
         OutgoingMail mail;
     };
 
@@ -479,10 +484,11 @@ Response Api::Invite(Request& request) {
             R"({"user_email":")" + email + "\"}"
         );
         result.user = *models::FindUserById(tx, user->id);
+        result.identities = models::FindIdentitiesByUser(tx, user->id);
         return result;
     });
     mail_.Deliver(request, outcome.mail);
-    return JsonResponse(200, UserJson(outcome.user, LoadIdentities(outcome.user.id)));
+    return JsonResponse(200, UserJson(outcome.user, outcome.identities));
 }
 
 Response Api::GenerateLink(Request& request) {
@@ -526,6 +532,7 @@ Response Api::GenerateLink(Request& request) {
 
     struct Outcome {
         models::User user;
+        std::vector<models::Identity> identities;
         OutgoingMail mail;
     };
 
@@ -577,6 +584,7 @@ Response Api::GenerateLink(Request& request) {
             R"({"action":"generate_link"})"
         );
         result.user = *models::FindUserById(tx, user->id);
+        result.identities = models::FindIdentitiesByUser(tx, user->id);
         return result;
     });
     const auto& input = outcome.mail.input;
@@ -587,7 +595,7 @@ Response Api::GenerateLink(Request& request) {
     WriteUserWithLink(
         writer,
         outcome.user,
-        LoadIdentities(outcome.user.id),
+        outcome.identities,
         {
             {"action_link", deps_.mailer.ActionLink(outcome.mail.kind, input)},
             {"email_otp", input.token},

@@ -97,6 +97,7 @@ private:
     // 401/403 per contract §2.1 unless the bearer token names a live user and session.
     [[nodiscard]] Caller RequireUser(const Request& request);
 
+    // For handlers without a transaction of their own; the others read identities in theirs.
     [[nodiscard]] std::vector<models::Identity> LoadIdentities(const std::string& user_id);
 
     // 200 with the session JSON and GoTrue's sb-auth-* headers.

@@ -84,6 +84,7 @@ Response Api::Signup(Request& request) {
 
     struct Outcome {
         models::User user;
+        std::vector<models::Identity> identities;
         std::optional<OutgoingMail> mail;
         std::optional<IssuedSession> session;
         bool fake = false;
@@ -105,6 +106,7 @@ Response Api::Signup(Request& request) {
             result.user = *existing;
             result.mail = mail_.PrepareConfirmation(tx, result.user, redirect_to);
             models::RecordAudit(tx, result.user, "user_confirmation_requested", ClientIp(request));
+            result.identities = models::FindIdentitiesByUser(tx, result.user.id);
             return result;
         }
         NewEmailUser spec;
@@ -126,6 +128,7 @@ Response Api::Signup(Request& request) {
             result.mail->undo = UndoNewUser(result.user.id);
         }
         result.user = *models::FindUserById(tx, result.user.id);
+        result.identities = models::FindIdentitiesByUser(tx, result.user.id);
         return result;
     });
 
@@ -135,11 +138,10 @@ Response Api::Signup(Request& request) {
     if (outcome.mail) {
         mail_.Deliver(request, *outcome.mail);  // after the commit
     }
-    const auto identities = LoadIdentities(outcome.user.id);
     if (outcome.session) {
-        return SessionResponse(*outcome.session, outcome.user, identities);
+        return SessionResponse(*outcome.session, outcome.user, outcome.identities);
     }
-    return JsonResponse(200, UserJson(outcome.user, identities));
+    return JsonResponse(200, UserJson(outcome.user, outcome.identities));
 }
 
 }  // namespace gotrue::api

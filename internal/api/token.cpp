@@ -91,11 +91,13 @@ Response Api::Token(Request& request) {
         if (!user->IsConfirmed() && !config.mailer.allow_unverified_email_sign_ins) {
             throw BadRequest(kEmailNotConfirmed, "Email not confirmed");
         }
+        std::vector<models::Identity> identities;
         IssuedSession session = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
             models::RecordAudit(tx, *user, "login", ClientIp(request));
+            identities = models::FindIdentitiesByUser(tx, user->id);
             return IssueSession(tx, *user, "password", request, config);
         });
-        return SessionResponse(session, *user, LoadIdentities(user->id));
+        return SessionResponse(session, *user, identities);
     }
 
     if (grant_type == "refresh_token") {
@@ -106,6 +108,7 @@ Response Api::Token(Request& request) {
 
         struct Refreshed {
             models::User user;
+            std::vector<models::Identity> identities;
             IssuedSession session;
             bool reused = false;  // a revoked token replayed: the family was revoked
         };
@@ -140,6 +143,7 @@ Response Api::Token(Request& request) {
                     throw BadRequest(kSessionExpired, "Invalid Refresh Token: Session Expired");
                 }
                 result.user = *user;
+                result.identities = models::FindIdentitiesByUser(tx, user->id);
                 if (current->revoked) {
                     const auto active = models::FindActiveRefreshToken(tx, session->id);
                     if (active && active->parent == current->token) {
@@ -177,9 +181,7 @@ Response Api::Token(Request& request) {
         if (refreshed.reused) {
             throw BadRequest(kRefreshTokenAlreadyUsed, "Invalid Refresh Token: Already Used");
         }
-        return SessionResponse(
-            refreshed.session, refreshed.user, LoadIdentities(refreshed.user.id)
-        );
+        return SessionResponse(refreshed.session, refreshed.user, refreshed.identities);
     }
 
     if (grant_type == "pkce" || grant_type == "id_token" || grant_type == "web3") {

@@ -108,6 +108,7 @@ Response Api::UserPut(Request& request) {
 
     struct Outcome {
         models::User user;
+        std::vector<models::Identity> identities;
         std::vector<OutgoingMail> mails;
     };
 
@@ -176,12 +177,13 @@ Response Api::UserPut(Request& request) {
         }
         models::RecordAudit(tx, user, "user_modified", ClientIp(request));
         result.user = *models::FindUserById(tx, user.id);
+        result.identities = models::FindIdentitiesByUser(tx, user.id);
         return result;
     });
     for (auto& mail : outcome.mails) {
         mail_.Deliver(request, mail);
     }
-    return JsonResponse(200, UserJson(outcome.user, LoadIdentities(outcome.user.id)));
+    return JsonResponse(200, UserJson(outcome.user, outcome.identities));
 }
 
 Response Api::Reauthenticate(Request& request) {

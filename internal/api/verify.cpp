@@ -202,6 +202,7 @@ Response SeeOther(const std::string& location) {
 
 struct VerifyResult {
     models::User user;
+    std::vector<models::Identity> identities;  // only with a session
     std::optional<IssuedSession> session;
     bool single_confirmation = false;  // first of two email-change links
 };
@@ -337,6 +338,7 @@ VerifyResult RunVerify(
         result.user = *models::FindUserById(tx, user.id);
         result.session = IssueSession(tx, result.user, method, request, config);
         result.user = *models::FindUserById(tx, user.id);
+        result.identities = models::FindIdentitiesByUser(tx, user.id);
         return result;
     });
 }
@@ -393,7 +395,7 @@ Response Api::VerifyPost(Request& request) {
         writer.EndObject();
         return JsonResponse(200, buffer.GetString());
     }
-    return SessionResponse(*result.session, result.user, LoadIdentities(result.user.id));
+    return SessionResponse(*result.session, result.user, result.identities);
 }
 
 }  // namespace gotrue::api
