@@ -82,7 +82,7 @@ constexpr const char* kEmailTaken = "A user with this email address has already 
 
 // The unconfirmed user with `email` (created when missing) for an invitation or a signup link;
 // 422 email_exists when the address is already confirmed.
-models::User UnconfirmedUser(pqxx::work& tx, NewEmailUser spec) {
+models::User UnconfirmedUser(pqxx::work& tx, const NewEmailUser& spec) {
     auto user = models::FindUserByEmailAndAudience(tx, spec.email, spec.aud, true);
     if (user && user->IsConfirmed()) {
         throw UnprocessableEntity(kEmailExists, kEmailTaken);
