@@ -1,8 +1,7 @@
 #include "api/json.hpp"
 
-#include <rapidjson/error/en.h>
-
 #include "api/errors.hpp"
+#include "json/parser.hpp"
 
 namespace gotrue::api {
 namespace {
@@ -40,18 +39,14 @@ HttpError WrongType(const char* name, const rapidjson::Value& value, const char*
 }  // namespace
 
 rapidjson::Document ParseJsonBody(const std::string& body) {
-    rapidjson::Document document;
-    document.Parse<rapidjson::kParseValidateEncodingFlag>(body.data(), body.size());
-    if (document.HasParseError()) {
-        throw BadJson(
-            std::string(rapidjson::GetParseError_En(document.GetParseError())) + " (at offset " +
-            std::to_string(document.GetErrorOffset()) + ")"
-        );
+    json::ParseResult parsed = json::Parse(body);
+    if (!parsed.Ok()) {
+        throw BadJson(parsed.Describe());
     }
-    if (!document.IsObject()) {
+    if (!parsed.document.IsObject()) {
         throw BadJson("expected a JSON object");
     }
-    return document;
+    return std::move(parsed.document);
 }
 
 std::optional<std::string> StringField(const rapidjson::Value& object, const char* name) {
@@ -87,6 +82,14 @@ std::optional<std::string> ObjectField(const rapidjson::Value& object, const cha
     return ToJson(it->value);
 }
 
+rapidjson::Document ParseStoredObject(const std::string& text) {
+    rapidjson::Document document = std::move(json::Parse(text).document);
+    if (!document.IsObject()) {
+        document.SetObject();
+    }
+    return document;
+}
+
 std::string ToJson(const rapidjson::Value& value) {
     rapidjson::StringBuffer buffer;
     rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
@@ -97,29 +100,23 @@ std::string ToJson(const rapidjson::Value& value) {
 void WriteRaw(JsonWriter& writer, const std::string& json) {
     // Re-serialised rather than copied: jsonb text has spaces, and a stored value that is not
     // valid JSON must not corrupt the response.
-    rapidjson::Document document;
-    document.Parse(json.c_str(), json.size());
-    if (document.HasParseError()) {
+    const json::ParseResult parsed = json::Parse(json);
+    if (!parsed.Ok()) {
         writer.StartObject();
         writer.EndObject();
         return;
     }
-    document.Accept(writer);
+    parsed.document.Accept(writer);
 }
 
 std::string MergeJsonObjects(const std::string& base, const std::string& patch) {
-    rapidjson::Document merged;
-    merged.Parse(base.c_str());
-    if (merged.HasParseError() || !merged.IsObject()) {
-        merged.SetObject();
-    }
-    rapidjson::Document update;
-    update.Parse(patch.c_str());
-    if (update.HasParseError() || !update.IsObject()) {
+    rapidjson::Document merged = ParseStoredObject(base);
+    json::ParseResult update = json::Parse(patch);
+    if (!update.Ok() || !update.document.IsObject()) {
         return ToJson(merged);
     }
     auto& allocator = merged.GetAllocator();
-    for (auto& member : update.GetObject()) {
+    for (auto& member : update.document.GetObject()) {
         if (merged.HasMember(member.name)) {
             merged.RemoveMember(member.name);
         }

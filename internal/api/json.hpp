@@ -28,6 +28,10 @@ namespace gotrue::api {
     const rapidjson::Value& object, const char* name
 );
 
+// A JSON object read back from the database (metadata); an empty object when the text is not
+// one. Parsed with json::Parse, like every JSON text this server reads.
+[[nodiscard]] rapidjson::Document ParseStoredObject(const std::string& text);
+
 // Serialises a value.
 [[nodiscard]] std::string ToJson(const rapidjson::Value& value);
 

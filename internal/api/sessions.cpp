@@ -5,6 +5,7 @@
 
 #include <rapidjson/document.h>
 
+#include "api/json.hpp"
 #include "api/request_info.hpp"
 #include "tokens/jwt.hpp"
 
@@ -22,11 +23,7 @@ void AddString(rapidjson::Document& claims, const char* key, const std::string& 
 
 void AddJson(rapidjson::Document& claims, const char* key, const std::string& json) {
     auto& allocator = claims.GetAllocator();
-    rapidjson::Document value;
-    value.Parse(json.c_str());
-    if (value.HasParseError() || !value.IsObject()) {
-        value.SetObject();
-    }
+    const rapidjson::Document value = ParseStoredObject(json);
     claims.AddMember(rapidjson::StringRef(key), rapidjson::Value(value, allocator), allocator);
 }
 

@@ -14,11 +14,7 @@ namespace {
 std::string EmailIdentityData(
     const std::string& user_id, const std::string& email, const std::string& data, bool verified
 ) {
-    rapidjson::Document extra;
-    extra.Parse(data.c_str());
-    if (extra.HasParseError() || !extra.IsObject()) {
-        extra.SetObject();
-    }
+    rapidjson::Document extra = ParseStoredObject(data);
     rapidjson::Document identity;
     identity.SetObject();
     auto& allocator = identity.GetAllocator();

@@ -4,15 +4,14 @@
 #include <cmath>
 #include <limits>
 #include <optional>
-#include <set>
 #include <stdexcept>
 #include <utility>
 
-#include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include "crypto/crypto.hpp"
+#include "json/parser.hpp"
 
 namespace gotrue::tokens {
 
@@ -38,12 +37,6 @@ constexpr std::array<std::string_view, 14> kKnownAlgorithms = {
     "EdDSA",
     "none",
 };
-
-// Iterative parsing keeps stack use constant for deeply nested (attacker-supplied) JSON;
-// invalid UTF-8 is rejected so claims can be re-serialised safely.
-constexpr unsigned kParseFlags = rapidjson::kParseValidateEncodingFlag |
-                                 rapidjson::kParseIterativeFlag |
-                                 rapidjson::kParseFullPrecisionFlag;
 
 std::string_view KindText(VerifyErrorKind kind) {
     switch (kind) {
@@ -78,31 +71,26 @@ std::optional<std::string> DecodeSegment(std::string_view segment, std::string& 
     return crypto::Base64UrlDecode(segment);
 }
 
-// Parses a JSON object; returns an error message or nullopt on success.
-std::optional<std::string> ParseObject(const std::string& json, rapidjson::Document& document) {
-    document.Parse<kParseFlags>(json.data(), json.size());
-    if (document.HasParseError()) {
+// Parses a JSON object; returns an error message or nullopt on success. The header is parsed
+// before the signature is checked, so this reads attacker-controlled text: json::Parse bounds it.
+std::optional<std::string> ParseObject(const std::string& text, rapidjson::Document& document) {
+    // RapidJSON would keep both of two "alg" or "sub" keys and Go would read the last: refuse
+    // them so every reader of a token agrees on what it says.
+    json::ParseResult parsed = json::Parse(text, {.duplicate_keys = json::DuplicateKeys::kRefuse});
+    if (!parsed.Ok()) {
         // "Invalid value." -> "invalid value at offset 1"
-        std::string message = rapidjson::GetParseError_En(document.GetParseError());
+        std::string message = parsed.error;
         if (!message.empty() && message.back() == '.') {
             message.pop_back();
         }
         if (!message.empty() && message[0] >= 'A' && message[0] <= 'Z') {
             message[0] = static_cast<char>(message[0] - 'A' + 'a');
         }
-        return message + " at offset " + std::to_string(document.GetErrorOffset());
+        return parsed.offset ? message + " at offset " + std::to_string(*parsed.offset) : message;
     }
+    document = std::move(parsed.document);
     if (!document.IsObject()) {
         return std::string("not a JSON object");
-    }
-    // RapidJSON keeps duplicate keys and returns the first, Go's decoder the last; refuse them
-    // so every reader agrees on what "alg", "exp" or "sub" says.
-    std::set<std::string_view> keys;
-    for (const auto& member : document.GetObject()) {
-        const std::string_view key(member.name.GetString(), member.name.GetStringLength());
-        if (!keys.insert(key).second) {
-            return "duplicate key \"" + std::string(key) + "\"";
-        }
     }
     return std::nullopt;
 }
