@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +25,8 @@ public:
     [[nodiscard]] bool Has(std::string_view name) const { return Get(name).has_value(); }
 
     void Set(std::string name, std::string value);
+    // Appends without looking for an existing entry (the caller knows the name is new).
+    void Add(std::string name, std::string value);
     void Remove(std::string_view name);
 
     [[nodiscard]] const std::vector<std::pair<std::string, std::string>>& All() const {
@@ -56,6 +59,12 @@ struct Response {
     int status = 200;
     Headers headers;
     std::string body;
+    // Not written before this time (timing equalisation, timing.hpp). The server waits on a
+    // timer, not on a thread; in-process callers may ignore it.
+    std::optional<std::chrono::steady_clock::time_point> not_before;
+    // Released once the response is written or dropped: lets a middleware count the responses
+    // still waiting to go out.
+    std::shared_ptr<void> hold;
 };
 
 using Handler = std::function<Response(Request&)>;
@@ -67,5 +76,14 @@ using Middleware = std::function<Response(Request&, const Handler& next)>;
 
 // Percent-decoding for query strings ('+' is a space) and path segments.
 [[nodiscard]] std::string UrlDecode(std::string_view text, bool plus_is_space = true);
+
+// `text` as valid UTF-8 without NUL: every byte sequence that is not valid UTF-8, and U+0000, is
+// replaced by U+FFFD. Everything a handler reads off a request (header values, query and path
+// parameters) goes through it, so no client byte can make PostgreSQL refuse a text parameter.
+[[nodiscard]] std::string ToSafeText(std::string_view text);
+
+// The parameters of a query string ("a=1&b=x%20y"), decoded and made safe; of repeated names the
+// first is kept, as Go's url.Values.Get reads them.
+[[nodiscard]] std::map<std::string, std::string> ParseQuery(std::string_view query);
 
 }  // namespace gotrue::api

@@ -104,7 +104,7 @@ Response Router::Dispatch(Request& request) const {
         for (std::size_t i = 0; i < segments.size() && match; ++i) {
             const auto& expected = route.segments[i];
             if (!expected.empty() && expected.front() == ':') {
-                params[expected.substr(1)] = UrlDecode(segments[i], false);
+                params[expected.substr(1)] = ToSafeText(UrlDecode(segments[i], false));
             } else {
                 match = expected == segments[i];
             }

@@ -3,18 +3,22 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
-#include <sstream>
 #include <thread>
 
 #include <pistache/endpoint.h>
 #include <pistache/http.h>
 #include <pistache/net.h>
+#include <pistache/peer.h>
+#include <pistache/transport.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include "api/deadline_watcher.hpp"
 #include "api/errors.hpp"
 #include "api/handler_pool.hpp"
+#include "api/intake.hpp"
 #include "api/middleware.hpp"
+#include "api/request_framer.hpp"
 #include "api/router.hpp"
 #include "observability/logging.hpp"
 
@@ -41,22 +45,29 @@ private:
     std::string value_;
 };
 
-// Copies what the handler needs out of Pistache's request, which is reused after onRequest.
-Request ToRequest(const Http::Request& incoming) {
+// The request a handler sees: method, target and headers as the framer read them (Pistache's
+// typed header parsers never run), the body Pistache collected, the peer's address. Every string
+// is made safe text here (http.hpp ToSafeText).
+Request ToRequest(const RequestHead& head, const Http::Request& incoming) {
     Request request;
-    request.method = Http::methodString(incoming.method());
-    request.path = incoming.resource();
-    for (auto it = incoming.query().parameters_begin(); it != incoming.query().parameters_end();
-         ++it) {
-        request.query[UrlDecode(it->first)] = UrlDecode(it->second);
+    request.method = head.method;
+    std::string_view target = head.target;
+    if (target.front() != '/' && target != "*") {  // absolute form: http://host/path?query
+        const auto authority = target.find("//") + 2;
+        const auto path = target.find_first_of("/?", authority);
+        target = path == std::string_view::npos ? std::string_view("/") : target.substr(path);
     }
-    for (const auto& header : incoming.headers().list()) {
-        std::ostringstream value;
-        header->write(value);
-        request.headers.Set(header->name(), value.str());
+    target = target.substr(0, target.find('#'));
+    const auto question = target.find('?');
+    request.path = std::string(target.substr(0, question));
+    if (request.path.empty() || request.path.front() != '/') {
+        request.path.insert(0, "/");
     }
-    for (const auto& [name, raw] : incoming.headers().rawList()) {
-        request.headers.Set(raw.name(), raw.value());
+    if (question != std::string_view::npos) {
+        request.query = ParseQuery(target.substr(question + 1));
+    }
+    for (const auto& [name, value] : head.headers) {
+        request.headers.Add(name, ToSafeText(value));
     }
     request.body = incoming.body();
     request.remote_address = incoming.address().host();
@@ -118,7 +129,10 @@ public:
           handler_(std::move(handler)),
           pool_(config.handler_threads, static_cast<std::size_t>(config.handler_queue_size)) {}
 
-    void Dispatch(Request request, const std::shared_ptr<Responder>& responder) {
+    // `hold` (the request's share of the intake budget) is released when the handler is done.
+    void Dispatch(
+        Request request, const std::shared_ptr<Responder>& responder, std::shared_ptr<void> hold
+    ) {
         request.request_id = RequestIdFor(request, config_.request_id_header);
         if (draining_.load()) {
             responder->Send(RenderError(ServiceUnavailable("Server is shutting down"), request));
@@ -153,21 +167,30 @@ public:
                 }
             );
         }
-        const bool queued =
-            pool_.TryPost([this, request = std::move(request), responder, watch]() mutable {
-                const Response response = CallHandler(handler_, request);
-                if (watch != 0) {
-                    watcher_.Cancel(watch);
-                }
-                if (!responder->Send(response)) {
-                    spdlog::info(
-                        "late response dropped component=api status={} request_id={}",
-                        response.status,
-                        request.request_id
-                    );
-                }
-                EndRequest();
-            });
+        const bool queued = pool_.TryPost([this,
+                                           request = std::move(request),
+                                           responder,
+                                           watch,
+                                           hold = std::move(hold)]() mutable {
+            Response response = CallHandler(handler_, request);
+            if (watch != 0) {
+                watcher_.Cancel(watch);
+            }
+            hold.reset();
+            if (response.not_before && *response.not_before > std::chrono::steady_clock::now()) {
+                // Timing equalisation: the response waits on the watcher's clock, not on
+                // this thread.
+                auto delayed = std::make_shared<Response>(std::move(response));
+                watcher_.Watch(
+                    *delayed->not_before,
+                    [this, responder, delayed, id = request.request_id] {
+                        Deliver(*responder, *delayed, id);
+                    }
+                );
+                return;
+            }
+            Deliver(*responder, response, request.request_id);
+        });
         if (!queued) {
             if (watch != 0) {
                 watcher_.Cancel(watch);
@@ -198,7 +221,20 @@ public:
         pool_.Stop();
     }
 
+    [[nodiscard]] const conf::ApiConfig& Config() const { return config_; }
+
 private:
+    void Deliver(Responder& responder, const Response& response, const std::string& request_id) {
+        if (!responder.Send(response)) {
+            spdlog::info(
+                "late response dropped component=api status={} request_id={}",
+                response.status,
+                request_id
+            );
+        }
+        EndRequest();
+    }
+
     void BeginRequest() {
         const std::scoped_lock lock(mutex_);
         ++in_flight_;
@@ -224,33 +260,226 @@ private:
 
 namespace {
 
-class PistacheHandler final : public Http::Handler {
+// Pistache's own request parser, fed by GatedHandler with rebuilt heads and bodies only. It
+// frames the body, hands the request over here, and writes responses.
+class ParsingHandler final : public Http::Handler {
 public:
-    HTTP_PROTOTYPE(PistacheHandler)
+    HTTP_PROTOTYPE(ParsingHandler)
 
-    explicit PistacheHandler(std::shared_ptr<Dispatcher> dispatcher)
+    explicit ParsingHandler(std::shared_ptr<Dispatcher> dispatcher)
         : dispatcher_(std::move(dispatcher)) {}
+
+    // The connection whose bytes GatedHandler is feeding right now (reactor thread only).
+    struct Current {
+        const RequestHead* head = nullptr;
+        std::shared_ptr<void>* reservation = nullptr;
+    } current;
 
     void onRequest(const Http::Request& incoming, Http::ResponseWriter writer) override {
         const bool drop_connection_close =
             incoming.version() == Http::Version::Http11 && !incoming.headers().has("Connection");
         auto responder = std::make_shared<Responder>(std::move(writer), drop_connection_close);
-        Request request;
-        try {
-            request = ToRequest(incoming);
-        } catch (const std::exception& error) {
-            spdlog::warn(
-                "unreadable request component=api error={}", observability::Quote(error.what())
-            );
-            responder->Send(RenderError(BadRequest(kValidationFailed, "Malformed request"), request)
-            );
+        if (current.head == nullptr) {  // cannot happen: only GatedHandler feeds this parser
+            responder->Send(RenderError(UnexpectedFailure(), Request{}));
             return;
         }
-        dispatcher_->Dispatch(std::move(request), responder);
+        Request request;
+        try {
+            request = ToRequest(*current.head, incoming);
+        } catch (const std::exception& error) {
+            spdlog::error(
+                "unreadable request component=api error={}", observability::Quote(error.what())
+            );
+            responder->Send(RenderError(UnexpectedFailure(), request));
+            return;
+        }
+        dispatcher_->Dispatch(std::move(request), responder, std::move(*current.reservation));
     }
 
 private:
     std::shared_ptr<Dispatcher> dispatcher_;
+};
+
+// What one client connection holds, kept in Pistache's per-peer data. Its destructor runs when
+// Pistache drops the peer (also after a timeout, which skips onDisconnection) and gives back
+// the connection's place and budget.
+class Connection final {
+public:
+    Connection(std::shared_ptr<Intake> intake, bool counted, FramerLimits limits)
+        : framer(limits), intake_(std::move(intake)), counted_(counted) {}
+
+    ~Connection() {
+        if (counted_) {
+            intake_->CloseConnection();
+        }
+    }
+
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    RequestFramer framer;
+    RequestHead head;                   // of the message being received
+    std::shared_ptr<void> reservation;  // its bytes in the intake budget, until a handler is done
+    bool closed = false;                // answered with an error and shut down: input is dropped
+
+private:
+    std::shared_ptr<Intake> intake_;
+    bool counted_;
+};
+
+constexpr const char* kConnectionData = "gotrue.connection";
+
+// The handler Pistache's reactors call: every byte a client sends goes through a RequestFramer
+// (request_framer.hpp) before Pistache's own parser, in ParsingHandler, sees it. Each reactor
+// thread gets its own copy, with its own ParsingHandler.
+class GatedHandler final : public Http::Handler, public std::enable_shared_from_this<GatedHandler> {
+public:
+    HTTP_PROTOTYPE(GatedHandler)
+
+    GatedHandler(
+        std::shared_ptr<Dispatcher> dispatcher, std::shared_ptr<Intake> intake, FramerLimits limits
+    )
+        : dispatcher_(std::move(dispatcher)),
+          intake_(std::move(intake)),
+          limits_(limits),
+          parser_(std::make_shared<ParsingHandler>(dispatcher_)) {}
+
+    GatedHandler(const GatedHandler& other)
+        : Http::Handler(other),
+          std::enable_shared_from_this<GatedHandler>(),
+          dispatcher_(other.dispatcher_),
+          intake_(other.intake_),
+          limits_(other.limits_),
+          parser_(std::make_shared<ParsingHandler>(dispatcher_)) {
+        parser_->setMaxRequestSize(other.getMaxRequestSize());
+    }
+
+    GatedHandler& operator=(const GatedHandler&) = delete;
+    ~GatedHandler() override = default;
+
+    void onConnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override {
+        ShareTransportWithParser();
+        static_cast<Pistache::Tcp::Handler&>(*parser_).onConnection(peer);
+        const bool admitted = intake_->TryOpenConnection();
+        auto connection = std::make_shared<Connection>(intake_, admitted, limits_);
+        peer->putData(kConnectionData, connection);
+        if (!admitted) {
+            Refuse(
+                *peer,
+                *connection,
+                {503, kUnexpectedFailure, "Too many open connections, please retry"},
+                true
+            );
+        }
+    }
+
+    void onInput(
+        const char* buffer, size_t length, const std::shared_ptr<Pistache::Tcp::Peer>& peer
+    ) override {
+        const auto connection =
+            std::static_pointer_cast<Connection>(peer->tryGetData(kConnectionData));
+        if (!connection || connection->closed) {
+            return;
+        }
+        ForwardingSink sink(*this, *connection, peer);
+        parser_->current = {&connection->head, &connection->reservation};
+        const auto error = connection->framer.Feed(std::string_view(buffer, length), sink);
+        parser_->current = {};
+        if (error) {
+            Refuse(*peer, *connection, *error, false);
+        }
+    }
+
+    void onRequest(const Http::Request& /*request*/, Http::ResponseWriter /*writer*/) override {
+        // Never called: requests are parsed by parser_.
+    }
+
+private:
+    class ForwardingSink final : public RequestFramer::Sink {
+    public:
+        ForwardingSink(
+            GatedHandler& owner,
+            Connection& connection,
+            const std::shared_ptr<Pistache::Tcp::Peer>& peer
+        )
+            : owner_(owner), connection_(connection), peer_(peer) {}
+
+        bool OnHead(const RequestHead& head, std::size_t bytes_to_buffer) override {
+            connection_.reservation = owner_.intake_->TryReserve(bytes_to_buffer);
+            connection_.head = head;
+            return connection_.reservation != nullptr;
+        }
+
+        void OnForward(std::string_view bytes) override {
+            static_cast<Pistache::Tcp::Handler&>(*owner_.parser_)
+                .onInput(bytes.data(), bytes.size(), peer_);
+        }
+
+        void OnMessageEnd() override {
+            connection_.reservation.reset();  // already handed to the handler, normally
+        }
+
+    private:
+        GatedHandler& owner_;
+        Connection& connection_;
+        const std::shared_ptr<Pistache::Tcp::Peer>& peer_;
+    };
+
+    // The parser writes responses through the reactor's transport, which Pistache only hands to
+    // the handler it was built with (Tcp::Handler::associateTransport is private to Transport);
+    // Transport::init is public, so point the transport at the parser once, then back here.
+    void ShareTransportWithParser() {
+        if (parser_has_transport_) {
+            return;
+        }
+        Pistache::Tcp::Transport* const reactor_transport = transport();
+        const std::shared_ptr<Pistache::Tcp::Handler> self = shared_from_this();
+        reactor_transport->init(parser_);
+        reactor_transport->init(self);
+        parser_has_transport_ = true;
+    }
+
+    // Writes GoTrue's JSON error straight to the socket and shuts it down for writing; later
+    // input is dropped. `close_read`: also stop reading, so Pistache closes the socket at once.
+    void Refuse(
+        Pistache::Tcp::Peer& peer,
+        Connection& connection,
+        const FramingError& error,
+        bool close_read
+    ) {
+        connection.closed = true;
+        connection.reservation.reset();
+        Request context;  // what RenderError reads: the error format header and the request id
+        for (const auto& [name, value] : connection.framer.CurrentHead().headers) {
+            context.headers.Add(name, ToSafeText(value));
+        }
+        context.request_id = RequestIdFor(context, dispatcher_->Config().request_id_header);
+        const Response response =
+            RenderError(HttpError(error.status, error.code, error.message), context);
+        std::string wire = "HTTP/1.1 " + std::to_string(response.status) + " " +
+                           Http::codeString(static_cast<Http::Code>(response.status)) + "\r\n";
+        for (const auto& [name, value] : response.headers.All()) {
+            wire += name + ": " + value + "\r\n";
+        }
+        wire += "Content-Length: " + std::to_string(response.body.size()) +
+                "\r\nConnection: close\r\n\r\n" + response.body;
+        const int fd = peer.fd();
+        static_cast<void>(::send(fd, wire.data(), wire.size(), MSG_NOSIGNAL | MSG_DONTWAIT));
+        ::shutdown(fd, close_read ? SHUT_RDWR : SHUT_WR);
+        spdlog::info(
+            "request refused component=api status={} error={} remote_addr={} request_id={}",
+            error.status,
+            observability::Quote(error.message),
+            observability::Quote(peer.address().host()),
+            context.request_id
+        );
+    }
+
+    std::shared_ptr<Dispatcher> dispatcher_;
+    std::shared_ptr<Intake> intake_;
+    FramerLimits limits_;
+    std::shared_ptr<ParsingHandler> parser_;
+    bool parser_has_transport_ = false;
 };
 
 }  // namespace
@@ -258,7 +487,12 @@ private:
 class Server::Impl {
 public:
     Impl(const conf::ApiConfig& config, Handler handler)
-        : config_(config), dispatcher_(std::make_shared<Dispatcher>(config, std::move(handler))) {}
+        : config_(config),
+          dispatcher_(std::make_shared<Dispatcher>(config, std::move(handler))),
+          intake_(std::make_shared<Intake>(
+              static_cast<std::size_t>(config.max_connections),
+              static_cast<std::size_t>(config.max_buffered_bytes)
+          )) {}
 
     void Start() {
         const std::string host = config_.host.empty() ? "0.0.0.0" : config_.host;
@@ -271,14 +505,18 @@ public:
                 .threadsName("http")
                 .flags(Pistache::Tcp::Options::ReuseAddr | Pistache::Tcp::Options::NoDelay)
                 .backlog(1024)
-                // Room for a body just over the 1 MiB limit plus headers, so the
-                // limit is answered with GoTrue's JSON 413 (middleware.hpp).
-                .maxRequestSize(2 * kMaxBodyBytes + 64 * 1024)
+                // The framer lets through at most a 1 MiB body behind a rebuilt head of
+                // a few hundred bytes (request_framer.hpp); this is a backstop.
+                .maxRequestSize(kMaxBodyBytes + 64 * 1024)
                 .headerTimeout(std::chrono::seconds(10))
                 .bodyTimeout(std::chrono::seconds(30))
                 .keepaliveTimeout(std::chrono::seconds(75));
         endpoint_->init(options);
-        endpoint_->setHandler(Pistache::Http::make_handler<PistacheHandler>(dispatcher_));
+        FramerLimits limits;
+        limits.max_body_bytes = kMaxBodyBytes;
+        endpoint_->setHandler(
+            Pistache::Http::make_handler<GatedHandler>(dispatcher_, intake_, limits)
+        );
         endpoint_->serveThreaded();
     }
 
@@ -306,6 +544,7 @@ public:
 private:
     const conf::ApiConfig& config_;
     std::shared_ptr<Dispatcher> dispatcher_;
+    std::shared_ptr<Intake> intake_;
     std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
     bool stopped_ = false;
 };

@@ -196,14 +196,19 @@ TEST_SUITE("http server") {
         server.Stop();
     }
 
-    TEST_CASE("malformed HTTP gets an error or nothing, and the server keeps serving") {
+    TEST_CASE("malformed HTTP gets a JSON error, and the server keeps serving") {
         const auto config = LoopbackConfig();
         Server server(config, [](Request&) { return Ok(); });
         server.Start();
-        CHECK(
-            RawExchange(server.Port(), "FOO / HTTP/1.1\r\nHost: x\r\n\r\n", 1s)
-                .find("HTTP/1.1 400") == 0
-        );
+        const std::string unknown_method =
+            RawExchange(server.Port(), "FOO / HTTP/1.1\r\nHost: x\r\n\r\n", 1s);
+        CHECK(unknown_method.find("HTTP/1.1 405") == 0);
+        CHECK(unknown_method.find("Connection: close\r\n") != std::string::npos);
+        CHECK(unknown_method.find(R"("error_code":"method_not_allowed")") != std::string::npos);
+        const std::string negative_length =
+            RawExchange(server.Port(), "POST / HTTP/1.1\r\nContent-Length: -5\r\n\r\n", 1s);
+        CHECK(negative_length.find("HTTP/1.1 400") == 0);
+        CHECK(negative_length.find(R"("error_code":"validation_failed")") != std::string::npos);
         static_cast<void>(RawExchange(server.Port(), "GARBAGE\r\n\r\n", 200ms));
         static_cast<void>(RawExchange(
             server.Port(), "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n", 500ms
@@ -216,18 +221,20 @@ TEST_SUITE("http server") {
         server.Stop();
     }
 
-    TEST_CASE("a body just over 1 MiB reaches the API so it can answer GoTrue's 413") {
+    TEST_CASE("a body over 1 MiB is answered GoTrue's 413 before the handler is called") {
         const auto config = LoopbackConfig();
-        Server server(config, [](Request& request) -> Response {
-            if (request.body.size() > (1 << 20)) {
-                throw gotrue::api::HttpError(413, "request_entity_too_large", "too large");
-            }
+        std::atomic<int> calls{0};
+        Server server(config, [&calls](Request&) -> Response {
+            ++calls;
             return Ok();
         });
         server.Start();
         const auto response = Post(BaseUrl(server) + "/signup", std::string((1 << 20) + 1, 'x'));
         CHECK(response.status == 413);
         CHECK(response.headers.at("x-sb-error-code") == "request_entity_too_large");
+        CHECK(calls.load() == 0);
+        CHECK(Post(BaseUrl(server) + "/signup", std::string(1 << 20, 'x')).status == 200);
+        CHECK(calls.load() == 1);
         server.Stop();
     }
 }

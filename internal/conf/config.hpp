@@ -31,6 +31,8 @@ struct ApiConfig {
     int handler_threads = 16;       // threads that run handlers (blocking DB work), not reactors
     int reactor_threads = 2;        // Pistache I/O threads: parse and hand off only
     int handler_queue_size = 1024;  // requests waiting for a handler thread; full: 503
+    int max_connections = 1024;     // open client connections; beyond: 503 and close
+    int max_buffered_bytes = 64 << 20;  // request bytes held before a handler answers; beyond: 503
     Duration shutdown_timeout{std::chrono::seconds(60)};  // drain deadline after SIGTERM
     bool operator==(const ApiConfig&) const = default;
 };

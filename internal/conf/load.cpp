@@ -249,6 +249,19 @@ std::vector<Variable> BuildVariables() {
             PositiveInt(GOTRUE_FIELD(api.handler_queue_size)))
     ));
     v.push_back(Ours(
+        Var("GOTRUE_API_MAX_CONNECTIONS",
+            "1024",
+            "Open client connections; a connection beyond it is answered 503 and closed.",
+            PositiveInt(GOTRUE_FIELD(api.max_connections)))
+    ));
+    v.push_back(Ours(
+        Var("GOTRUE_API_MAX_BUFFERED_BYTES",
+            "67108864",
+            "Bytes of requests being received or waiting for a handler thread (64 MiB); a request "
+            "over 64 KiB that would exceed it is answered 503.",
+            PositiveInt(GOTRUE_FIELD(api.max_buffered_bytes)))
+    ));
+    v.push_back(Ours(
         Var("GOTRUE_API_SHUTDOWN_TIMEOUT",
             "60s",
             "How long SIGTERM waits for in-flight requests before exiting anyway.",
