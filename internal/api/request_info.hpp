@@ -18,9 +18,8 @@ namespace gotrue::api {
 
 [[nodiscard]] std::string UserAgent(const Request& request);
 
-// Contract §2.1 "Redirect validation": same site as GOTRUE_SITE_URL, a loopback IP, or a match of
-// GOTRUE_URI_ALLOW_LIST (globs with '.' and '/' as separators: `*` stays within a segment, `**`
-// crosses them, `?` is one character).
+// Contract §2.1 "Redirect validation" against GOTRUE_SITE_URL and GOTRUE_URI_ALLOW_LIST, as a
+// browser will read the URL (redirect_url.hpp).
 [[nodiscard]] bool IsRedirectAllowed(std::string_view url, const conf::Config& config);
 
 // The redirect_to header, else query parameter, when allowed; else the Referer when allowed;
@@ -41,8 +40,5 @@ void CheckPassword(const std::string& password, const conf::PasswordConfig& conf
 
 // 8-4-4-4-12 hexadecimal digits.
 [[nodiscard]] bool IsUuid(std::string_view text);
-
-// Glob match with GoTrue's separators (exposed for tests).
-[[nodiscard]] bool GlobMatch(std::string_view pattern, std::string_view text);
 
 }  // namespace gotrue::api
