@@ -1,6 +1,7 @@
 #include "api/errors.hpp"
 
 #include <doctest/doctest.h>
+#include <pqxx/except>
 
 #include "api/router.hpp"
 #include "apitask/apitask.hpp"
@@ -156,5 +157,28 @@ TEST_SUITE("error formats") {
         );
         CHECK(full.status == 503);
         CHECK(full.headers.Get("x-sb-error-code") == "over_request_rate_limit");
+    }
+
+    TEST_CASE("PostgreSQL data exceptions (SQLSTATE class 22, 54001) are the client's 400") {
+        Request request = WithVersion(nullptr);
+        for (const char* state : {"22001", "22P02", "22021", "54001"}) {
+            CAPTURE(state);
+            const auto response = gotrue::api::CallHandler(
+                [state](Request&) -> gotrue::api::Response {
+                    throw pqxx::data_exception("value too long", "SELECT 1", state);
+                },
+                request
+            );
+            CHECK(response.status == 400);
+            CHECK(response.headers.Get("x-sb-error-code") == "validation_failed");
+            CHECK(response.body.find("SELECT") == std::string::npos);
+        }
+        const auto other = gotrue::api::CallHandler(
+            [](Request&) -> gotrue::api::Response {
+                throw pqxx::sql_error("relation missing", "SELECT 1", "42P01");
+            },
+            request
+        );
+        CHECK(other.status == 500);
     }
 }

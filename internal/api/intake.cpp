@@ -25,9 +25,10 @@ std::shared_ptr<void> Intake::TryReserve(std::size_t bytes) {
     } while (!buffered_.compare_exchange_weak(used, used + bytes));
     // The handle keeps the Intake alive: a reservation can outlive the server's connections.
     // Non-null (it points at this Intake) so callers can test it; the deleter only gives back.
-    return std::shared_ptr<void>(static_cast<void*>(this), [self = shared_from_this(), bytes](void*) {
-        self->buffered_.fetch_sub(bytes);
-    });
+    return std::shared_ptr<void>(
+        static_cast<void*>(this),
+        [self = shared_from_this(), bytes](void*) { self->buffered_.fetch_sub(bytes); }
+    );
 }
 
 }  // namespace gotrue::api

@@ -82,15 +82,15 @@ std::optional<FramingError> ParseRequestLine(std::string_view line, RequestHead&
         !head.target.empty() && std::all_of(head.target.begin(), head.target.end(), [](char c) {
             return c > 0x20 && c < 0x7F;
         });
-    const bool known_form = printable &&
-                            (head.target.front() == '/' || head.target == "*" ||
-                            StartsWithIgnoreCase(head.target, "http://") ||
-                            StartsWithIgnoreCase(head.target, "https://"));
+    const bool known_form = printable && (head.target.front() == '/' || head.target == "*" ||
+                                          StartsWithIgnoreCase(head.target, "http://") ||
+                                          StartsWithIgnoreCase(head.target, "https://"));
     if (!printable || !known_form) {
         return Malformed("invalid request target");
     }
     if (head.version != "HTTP/1.1" && head.version != "HTTP/1.0") {
-        const bool other_version = head.version.size() == 8 && head.version.rfind("HTTP/", 0) == 0 &&
+        const bool other_version = head.version.size() == 8 &&
+                                   head.version.rfind("HTTP/", 0) == 0 &&
                                    std::isdigit(static_cast<unsigned char>(head.version[5])) != 0 &&
                                    head.version[6] == '.' &&
                                    std::isdigit(static_cast<unsigned char>(head.version[7])) != 0;
@@ -112,10 +112,9 @@ std::optional<FramingError> ApplyFramingHeader(
     bool& saw_encoding
 ) {
     if (EqualsIgnoreCase(name, "Content-Length")) {
-        const bool digits =
-            !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
-                return c >= '0' && c <= '9';
-            });
+        const bool digits = !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
+            return c >= '0' && c <= '9';
+        });
         if (!digits || value.size() > kMaxContentLengthDigits) {
             return Malformed("invalid Content-Length");
         }
@@ -295,8 +294,7 @@ std::optional<FramingError> RequestFramer::ReadHead(std::string_view& input, Sin
         if (!line) {
             return std::nullopt;
         }
-        if (line->empty() || line->back() != '\r' ||
-            line->find('\r') != line->size() - 1) {
+        if (line->empty() || line->back() != '\r' || line->find('\r') != line->size() - 1) {
             return Malformed("lines must end with CRLF");
         }
         line->pop_back();  // '\r'
@@ -374,8 +372,7 @@ std::optional<FramingError> RequestFramer::ReadChunked(std::string_view& input, 
     line->pop_back();
     switch (state_) {
         case State::kChunkSize: {
-            const auto size =
-                ParseChunkSize(*line, limits_.max_body_bytes - chunked_body_.size());
+            const auto size = ParseChunkSize(*line, limits_.max_body_bytes - chunked_body_.size());
             if (!size) {
                 return Malformed("invalid chunk size");
             }

@@ -120,13 +120,15 @@ TEST_SUITE("request framer") {
     TEST_CASE("what Pistache mishandles is answered before it gets there") {
         CHECK(StatusOf("POST / HTTP/1.1\r\nContent-Length: -5\r\n\r\n") == 400);
         CHECK(StatusOf("POST / HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n") == 413);
-        CHECK(StatusOf("POST / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n") == 400);
+        CHECK(
+            StatusOf("POST / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n") == 400
+        );
         CHECK(StatusOf("POST / HTTP/1.1\r\nContent-Length: abc\r\n\r\n") == 400);
         CHECK(StatusOf("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n") == 400);
         CHECK(StatusOf("POST / HTTP/1.1\r\nContent-Length: 1048577\r\n\r\n") == 413);
         CHECK(
-            StatusOf("POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n") ==
-            400
+            StatusOf("POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n"
+            ) == 400
         );
         CHECK(StatusOf("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n") == 501);
         CHECK(StatusOf("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n") == 400);
@@ -162,7 +164,9 @@ TEST_SUITE("request framer") {
         CHECK(error->status == 431);
         CHECK(sink.heads.empty());
 
-        CHECK(StatusOf("GET / HTTP/1.1\r\nCookie: " + std::string(40 * 1024, 'a') + "\r\n\r\n") == 431);
+        CHECK(
+            StatusOf("GET / HTTP/1.1\r\nCookie: " + std::string(40 * 1024, 'a') + "\r\n\r\n") == 431
+        );
         CHECK(StatusOf("GET /" + std::string(40 * 1024, 'a') + " HTTP/1.1\r\n\r\n") == 431);
         CHECK(StatusOf(std::string(40 * 1024, 'A')) == 431);
         CHECK(StatusOf(std::string(40 * 1024, '\n')) == 400);
@@ -184,7 +188,9 @@ TEST_SUITE("request framer") {
         );
         REQUIRE(error);
         CHECK(error->status == 413);
-        CHECK(StatusOf("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nffffffffff\r\n") == 400);
+        CHECK(
+            StatusOf("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nffffffffff\r\n") == 400
+        );
         CHECK(StatusOf("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n") == 400);
     }
 

@@ -4,6 +4,7 @@
 #include <exception>
 #include <utility>
 
+#include <pqxx/except>
 #include <spdlog/spdlog.h>
 
 #include "api/errors.hpp"
@@ -77,6 +78,29 @@ Response CallHandler(const Handler& handler, Request& request) {
             ServiceUnavailable("Service temporarily unavailable, please retry", error.what()),
             request
         );
+    } catch (const pqxx::sql_error& error) {
+        // Class 22 (data exception: a value out of range, too long, badly encoded) and 54001
+        // (input nested beyond PostgreSQL's stack limit) are the client's input, not our
+        // failure: 400 instead of a 500 that clients retry and operators get paged for.
+        const std::string& state = error.sqlstate();
+        if (state.rfind("22", 0) == 0 || state == "54001") {
+            spdlog::info(
+                "database refused input component=api sqlstate={} request_id={}",
+                state,
+                request.request_id
+            );
+            return RenderError(
+                BadRequest(kValidationFailed, "Invalid input: a value is malformed or too large"),
+                request
+            );
+        }
+        spdlog::error(
+            "database error component=api sqlstate={} error={} request_id={}",
+            state,
+            observability::Quote(error.what()),
+            request.request_id
+        );
+        return RenderError(UnexpectedFailure(), request);
     } catch (const std::exception& error) {
         spdlog::error(
             "unhandled exception component=api error={} request_id={}",

@@ -1,5 +1,6 @@
 #include "api/server.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -74,6 +75,13 @@ Request ToRequest(const RequestHead& head, const Http::Request& incoming) {
     return request;
 }
 
+bool IsSafeHeaderValue(std::string_view value) {
+    return std::all_of(value.begin(), value.end(), [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return byte == '\t' || (byte >= 0x20 && byte != 0x7F);
+    });
+}
+
 // Owns the writer of one request and makes sure exactly one response is sent: either the
 // handler's or the deadline's 504, whichever comes first.
 class Responder final {
@@ -94,6 +102,12 @@ public:
         }
         std::string content_type = "application/json";
         for (const auto& [name, value] : response.headers.All()) {
+            if (!IsSafeHeaderValue(value)) {
+                // A control character would split the header (response splitting): a bug
+                // upstream of here, never a reason to write it.
+                spdlog::error("unsafe response header dropped component=api name={}", name);
+                continue;
+            }
             if (name == "Content-Type" || name == "content-type") {
                 content_type = value;
                 continue;

@@ -86,41 +86,63 @@ HttpResponse Post(const std::string& url, std::string body, std::vector<std::str
 }
 
 std::string RawExchange(int port, const std::string& raw, std::chrono::milliseconds timeout) {
+    RawConnection connection(port);
+    if (!connection.Connected()) {
+        return {};
+    }
+    static_cast<void>(connection.Send(raw));
+    return connection.Receive(timeout);
+}
+
+RawConnection::RawConnection(int port) {
     const int fd = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(static_cast<uint16_t>(port));
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    std::string received;
     if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
         close(fd);
-        return received;
+        return;
     }
+    fd_ = fd;
+}
+
+RawConnection::~RawConnection() {
+    if (fd_ >= 0) {
+        close(fd_);
+    }
+}
+
+bool RawConnection::Send(const std::string& bytes) {
     std::size_t sent = 0;
-    while (sent < raw.size()) {
-        const auto n = send(fd, raw.data() + sent, raw.size() - sent, MSG_NOSIGNAL);
+    while (fd_ >= 0 && sent < bytes.size()) {
+        const auto n = send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
         if (n <= 0) {
-            break;
+            return false;
         }
         sent += static_cast<std::size_t>(n);
     }
+    return fd_ >= 0;
+}
+
+std::string RawConnection::Receive(std::chrono::milliseconds timeout) {
+    std::string received;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     char buffer[4096];
-    while (std::chrono::steady_clock::now() < deadline) {
-        pollfd poll_fd{fd, POLLIN, 0};
+    while (fd_ >= 0 && std::chrono::steady_clock::now() < deadline) {
+        pollfd poll_fd{fd_, POLLIN, 0};
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now()
         );
         if (poll(&poll_fd, 1, static_cast<int>(std::max<long long>(left.count(), 1))) <= 0) {
             break;
         }
-        const auto n = recv(fd, buffer, sizeof buffer, 0);
+        const auto n = recv(fd_, buffer, sizeof buffer, 0);
         if (n <= 0) {
             break;
         }
         received.append(buffer, static_cast<std::size_t>(n));
     }
-    close(fd);
     return received;
 }
 

@@ -36,4 +36,24 @@ struct HttpRequest {
     int port, const std::string& raw, std::chrono::milliseconds timeout
 );
 
+// A client socket driven by hand: connections held open, requests sent in pieces.
+class RawConnection final {
+public:
+    explicit RawConnection(int port);
+    ~RawConnection();
+    RawConnection(const RawConnection&) = delete;
+    RawConnection& operator=(const RawConnection&) = delete;
+
+    [[nodiscard]] bool Connected() const { return fd_ >= 0; }
+
+    // False when the peer no longer accepts data.
+    bool Send(const std::string& bytes);
+
+    // What arrives until the peer closes or `timeout` passes.
+    [[nodiscard]] std::string Receive(std::chrono::milliseconds timeout);
+
+private:
+    int fd_ = -1;
+};
+
 }  // namespace gotrue::testing

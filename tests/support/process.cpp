@@ -185,6 +185,17 @@ bool GotrueProcess::WaitReady(std::chrono::milliseconds timeout) {
     return false;
 }
 
+long GotrueProcess::ResidentKib() const {
+    std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("VmRSS:", 0) == 0) {
+            return std::stol(line.substr(6));
+        }
+    }
+    return 0;
+}
+
 void GotrueProcess::Signal(int signal) const {
     kill(pid_, signal);
 }

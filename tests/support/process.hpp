@@ -51,6 +51,11 @@ public:
 
     [[nodiscard]] int Port() const { return port_; }
 
+    [[nodiscard]] pid_t Pid() const { return pid_; }
+
+    // Resident memory of the process in KiB (VmRSS), 0 when it cannot be read.
+    [[nodiscard]] long ResidentKib() const;
+
     void Signal(int signal) const;
 
     // The exit code once the process ends within `timeout`; -2 when it was killed by a signal.
