@@ -109,7 +109,7 @@ private:
 
     ApiDeps deps_;
     MailService mail_;
-    TimingEqualizer timing_;
+    std::shared_ptr<TimingEqualizer> timing_ = std::make_shared<TimingEqualizer>();
     Router router_;
     Handler pipeline_;
 };

@@ -10,7 +10,8 @@ namespace {
 constexpr std::size_t kMaxUrlBytes = 2048;
 
 // Schemes whose URLs run code or read local files when navigated to.
-constexpr std::array<std::string_view, 4> kForbiddenSchemes{"javascript", "data", "vbscript", "file"};
+constexpr std::array<std::string_view, 4> kForbiddenSchemes{
+    "javascript", "data", "vbscript", "file"};
 
 constexpr std::array<std::string_view, 5> kSpecialSchemes{"http", "https", "ws", "wss", "ftp"};
 
@@ -23,9 +24,8 @@ std::string Lower(std::string_view text) {
 }
 
 bool IsDigits(std::string_view text) {
-    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-        return c >= '0' && c <= '9';
-    });
+    return !text.empty() &&
+           std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 // Visible ASCII except the backslash (see redirect_url.hpp).
@@ -219,10 +219,12 @@ bool IsRedirectAllowed(
 
 bool GlobMatch(std::string_view pattern, std::string_view text) {
     enum class Kind { kLiteral, kOne, kSegment, kAny };
+
     struct Token {
         Kind kind;
         char literal;
     };
+
     std::vector<Token> tokens;
     for (std::size_t i = 0; i < pattern.size(); ++i) {
         if (pattern.substr(i, 2) == "**") {
@@ -236,7 +238,9 @@ bool GlobMatch(std::string_view pattern, std::string_view text) {
             tokens.push_back({Kind::kLiteral, pattern[i]});
         }
     }
-    const auto separator = [](char c) { return c == '.' || c == '/'; };
+    const auto separator = [](char c) {
+        return c == '.' || c == '/';
+    };
     // matches[j]: tokens[k..] match text[j..], computed for k from the end (two rows).
     const std::size_t n = text.size();
     std::vector<char> next(n + 1, 0);
@@ -254,9 +258,8 @@ bool GlobMatch(std::string_view pattern, std::string_view text) {
                     row[j] = static_cast<char>(more && !separator(text[j]) && next[j + 1]);
                     break;
                 case Kind::kSegment:
-                    row[j] = static_cast<char>(
-                        next[j] || (more && !separator(text[j]) && row[j + 1])
-                    );
+                    row[j] =
+                        static_cast<char>(next[j] || (more && !separator(text[j]) && row[j + 1]));
                     break;
                 case Kind::kAny:
                     row[j] = static_cast<char>(next[j] || (more && row[j + 1]));

@@ -28,7 +28,7 @@
 namespace gotrue::api {
 
 struct WebUrl {
-    std::string scheme;  // lower case
+    std::string scheme;    // lower case
     bool special = false;  // a web scheme; host and port are only read for these
     std::string host;      // lower case; IPv6 without brackets
     int port = -1;         // -1: the scheme's default (80 for http, 443 for https, else none)

@@ -30,6 +30,7 @@ TEST_SUITE("redirect url") {
             std::string url;
             bool allowed;
         };
+
         const std::vector<Row> rows{
             {"http://localhost:3000/welcome", true},
             {"http://LOCALHOST:3000/x#frag", true},

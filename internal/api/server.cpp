@@ -468,8 +468,11 @@ private:
             context.headers.Add(name, ToSafeText(value));
         }
         context.request_id = RequestIdFor(context, dispatcher_->Config().request_id_header);
-        const Response response =
-            RenderError(HttpError(error.status, error.code, error.message), context);
+        HttpError refusal(error.status, error.code, error.message);
+        if (error.status == 503) {
+            refusal.WithHeader("Retry-After", "1");
+        }
+        const Response response = RenderError(refusal, context);
         std::string wire = "HTTP/1.1 " + std::to_string(response.status) + " " +
                            Http::codeString(static_cast<Http::Code>(response.status)) + "\r\n";
         for (const auto& [name, value] : response.headers.All()) {

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -235,6 +236,88 @@ TEST_SUITE("http server") {
         CHECK(calls.load() == 0);
         CHECK(Post(BaseUrl(server) + "/signup", std::string(1 << 20, 'x')).status == 200);
         CHECK(calls.load() == 1);
+        server.Stop();
+    }
+
+    TEST_CASE("a response held back by not_before waits on a timer, not on a handler thread") {
+        auto config = LoopbackConfig();
+        config.handler_threads = 2;
+        std::atomic<int> released{0};
+        Server server(config, [&released](Request& request) {
+            Response response = Ok();
+            if (request.path == "/padded") {
+                response.not_before = std::chrono::steady_clock::now() + 1500ms;
+                response.hold = std::shared_ptr<void>(
+                    static_cast<void*>(&released), [&released](void*) { ++released; }
+                );
+            }
+            return response;
+        });
+        server.Start();
+        const auto started = std::chrono::steady_clock::now();
+        std::vector<std::future<gotrue::testing::HttpResponse>> padded;
+        for (int i = 0; i < 20; ++i) {
+            padded.push_back(std::async(std::launch::async, [&server] {
+                return Get(BaseUrl(server) + "/padded");
+            }));
+        }
+        std::this_thread::sleep_for(300ms);
+        // 20 held responses and only 2 handler threads: /health still gets one at once.
+        CHECK(Get(BaseUrl(server) + "/health").status == 200);
+        CHECK(std::chrono::steady_clock::now() - started < 1500ms);
+        CHECK(released.load() == 0);
+        for (auto& response : padded) {
+            CHECK(response.get().status == 200);
+        }
+        CHECK(std::chrono::steady_clock::now() - started >= 1500ms);
+        CHECK(released.load() == 20);
+        server.Stop();
+    }
+
+    TEST_CASE("connections beyond the cap are answered 503 and closed, the rest keep working") {
+        auto config = LoopbackConfig();
+        config.max_connections = 4;
+        Server server(config, [](Request&) { return Ok(); });
+        server.Start();
+        std::vector<std::unique_ptr<gotrue::testing::RawConnection>> held;
+        for (int i = 0; i < 4; ++i) {
+            held.push_back(std::make_unique<gotrue::testing::RawConnection>(server.Port()));
+        }
+        std::this_thread::sleep_for(200ms);
+        const std::string refused = RawExchange(server.Port(), "GET / HTTP/1.1\r\n\r\n", 1s);
+        CHECK(refused.find("HTTP/1.1 503") == 0);
+        CHECK(refused.find("Retry-After: 1") != std::string::npos);
+        REQUIRE(held[0]->Send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n"));
+        CHECK(held[0]->Receive(500ms).find("HTTP/1.1 200") == 0);
+        held.pop_back();
+        std::this_thread::sleep_for(200ms);
+        CHECK(Get(BaseUrl(server) + "/after").status == 200);
+        server.Stop();
+    }
+
+    TEST_CASE("bodies being received share a byte budget: beyond it, 503 before the body is read") {
+        auto config = LoopbackConfig();
+        config.max_buffered_bytes = 3 * 1000 * 1000;
+        Server server(config, [](Request&) { return Ok(); });
+        server.Start();
+        const std::string head = "POST /upload HTTP/1.1\r\nContent-Length: 1000000\r\n\r\n";
+        std::vector<std::unique_ptr<gotrue::testing::RawConnection>> uploads;
+        int refused = 0;
+        for (int i = 0; i < 6; ++i) {
+            uploads.push_back(std::make_unique<gotrue::testing::RawConnection>(server.Port()));
+            REQUIRE(uploads.back()->Send(head + std::string(1000, 'x')));
+            if (uploads.back()->Receive(300ms).find("HTTP/1.1 503") == 0) {
+                ++refused;
+            }
+        }
+        CHECK(refused == 4);  // 2 x ~1 MB fit in 3 MB; a third would not
+        // Small requests are always admitted, and finishing an upload gives its bytes back.
+        CHECK(Get(BaseUrl(server) + "/small").status == 200);
+        REQUIRE(uploads[0]->Send(std::string(999000, 'x')));
+        CHECK(uploads[0]->Receive(1s).find("HTTP/1.1 200") == 0);
+        gotrue::testing::RawConnection another(server.Port());
+        REQUIRE(another.Send(head + std::string(1000000, 'y')));
+        CHECK(another.Receive(1s).find("HTTP/1.1 200") == 0);
         server.Stop();
     }
 }

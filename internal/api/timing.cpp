@@ -1,18 +1,20 @@
 #include "api/timing.hpp"
 
 #include <algorithm>
-#include <thread>
 #include <vector>
+
+#include "api/errors.hpp"
 
 namespace gotrue::api {
 
+TimingEqualizer::TimingEqualizer(std::uint64_t seed) : random_(seed) {}
+
 TimingEqualizer::Duration TimingEqualizer::Samples::Median() const {
-    const std::size_t size = std::min(count, kWindow);
     std::vector<Duration> sorted(
-        values.begin(), values.begin() + static_cast<std::ptrdiff_t>(size)
+        values.begin(), values.begin() + static_cast<std::ptrdiff_t>(Size())
     );
     std::sort(sorted.begin(), sorted.end());
-    return sorted.empty() ? Duration(0) : sorted[size / 2];
+    return sorted.empty() ? Duration(0) : sorted[sorted.size() / 2];
 }
 
 TimingEqualizer::Duration TimingEqualizer::Record(
@@ -23,32 +25,63 @@ TimingEqualizer::Duration TimingEqualizer::Record(
     Samples& own = outcomes[variant];
     own.values[own.count % kWindow] = took;
     ++own.count;
-    Duration target(0);
+    const Samples* slowest = nullptr;
     for (const auto& [name, samples] : outcomes) {
         if (samples.count < kMinSamples) {
             return Duration(0);
         }
-        target = std::max(target, samples.Median());
+        if (slowest == nullptr || samples.Median() > slowest->Median()) {
+            slowest = &samples;
+        }
     }
-    if (outcomes.size() < 2 || took >= target) {
+    if (outcomes.size() < 2 || slowest == &own) {
         return Duration(0);
     }
-    // Bounded: a slow relay must not make unknown addresses hold a thread for long.
-    return std::min<Duration>(target - took, std::chrono::seconds(5));
+    std::uniform_int_distribution<std::size_t> pick(0, slowest->Size() - 1);
+    const Duration target = slowest->values[pick(random_)];
+    return target > took ? std::min(target - took, kMaxPadding) : Duration(0);
 }
 
-Middleware EqualizeTiming(TimingEqualizer& equalizer) {
-    return [&equalizer](Request& request, const Handler& next) {
+std::shared_ptr<void> TimingEqualizer::TryAdmit() {
+    {
+        const std::scoped_lock lock(mutex_);
+        if (in_flight_ >= kMaxInFlight) {
+            return nullptr;
+        }
+        ++in_flight_;
+    }
+    return std::shared_ptr<void>(static_cast<void*>(this), [self = shared_from_this()](void*) {
+        const std::scoped_lock lock(self->mutex_);
+        --self->in_flight_;
+    });
+}
+
+std::size_t TimingEqualizer::InFlight() const {
+    const std::scoped_lock lock(mutex_);
+    return in_flight_;
+}
+
+Middleware EqualizeTiming(std::shared_ptr<TimingEqualizer> equalizer) {
+    return [equalizer = std::move(equalizer)](Request& request, const Handler& next) {
+        std::shared_ptr<void> place = equalizer->TryAdmit();
+        if (!place) {
+            // Refused before any work, whatever the address: a 503 tells nothing about it.
+            return RenderError(ServiceUnavailable("Server is busy, please retry"), request);
+        }
         const auto started = std::chrono::steady_clock::now();
         Response response = next(request);
         if (response.status == 200 && !request.timing_endpoint.empty()) {
-            const auto took = std::chrono::duration_cast<TimingEqualizer::Duration>(
-                std::chrono::steady_clock::now() - started
-            );
-            std::this_thread::sleep_for(
-                equalizer.Record(request.timing_endpoint, request.timing_variant, took)
-            );
+            const auto now = std::chrono::steady_clock::now();
+            const auto took = std::chrono::duration_cast<TimingEqualizer::Duration>(now - started);
+            const auto wait =
+                equalizer->Record(request.timing_endpoint, request.timing_variant, took);
+            if (wait.count() > 0) {
+                response.not_before = now + wait;
+            }
         }
+        // The place is given back once the response is written: the server drops the
+        // response, and this handle with it, after the send.
+        response.hold = std::move(place);
         return response;
     };
 }

@@ -1,5 +1,106 @@
-// Attack replays through the real binary: exhaustion.
+// Attack replays through the real binary: resource exhaustion (findings 5, 6, 7, 8). A request
+// may cost the server only what it admitted in advance: a header flood is refused before it is
+// converted, connections and buffered bytes are capped, expensive work is admitted or refused at
+// once, and a padded response waits on a timer instead of a thread.
+
+#include <chrono>
+#include <future>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include <doctest/doctest.h>
 
 #include "support/auth_server.hpp"
+#include "support/http_client.hpp"
+
+using gotrue::testing::AuthServer;
+using gotrue::testing::JsonString;
+using gotrue::testing::RawConnection;
+
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string HeaderFlood(int headers) {
+    std::string raw = "GET /health HTTP/1.1\r\nHost: x\r\n";
+    for (int i = 0; i < headers; ++i) {
+        raw += "X-Flood-" + std::to_string(i) + ": v\r\n";
+    }
+    return raw + "\r\n";
+}
+
+}  // namespace
+
+TEST_SUITE("exhaustion") {
+    TEST_CASE("header flood: 40000 headers are refused with 431 before any conversion") {
+        AuthServer server;
+        const int port = server.Process().Port();
+        auto flood = std::async(std::launch::async, [port] {
+            RawConnection connection(port);
+            static_cast<void>(connection.Send(HeaderFlood(40000)));
+            return connection.Receive(5s);
+        });
+        // Another connection on the same reactor threads is served meanwhile.
+        for (int i = 0; i < 5; ++i) {
+            CHECK(server.Get("/health").status == 200);
+        }
+        const std::string refused = flood.get();
+        CHECK(refused.rfind("HTTP/1.1 431", 0) == 0);
+        CHECK(refused.find(R"("error_code":"validation_failed")") != std::string::npos);
+        // A realistic head (cookies of an SSR app, a JWT) is well within the limits.
+        const auto normal = server.Get(
+            "/health",
+            {"Cookie: sb-access-token=" + std::string(12000, 'c'),
+             "Authorization: Bearer " + std::string(2000, 'j')}
+        );
+        CHECK(normal.status == 200);
+    }
+
+    TEST_CASE("memory: 150 half-sent 1 MB bodies hold at most the buffered-bytes budget") {
+        AuthServer server(
+            gotrue::testing::MailMode::kSync, {{"GOTRUE_API_MAX_BUFFERED_BYTES", "8000000"}}
+        );
+        const int port = server.Process().Port();
+        const long before = server.Process().ResidentKib();
+        const std::string head = "POST /signup HTTP/1.1\r\nContent-Length: 1000000\r\n\r\n";
+        std::vector<std::unique_ptr<RawConnection>> stalled;
+        int refused = 0;
+        for (int i = 0; i < 150; ++i) {
+            stalled.push_back(std::make_unique<RawConnection>(port));
+            REQUIRE(stalled.back()->Connected());
+            static_cast<void>(stalled.back()->Send(head + std::string(900000, 'x')));
+            if (stalled.back()->Receive(20ms).rfind("HTTP/1.1 503", 0) == 0) {
+                ++refused;
+            }
+        }
+        std::this_thread::sleep_for(300ms);
+        const long after = server.Process().ResidentKib();
+        MESSAGE("RSS before " << before << " KiB, with 150 stalled bodies " << after << " KiB");
+        CHECK(refused >= 140);              // about 8 of 150 fit in 8 MB
+        CHECK(after - before < 48 * 1024);  // unbounded, this was over 300 MB
+        CHECK(server.Get("/health").status == 200);
+        CHECK(server.Post("/signup", "{}").status == 422);  // small requests still admitted
+    }
+
+    TEST_CASE("connections: beyond GOTRUE_API_MAX_CONNECTIONS a client gets 503 and a close") {
+        AuthServer server(gotrue::testing::MailMode::kSync, {{"GOTRUE_API_MAX_CONNECTIONS", "8"}});
+        const int port = server.Process().Port();
+        std::vector<std::unique_ptr<RawConnection>> idle;
+        for (int i = 0; i < 8; ++i) {
+            idle.push_back(std::make_unique<RawConnection>(port));
+        }
+        std::this_thread::sleep_for(200ms);
+        RawConnection extra(port);
+        const std::string refused = extra.Receive(1s);
+        CHECK(refused.rfind("HTTP/1.1 503", 0) == 0);
+        CHECK(
+            JsonString(refused.substr(refused.find("\r\n\r\n") + 4), "msg").find("connections") !=
+            std::string::npos
+        );
+        idle.clear();
+        std::this_thread::sleep_for(200ms);
+        CHECK(server.Get("/health").status == 200);
+    }
+}
