@@ -7,7 +7,13 @@
 
 namespace gotrue::api {
 
-Api::Api(ApiDeps deps) : deps_(std::move(deps)), mail_(deps_.config, deps_.mailer, deps_.database) {
+Api::Api(ApiDeps deps)
+    : deps_(std::move(deps)),
+      hasher_(
+          deps_.config.password.hash_cost,
+          crypto::HasherLimits::ForCpus(deps_.config.password.hash_concurrency)
+      ),
+      mail_(deps_.config, deps_.mailer, deps_.database) {
     AddRoutes();
     // Outermost first, in GoTrue's order (contract §1.4).
     std::vector<Middleware> middlewares{
@@ -58,6 +64,12 @@ void Api::AddRoutes() {
 
 Response Api::Handle(Request& request) const {
     return pipeline_(request);
+}
+
+bool Api::UserExists(const std::string& email, const std::string& aud) {
+    auto lease = deps_.database.Acquire();
+    pqxx::read_transaction tx(lease.Connection());
+    return models::FindUserByEmailAndAudience(tx, email, aud).has_value();
 }
 
 std::vector<models::Identity> Api::LoadIdentities(const std::string& user_id) {

@@ -15,6 +15,7 @@
 #include "api/views.hpp"
 #include "apitask/worker_pool.hpp"
 #include "conf/config.hpp"
+#include "crypto/password_hasher.hpp"
 #include "mailer/template_mailer.hpp"
 #include "models/session.hpp"
 #include "models/user.hpp"
@@ -97,6 +98,9 @@ private:
     // 401/403 per contract §2.1 unless the bearer token names a live user and session.
     [[nodiscard]] Caller RequireUser(const Request& request);
 
+    // Whether a user with this address exists in the audience (a read outside any transaction).
+    [[nodiscard]] bool UserExists(const std::string& email, const std::string& aud);
+
     // For handlers without a transaction of their own; the others read identities in theirs.
     [[nodiscard]] std::vector<models::Identity> LoadIdentities(const std::string& user_id);
 
@@ -108,6 +112,7 @@ private:
     );
 
     ApiDeps deps_;
+    crypto::PasswordHasher hasher_;  // every bcrypt of a request goes through it (admission)
     MailService mail_;
     std::shared_ptr<TimingEqualizer> timing_ = std::make_shared<TimingEqualizer>();
     Router router_;

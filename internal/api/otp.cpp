@@ -29,11 +29,14 @@ Response Api::SendMagicLink(
     const std::string email = ValidateEmail(raw_email);
     const std::string aud = RequestAudience(request, config);
     const std::string redirect_to = RedirectTarget(request, config);
-    // Hashed up front (outside the transaction), used only if the user has to be created: a
-    // magic-link user gets a random password nobody knows (contract §4.7).
-    const std::string password_hash = crypto::HashPassword(
-        crypto::RandomPassword(crypto::kMagicLinkPasswordLength), config.password.hash_cost
-    );
+    // A new magic-link user gets a random password nobody knows (contract §4.7). bcrypt runs
+    // outside the transaction, and only when a read shows the address is new: an existing
+    // user's link costs no hash. (A user created meanwhile leaves the hash unused; one deleted
+    // meanwhile gets a 503 to retry.)
+    std::string password_hash;
+    if (create_user && !UserExists(email, aud)) {
+        password_hash = hasher_.Hash(crypto::RandomPassword(crypto::kMagicLinkPasswordLength));
+    }
 
     bool exists = false;
     std::vector<OutgoingMail> mails =
@@ -49,6 +52,9 @@ Response Api::SendMagicLink(
                     throw UnprocessableEntity(
                         kSignupDisabled, "Signups not allowed for this instance"
                     );
+                }
+                if (password_hash.empty()) {  // deleted since the read
+                    throw ServiceUnavailable("Please retry", "user deleted during magic link");
                 }
                 NewEmailUser spec;
                 spec.email = email;

@@ -9,6 +9,7 @@
 
 #include "api/errors.hpp"
 #include "apitask/apitask.hpp"
+#include "crypto/password_hasher.hpp"
 #include "observability/logging.hpp"
 #include "storage/database.hpp"
 
@@ -61,6 +62,16 @@ Response CallHandler(const Handler& handler, Request& request) {
             "task queue full component=api error={} request_id={}",
             observability::Quote(error.what()),
             request.request_id
+        );
+        HttpError busy(
+            503, kOverRequestRateLimit, "Server is busy, please retry after a moment", error.what()
+        );
+        busy.WithHeader("Retry-After", "1");
+        return RenderError(busy, request);
+    } catch (const crypto::HasherBusy& error) {
+        // Admission control of bcrypt (crypto/password_hasher.hpp): refused at once, retryable.
+        spdlog::warn(
+            "password hashing at capacity component=api request_id={}", request.request_id
         );
         HttpError busy(
             503, kOverRequestRateLimit, "Server is busy, please retry after a moment", error.what()

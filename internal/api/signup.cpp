@@ -79,8 +79,7 @@ Response Api::Signup(Request& request) {
     const std::string aud = RequestAudience(request, config);
     const std::string redirect_to = RedirectTarget(request, config);
     // Hash before BEGIN: bcrypt is slow on purpose and must not hold a connection.
-    const std::string password_hash =
-        crypto::HashPassword(params.password, config.password.hash_cost);
+    const std::string password_hash = hasher_.Hash(params.password);
 
     struct Outcome {
         models::User user;

@@ -17,13 +17,6 @@ namespace {
 
 constexpr const char* kInvalidLogin = "Invalid login credentials";
 
-// What an unknown user's password is checked against, so that "no such user" costs the same
-// bcrypt time as "wrong password" (contract §2.17: the answers must not tell them apart).
-const std::string& DummyHash(int cost) {
-    static const std::string kHash = crypto::HashPassword("not-a-real-password", cost);
-    return kHash;
-}
-
 bool ValidRefreshTokenFormat(const std::string& token) {
     if (token.size() < 12) {
         return false;
@@ -73,12 +66,12 @@ Response Api::Token(Request& request) {
             user = models::FindUserByEmailAndAudience(tx, email, aud);
         }
         // bcrypt runs outside any transaction and also for unknown users (same timing).
-        const bool password_ok = user && user->HasPassword()
-                                     ? crypto::VerifyPassword(password, user->encrypted_password)
-                                     : (static_cast<void>(crypto::VerifyPassword(
-                                            password, DummyHash(config.password.hash_cost)
-                                        )),
-                                        false);
+        bool password_ok = false;
+        if (user && user->HasPassword()) {
+            password_ok = hasher_.Verify(password, user->encrypted_password);
+        } else {
+            hasher_.VerifyAgainstDummy(password);
+        }
         if (!user || !user->HasPassword()) {
             throw BadRequest(kInvalidCredentials, kInvalidLogin);
         }

@@ -122,7 +122,8 @@ struct MailerConfig {
 
 struct PasswordConfig {
     int min_length = 6;
-    int hash_cost = 10;  // bcrypt cost (GoTrue: 10; tests use 4)
+    int hash_cost = 10;        // bcrypt cost (GoTrue: 10; tests use 4)
+    int hash_concurrency = 0;  // bcrypt hashes at once; 0: one per CPU (4x as many may wait)
     std::string required_characters;
     bool operator==(const PasswordConfig&) const = default;
 };

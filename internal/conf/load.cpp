@@ -492,6 +492,21 @@ std::vector<Variable> BuildVariables() {
                 c.password.hash_cost = cost;
             })
     ));
+    v.push_back(Ours(
+        Var("GOTRUE_PASSWORD_HASH_CONCURRENCY",
+            "0",
+            "bcrypt hashes run at once (0: one per CPU); four times as many may wait up to 1s, "
+            "beyond that sign-ins and sign-ups are answered 503 with Retry-After.",
+            [](Config& c, std::string_view value) {
+                const int concurrency = ToInt(value);
+                if (concurrency < 0) {
+                    throw std::invalid_argument(
+                        "must be 0 or more, got \"" + std::string(value) + "\""
+                    );
+                }
+                c.password.hash_concurrency = concurrency;
+            })
+    ));
     v.push_back(
         Var("GOTRUE_PASSWORD_REQUIRED_CHARACTERS",
             "",

@@ -103,4 +103,49 @@ TEST_SUITE("exhaustion") {
         std::this_thread::sleep_for(200ms);
         CHECK(server.Get("/health").status == 200);
     }
+
+    TEST_CASE(
+        "bcrypt flood: 100 concurrent sign-ins are admitted or refused at once, /health stays up"
+    ) {
+        AuthServer server(
+            gotrue::testing::MailMode::kSync,
+            {{"GOTRUE_PASSWORD_HASH_COST", "10"}, {"GOTRUE_PASSWORD_HASH_CONCURRENCY", "1"}}
+        );
+        const std::string email = gotrue::testing::UniqueEmail("bcrypt-flood");
+        server.SignUpConfirmed(email);
+        std::vector<std::future<gotrue::testing::HttpResponse>> flood;
+        for (int i = 0; i < 100; ++i) {
+            flood.push_back(std::async(std::launch::async, [&server, &email, i] {
+                return server.Post(
+                    "/token?grant_type=password",
+                    R"({"email":")" + (i % 2 == 0 ? email : "nobody@example.com") +
+                        R"(","password":"wrong-guess"})"
+                );
+            }));
+        }
+        int health_ok = 0;
+        for (int i = 0; i < 10; ++i) {
+            health_ok += server.Get("/health").status == 200 ? 1 : 0;
+        }
+        int refused = 0;
+        int wrong = 0;
+        for (auto& call : flood) {
+            const auto response = call.get();
+            if (response.status == 503) {
+                ++refused;
+                CHECK(response.headers.count("retry-after") == 1);
+                CHECK(JsonString(response.body, "error_code") == "over_request_rate_limit");
+            } else {
+                CHECK(response.status == 400);
+                CHECK(JsonString(response.body, "error_code") == "invalid_credentials");
+                ++wrong;
+            }
+        }
+        MESSAGE(wrong << " sign-ins checked, " << refused << " refused at once");
+        CHECK(health_ok == 10);
+        CHECK(refused > 0);
+        CHECK(wrong >= 5);  // one hashing and four waiting at a time get through
+        // Once the flood is over, sign-in works again.
+        CHECK(server.SignIn(email).status == 200);
+    }
 }
