@@ -50,6 +50,19 @@ bool HasAny(const std::vector<std::string>& methods, std::initializer_list<const
     });
 }
 
+// The reauthentication nonce from GET /reauthenticate, unexpired, compared in constant time with
+// its hash in users.reauthentication_token (as upstream's verifyReauthentication).
+bool NonceMatches(const models::User& user, const std::string& nonce, const conf::Config& config) {
+    const bool expired =
+        !user.reauthentication_sent_at ||
+        *user.reauthentication_sent_at + std::chrono::seconds(config.mailer.otp_exp) <
+            models::Now();
+    return !user.reauthentication_token.empty() && !expired &&
+           crypto::ConstantTimeEquals(
+               user.reauthentication_token, crypto::GenerateTokenHash(user.email, nonce)
+           );
+}
+
 }  // namespace
 
 Response Api::UserGet(Request& request) {
@@ -128,13 +141,10 @@ Response Api::UserPut(Request& request) {
                             kReauthenticationNeeded, "Password update requires reauthentication"
                         );
                     }
-                    const std::string hash = crypto::GenerateTokenHash(user.email, *params.nonce);
-                    const bool expired = !user.reauthentication_sent_at ||
-                                         *user.reauthentication_sent_at +
-                                                 std::chrono::seconds(config.mailer.otp_exp) <
-                                             models::Now();
-                    if (user.reauthentication_token.empty() || expired ||
-                        !crypto::ConstantTimeEquals(user.reauthentication_token, hash)) {
+                    if (!NonceMatches(user, *params.nonce, config) ||
+                        !models::ClaimUserToken(
+                            tx, user.id, "reauthentication_token", user.reauthentication_token
+                        )) {
                         throw UnprocessableEntity(
                             kReauthenticationNotValid, "Requires a valid reauthentication nonce"
                         );

@@ -26,9 +26,21 @@ void DeleteOneTimeToken(
 
 void DeleteOneTimeTokensOfUser(pqxx::transaction_base& tx, std::string_view user_id);
 
-// The token with this hash among `types`.
-[[nodiscard]] std::optional<OneTimeToken> FindOneTimeToken(
+// Whose token this is, among `types`: the user row to lock before ClaimOneTimeToken. A plain
+// read, so it proves nothing about the token still being there once the lock is held.
+[[nodiscard]] std::optional<std::string> FindOneTimeTokenOwner(
     pqxx::transaction_base& tx, std::string_view token_hash, const std::vector<std::string>& types
+);
+
+// Uses the token up: deletes the user's row with this hash among `types` and returns it. Of
+// concurrent transactions claiming one token, only the first to delete it gets it; the others
+// (which wait for its commit) get std::nullopt. Lock the user row first (FindUserById with
+// for_update), the one lock order every handler keeps.
+[[nodiscard]] std::optional<OneTimeToken> ClaimOneTimeToken(
+    pqxx::transaction_base& tx,
+    std::string_view user_id,
+    std::string_view token_hash,
+    const std::vector<std::string>& types
 );
 
 }  // namespace gotrue::models
