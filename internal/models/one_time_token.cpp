@@ -60,6 +60,18 @@ void DeleteOneTimeTokensOfUser(pqxx::transaction_base& tx, std::string_view user
     tx.exec_params0("DELETE FROM one_time_tokens WHERE user_id = $1::uuid", std::string(user_id));
 }
 
+std::optional<OneTimeToken> FindOneTimeTokenOfUser(
+    pqxx::transaction_base& tx, std::string_view user_id, std::string_view token_type
+) {
+    return FirstToken(tx.exec_params(
+        std::string("SELECT ") + kTokenColumns +
+            " FROM one_time_tokens WHERE user_id = $1::uuid AND token_type = "
+            "$2::one_time_token_type",
+        std::string(user_id),
+        std::string(token_type)
+    ));
+}
+
 std::optional<std::string> FindOneTimeTokenOwner(
     pqxx::transaction_base& tx, std::string_view token_hash, const std::vector<std::string>& types
 ) {

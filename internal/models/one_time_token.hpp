@@ -9,7 +9,9 @@
 
 namespace gotrue::models {
 
-// auth.one_time_tokens (contract §4.5-4.6): at most one live token per (user, type).
+// auth.one_time_tokens (contract §4.5-4.6): at most one live token per (user, type). For email
+// links token_hash is the link's own random token (crypto::GenerateLinkToken); rows written by
+// older versions hold the code's hash instead, and the reauthentication row always does.
 struct OneTimeToken {
     std::string user_id;
     std::string token_type;  // confirmation_token, recovery_token, email_change_token_new, ...
@@ -25,6 +27,11 @@ void DeleteOneTimeToken(
 );
 
 void DeleteOneTimeTokensOfUser(pqxx::transaction_base& tx, std::string_view user_id);
+
+// The user's token of that type, if any.
+[[nodiscard]] std::optional<OneTimeToken> FindOneTimeTokenOfUser(
+    pqxx::transaction_base& tx, std::string_view user_id, std::string_view token_type
+);
 
 // Whose token this is, among `types`: the user row to lock before ClaimOneTimeToken. A plain
 // read, so it proves nothing about the token still being there once the lock is held.
