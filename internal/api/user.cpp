@@ -5,6 +5,7 @@
 #include <rapidjson/document.h>
 
 #include "api/api.hpp"
+#include "api/code_attempts.hpp"
 #include "api/errors.hpp"
 #include "api/json.hpp"
 #include "api/request_info.hpp"
@@ -61,6 +62,28 @@ bool NonceMatches(const models::User& user, const std::string& nonce, const conf
            crypto::ConstantTimeEquals(
                user.reauthentication_token, crypto::GenerateTokenHash(user.email, nonce)
            );
+}
+
+// Checks and uses up the reauthentication nonce under the user's row lock. A wrong nonce counts
+// against the failed-attempt bound (code_attempts.hpp); the refusal is answered after the commit.
+std::optional<HttpError> RedeemNonce(
+    pqxx::work& tx, const models::User& user, const std::string& nonce, const conf::Config& config
+) {
+    if (auto lockout = CodeLockout(tx, user.id, CodeMail::kCodeOnly)) {
+        return lockout;
+    }
+    const HttpError invalid =
+        UnprocessableEntity(kReauthenticationNotValid, "Requires a valid reauthentication nonce");
+    if (!NonceMatches(user, nonce, config)) {
+        return RecordWrongCode(tx, user.id, invalid, CodeMail::kCodeOnly);
+    }
+    if (!models::ClaimUserToken(
+            tx, user.id, "reauthentication_token", user.reauthentication_token
+        )) {
+        return invalid;
+    }
+    RecordVerificationSuccess(tx, user.id);
+    return std::nullopt;
 }
 
 }  // namespace
@@ -123,6 +146,7 @@ Response Api::UserPut(Request& request) {
         models::User user;
         std::vector<models::Identity> identities;
         std::vector<OutgoingMail> mails;
+        std::optional<HttpError> refusal;  // answered after the commit
     };
 
     Outcome outcome = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
@@ -141,13 +165,9 @@ Response Api::UserPut(Request& request) {
                             kReauthenticationNeeded, "Password update requires reauthentication"
                         );
                     }
-                    if (!NonceMatches(user, *params.nonce, config) ||
-                        !models::ClaimUserToken(
-                            tx, user.id, "reauthentication_token", user.reauthentication_token
-                        )) {
-                        throw UnprocessableEntity(
-                            kReauthenticationNotValid, "Requires a valid reauthentication nonce"
-                        );
+                    if (auto refusal = RedeemNonce(tx, user, *params.nonce, config)) {
+                        result.refusal = std::move(refusal);
+                        return result;  // committed: a wrong nonce stays counted
                     }
                 }
             }
@@ -190,6 +210,9 @@ Response Api::UserPut(Request& request) {
         result.identities = models::FindIdentitiesByUser(tx, user.id);
         return result;
     });
+    if (outcome.refusal) {
+        throw *outcome.refusal;
+    }
     for (auto& mail : outcome.mails) {
         mail_.Deliver(request, mail);
     }

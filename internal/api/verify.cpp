@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <map>
+#include <variant>
 
 #include <rapidjson/document.h>
 
 #include "api/api.hpp"
+#include "api/code_attempts.hpp"
 #include "api/errors.hpp"
 #include "api/json.hpp"
 #include "api/request_info.hpp"
@@ -284,9 +286,29 @@ std::optional<std::string> MatchingCode(
     return std::nullopt;
 }
 
-// Email + 6-digit code: compared with the users column (upstream's verifyUserAndToken), under
-// the user's row lock, then claimed with a conditional update of that column.
-Claimed ClaimCode(
+// A claimed token, or the refusal to answer once the transaction committed (so that a wrong code
+// stays counted).
+using ClaimOutcome = std::variant<Claimed, HttpError>;
+
+// Counts a wrong code for each user it was compared with. The answer is the lockout's 429 when
+// this failure reached the bound for one of them, else the usual 403.
+HttpError CountWrongCode(pqxx::work& tx, const std::vector<std::string>& compared_user_ids) {
+    HttpError answer = Forbidden(kOtpExpired, kCodeInvalid);
+    for (const auto& user_id : compared_user_ids) {
+        HttpError recorded =
+            RecordWrongCode(tx, user_id, Forbidden(kOtpExpired, kCodeInvalid), CodeMail::kWithLink);
+        if (recorded.Status() != answer.Status()) {
+            answer = std::move(recorded);
+        }
+    }
+    return answer;
+}
+
+// Email + 6-digit code: compared with the users column (upstream's verifyUserAndToken) under
+// the user's row lock, then claimed with a conditional update of that column. A wrong code
+// counts against the user's failed-attempt bound; a user locked out by it is refused before
+// anything is compared (code_attempts.hpp). An unknown address counts nothing.
+ClaimOutcome ClaimCode(
     pqxx::work& tx, const VerifyParams& params, const std::string& aud, const conf::Config& config
 ) {
     const std::string hash = crypto::GenerateTokenHash(params.email, params.token);
@@ -296,19 +318,39 @@ Claimed ClaimCode(
             throw Forbidden(kUserBanned, "User is banned");
         }
     }
+    std::optional<HttpError> lockout;
+    std::vector<std::string> compared;
     for (auto& candidate : candidates) {
+        if (auto refusal = CodeLockout(tx, candidate.id, CodeMail::kWithLink)) {
+            lockout = std::move(refusal);
+            continue;
+        }
         const auto token_type = MatchingCode(candidate, hash, params.type, config);
         if (!token_type) {
+            compared.push_back(candidate.id);
             continue;
         }
         if (!models::ClaimUserToken(
                 tx, candidate.id, *token_type, StoredCode(candidate, *token_type)
             )) {
-            break;
+            return Forbidden(kOtpExpired, kCodeInvalid);
         }
-        return {std::move(candidate), *token_type};
+        return Claimed{std::move(candidate), *token_type};
     }
-    throw Forbidden(kOtpExpired, kCodeInvalid);
+    if (compared.empty() && lockout) {
+        return *lockout;
+    }
+    return CountWrongCode(tx, compared);
+}
+
+// Secure email change waits for the current address too when it was sent a link. Its code
+// column alone does not tell (clearing codes leaves the link), so its link row counts as well.
+bool CurrentAddressWasAsked(
+    pqxx::work& tx, const models::User& user, const std::string& claimed_type
+) {
+    return claimed_type == "email_change_token_current" ||
+           !user.email_change_token_current.empty() ||
+           models::FindOneTimeTokenOfUser(tx, user.id, "email_change_token_current").has_value();
 }
 
 // What a verified token does: confirms, signs in or changes the email, then issues the session.
@@ -345,7 +387,7 @@ VerifyResult Redeem(
         const bool is_new = token_type == "email_change_token_new";
         const bool secure = config.mailer.secure_email_change_enabled &&
                             !config.mailer.autoconfirm && !user.email.empty() &&
-                            !user.email_change_token_current.empty();
+                            CurrentAddressWasAsked(tx, user, token_type);
         if (secure && user.email_change_confirm_status == 0) {
             // First of the two links: remember it, clear that side, no session yet.
             user.email_change_confirm_status = 1;
@@ -396,12 +438,25 @@ VerifyResult RunVerify(
     const conf::Config& config,
     storage::Database& database
 ) {
-    return RequestTransaction(request, database, [&](pqxx::work& tx) {
-        Claimed claimed = params.by_hash
-                              ? ClaimLink(tx, params, config)
-                              : ClaimCode(tx, params, RequestAudience(request, config), config);
-        return Redeem(tx, std::move(claimed), params, request, config);
-    });
+    auto outcome = RequestTransaction(
+        request,
+        database,
+        [&](pqxx::work& tx) -> std::variant<VerifyResult, HttpError> {
+            ClaimOutcome claimed =
+                params.by_hash ? ClaimOutcome(ClaimLink(tx, params, config))
+                               : ClaimCode(tx, params, RequestAudience(request, config), config);
+            if (auto* refusal = std::get_if<HttpError>(&claimed)) {
+                return *refusal;
+            }
+            auto& verified = std::get<Claimed>(claimed);
+            RecordVerificationSuccess(tx, verified.user.id);
+            return Redeem(tx, std::move(verified), params, request, config);
+        }
+    );
+    if (auto* refusal = std::get_if<HttpError>(&outcome)) {
+        throw *refusal;
+    }
+    return std::get<VerifyResult>(std::move(outcome));
 }
 
 }  // namespace

@@ -103,4 +103,13 @@ std::optional<OneTimeToken> ClaimOneTimeToken(
     ));
 }
 
+void DeleteOneTimeTokensHoldingCodes(pqxx::transaction_base& tx, std::string_view user_id) {
+    tx.exec_params0(
+        "DELETE FROM one_time_tokens o USING users u WHERE u.id = $1::uuid AND o.user_id = u.id "
+        "AND o.token_hash IN (u.confirmation_token, u.recovery_token, u.email_change_token_new, "
+        "u.email_change_token_current, u.reauthentication_token)",
+        std::string(user_id)
+    );
+}
+
 }  // namespace gotrue::models

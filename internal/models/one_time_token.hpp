@@ -50,4 +50,9 @@ void DeleteOneTimeTokensOfUser(pqxx::transaction_base& tx, std::string_view user
     const std::vector<std::string>& types
 );
 
+// Deletes the user's rows whose token_hash still equals one of the user's code columns (the
+// reauthentication row, and links written by older versions, which anyone knowing the address
+// can compute from the code): burning the codes burns those too.
+void DeleteOneTimeTokensHoldingCodes(pqxx::transaction_base& tx, std::string_view user_id);
+
 }  // namespace gotrue::models

@@ -237,4 +237,13 @@ bool ClaimUserToken(
     return rows.size() == 1;
 }
 
+void ClearUserTokens(pqxx::transaction_base& tx, std::string_view user_id) {
+    tx.exec_params0(
+        "UPDATE users SET confirmation_token = '', recovery_token = '', email_change_token_new = "
+        "'', email_change_token_current = '', reauthentication_token = '', updated_at = now() "
+        "WHERE id = $1::uuid",
+        std::string(user_id)
+    );
+}
+
 }  // namespace gotrue::models

@@ -99,4 +99,7 @@ void DeleteUser(pqxx::transaction_base& tx, std::string_view id);
     std::string_view expected
 );
 
+// Clears every code column of the user (the links in one_time_tokens are not touched).
+void ClearUserTokens(pqxx::transaction_base& tx, std::string_view user_id);
+
 }  // namespace gotrue::models
