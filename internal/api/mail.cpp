@@ -18,16 +18,34 @@
 namespace gotrue::api {
 namespace {
 
-// The token columns a preparation changes, captured so a failed send can restore them.
+// The token column a preparation changes and its one_time_tokens row, captured so a failed send
+// can restore both (they hold different tokens: the code's hash and the link's token).
 struct TokenSnapshot {
     std::string user_id;
-    std::string column;       // e.g. "confirmation_token"
+    std::string column;       // e.g. "confirmation_token", also the one_time_tokens type
     std::string sent_column;  // e.g. "confirmation_sent_at"
     std::string token;
     models::OptionalTime sent_at;
-    std::string token_type;  // one_time_tokens type
-    std::string relates_to;
+    std::optional<models::OneTimeToken> link;
 };
+
+TokenSnapshot Snapshot(
+    pqxx::work& tx,
+    const models::User& user,
+    const std::string& column,
+    const std::string& sent_column,
+    const std::string& token,
+    const models::OptionalTime& sent_at
+) {
+    return {
+        user.id,
+        column,
+        sent_column,
+        token,
+        sent_at,
+        models::FindOneTimeTokenOfUser(tx, user.id, column),
+    };
+}
 
 std::function<void(pqxx::work&)> RestoreTokens(std::vector<TokenSnapshot> snapshots) {
     return [snapshots = std::move(snapshots)](pqxx::work& tx) {
@@ -39,14 +57,42 @@ std::function<void(pqxx::work&)> RestoreTokens(std::vector<TokenSnapshot> snapsh
                 snapshot.token,
                 models::TimeParam(snapshot.sent_at)
             );
-            models::DeleteOneTimeToken(tx, snapshot.user_id, snapshot.token_type);
-            if (!snapshot.token.empty()) {
-                models::SetOneTimeToken(
-                    tx, {snapshot.user_id, snapshot.token_type, snapshot.token, snapshot.relates_to}
-                );
+            models::DeleteOneTimeToken(tx, snapshot.user_id, snapshot.column);
+            if (snapshot.link) {
+                models::SetOneTimeToken(tx, *snapshot.link);
             }
         }
     };
+}
+
+// Stores a new token of `column`: the code's hash in the users column, and in one_time_tokens
+// the link's own random token (the code's hash again for code-only mails, as upstream). Returns
+// the link token, "" for code-only mails.
+//
+// Why two tokens: a link token computed as sha224(address + code) could be found offline from
+// the address by trying the 10^6 codes, and then tried on GET /verify, where a miss cannot be
+// attributed to any user to bound the guesses.
+//
+// Upstream GoTrue serving the same database still verifies what this writes: it looks a link's
+// token up in one_time_tokens (verifyTokenHash -> models.FindOneTimeToken) and compares a code
+// with the users column (verifyUserAndToken). Two cases it does not, both where upstream reads
+// the other store: an email-change code (it finds the user through one_time_tokens by the
+// code's hash, models.FindUserForEmailChange), and a recovery or magic-link token_hash verified
+// with type=email (it tells recovery from confirmation by comparing the token with
+// users.recovery_token, so it takes it for a confirmation and checks confirmation_sent_at).
+// Tokens written by older versions (link token = code hash) keep working here: links are looked
+// up in one_time_tokens, codes compared with the column, whatever either holds.
+std::string StoreToken(
+    pqxx::work& tx,
+    const models::User& user,
+    const std::string& column,
+    const std::string& code_hash,
+    const std::string& address,
+    bool with_link
+) {
+    const std::string link_token = with_link ? crypto::GenerateLinkToken() : std::string();
+    models::SetOneTimeToken(tx, {user.id, column, with_link ? link_token : code_hash, address});
+    return link_token;
 }
 
 // user_metadata as template data ({{ .Data.key }}).
@@ -178,25 +224,18 @@ OutgoingMail MailService::PrepareToken(
     if (budget) {
         TakeFromBudget(tx);
     }
-    const TokenSnapshot snapshot{
-        user.id,
-        slot.column,
-        slot.sent_column,
-        user.*slot.token,
-        user.*slot.sent_at,
-        slot.column,  // the one_time_tokens type has the column's name
-        user.email,
-    };
+    const TokenSnapshot snapshot =
+        Snapshot(tx, user, slot.column, slot.sent_column, user.*slot.token, user.*slot.sent_at);
     const std::string otp = crypto::GenerateOtp(config_.mailer.otp_length);
     user.*slot.token = crypto::GenerateTokenHash(user.email, otp);
     user.*slot.sent_at = models::Now();
     models::SaveUser(tx, user);
-    models::SetOneTimeToken(tx, {user.id, slot.column, user.*slot.token, user.email});
     OutgoingMail mail;
     mail.kind = kind;
     mail.input = BaseInput(user, redirect_to);
     mail.input.token = otp;
-    mail.input.token_hash = user.*slot.token;
+    mail.input.token_hash =
+        StoreToken(tx, user, slot.column, user.*slot.token, user.email, slot.with_link);
     mail.failure_message = failure_message;
     mail.undo = RestoreTokens({snapshot});
     return mail;
@@ -207,6 +246,7 @@ const MailService::TokenSlot MailService::kConfirmationSlot{
     "confirmation_sent_at",
     &models::User::confirmation_token,
     &models::User::confirmation_sent_at,
+    true,
 };
 
 // Magic links share the recovery token and its MaxFrequency column (contract §5.1).
@@ -215,6 +255,7 @@ const MailService::TokenSlot MailService::kRecoverySlot{
     "recovery_sent_at",
     &models::User::recovery_token,
     &models::User::recovery_sent_at,
+    true,
 };
 
 OutgoingMail MailService::PrepareConfirmation(
@@ -279,20 +320,22 @@ std::vector<OutgoingMail> MailService::PrepareEmailChange(
         TakeFromBudget(tx);
     }
     std::vector<TokenSnapshot> snapshots{
-        {user.id,
-         "email_change_token_new",
-         "email_change_sent_at",
-         user.email_change_token_new,
-         user.email_change_sent_at,
-         "email_change_token_new",
-         user.email_change},
-        {user.id,
-         "email_change_token_current",
-         "email_change_sent_at",
-         user.email_change_token_current,
-         user.email_change_sent_at,
-         "email_change_token_current",
-         user.email},
+        Snapshot(
+            tx,
+            user,
+            "email_change_token_new",
+            "email_change_sent_at",
+            user.email_change_token_new,
+            user.email_change_sent_at
+        ),
+        Snapshot(
+            tx,
+            user,
+            "email_change_token_current",
+            "email_change_sent_at",
+            user.email_change_token_current,
+            user.email_change_sent_at
+        ),
     };
     const std::string previous_change = user.email_change;
     const std::string otp_new = crypto::GenerateOtp(config_.mailer.otp_length);
@@ -309,12 +352,18 @@ std::vector<OutgoingMail> MailService::PrepareEmailChange(
         user.email_change_token_current.clear();
     }
     models::SaveUser(tx, user);
-    models::SetOneTimeToken(
-        tx, {user.id, "email_change_token_new", user.email_change_token_new, new_email}
+    const std::string link_new = StoreToken(
+        tx, user, "email_change_token_new", user.email_change_token_new, new_email, true
     );
+    std::string link_current;
     if (secure) {
-        models::SetOneTimeToken(
-            tx, {user.id, "email_change_token_current", user.email_change_token_current, user.email}
+        link_current = StoreToken(
+            tx,
+            user,
+            "email_change_token_current",
+            user.email_change_token_current,
+            user.email,
+            true
         );
     }
     auto restore_tokens = RestoreTokens(snapshots);
@@ -332,7 +381,7 @@ std::vector<OutgoingMail> MailService::PrepareEmailChange(
     to_new.input.to = new_email;
     to_new.input.new_email = new_email;
     to_new.input.token = otp_new;
-    to_new.input.token_hash = user.email_change_token_new;
+    to_new.input.token_hash = link_new;
     to_new.failure_message = "Error sending email change email";
     to_new.undo = undo;
     mails.push_back(to_new);
@@ -340,7 +389,7 @@ std::vector<OutgoingMail> MailService::PrepareEmailChange(
         OutgoingMail to_current = to_new;
         to_current.input.to = user.email;
         to_current.input.token = otp_current;
-        to_current.input.token_hash = user.email_change_token_current;
+        to_current.input.token_hash = link_current;
         mails.push_back(to_current);
     }
     return mails;
@@ -352,8 +401,9 @@ OutgoingMail MailService::PrepareReauthentication(pqxx::work& tx, models::User& 
         "reauthentication_sent_at",
         &models::User::reauthentication_token,
         &models::User::reauthentication_sent_at,
+        false,  // a code only, no link
     };
-    OutgoingMail mail = PrepareToken(
+    return PrepareToken(
         tx,
         user,
         kSlot,
@@ -363,8 +413,6 @@ OutgoingMail MailService::PrepareReauthentication(pqxx::work& tx, models::User& 
         true,
         true
     );
-    mail.input.token_hash.clear();  // a code only, no link
-    return mail;
 }
 
 void MailService::Deliver(Request& request, OutgoingMail& mail) {

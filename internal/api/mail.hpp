@@ -87,6 +87,7 @@ private:
         std::string sent_column;  // e.g. "confirmation_sent_at"
         std::string models::User::*token;
         models::OptionalTime models::User::*sent_at;
+        bool with_link;  // the mail carries a link (one_time_tokens gets a token of its own)
     };
 
     // Throttles (MaxFrequency when `frequency`, the budget when `budget`), creates the token of

@@ -5,6 +5,7 @@
 #include <rapidjson/document.h>
 
 #include "api/api.hpp"
+#include "api/code_attempts.hpp"
 #include "api/errors.hpp"
 #include "api/json.hpp"
 #include "api/request_info.hpp"
@@ -48,6 +49,41 @@ bool HasAny(const std::vector<std::string>& methods, std::initializer_list<const
             return method == w;
         });
     });
+}
+
+// The reauthentication nonce from GET /reauthenticate, unexpired, compared in constant time with
+// its hash in users.reauthentication_token (as upstream's verifyReauthentication).
+bool NonceMatches(const models::User& user, const std::string& nonce, const conf::Config& config) {
+    const bool expired =
+        !user.reauthentication_sent_at ||
+        *user.reauthentication_sent_at + std::chrono::seconds(config.mailer.otp_exp) <
+            models::Now();
+    return !user.reauthentication_token.empty() && !expired &&
+           crypto::ConstantTimeEquals(
+               user.reauthentication_token, crypto::GenerateTokenHash(user.email, nonce)
+           );
+}
+
+// Checks and uses up the reauthentication nonce under the user's row lock. A wrong nonce counts
+// against the failed-attempt bound (code_attempts.hpp); the refusal is answered after the commit.
+std::optional<HttpError> RedeemNonce(
+    pqxx::work& tx, const models::User& user, const std::string& nonce, const conf::Config& config
+) {
+    if (auto lockout = CodeLockout(tx, user.id, CodeMail::kCodeOnly)) {
+        return lockout;
+    }
+    const HttpError invalid =
+        UnprocessableEntity(kReauthenticationNotValid, "Requires a valid reauthentication nonce");
+    if (!NonceMatches(user, nonce, config)) {
+        return RecordWrongCode(tx, user.id, invalid, CodeMail::kCodeOnly);
+    }
+    if (!models::ClaimUserToken(
+            tx, user.id, "reauthentication_token", user.reauthentication_token
+        )) {
+        return invalid;
+    }
+    RecordVerificationSuccess(tx, user.id);
+    return std::nullopt;
 }
 
 }  // namespace
@@ -110,6 +146,7 @@ Response Api::UserPut(Request& request) {
         models::User user;
         std::vector<models::Identity> identities;
         std::vector<OutgoingMail> mails;
+        std::optional<HttpError> refusal;  // answered after the commit
     };
 
     Outcome outcome = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
@@ -128,16 +165,9 @@ Response Api::UserPut(Request& request) {
                             kReauthenticationNeeded, "Password update requires reauthentication"
                         );
                     }
-                    const std::string hash = crypto::GenerateTokenHash(user.email, *params.nonce);
-                    const bool expired = !user.reauthentication_sent_at ||
-                                         *user.reauthentication_sent_at +
-                                                 std::chrono::seconds(config.mailer.otp_exp) <
-                                             models::Now();
-                    if (user.reauthentication_token.empty() || expired ||
-                        !crypto::ConstantTimeEquals(user.reauthentication_token, hash)) {
-                        throw UnprocessableEntity(
-                            kReauthenticationNotValid, "Requires a valid reauthentication nonce"
-                        );
+                    if (auto refusal = RedeemNonce(tx, user, *params.nonce, config)) {
+                        result.refusal = std::move(refusal);
+                        return result;  // committed: a wrong nonce stays counted
                     }
                 }
             }
@@ -180,6 +210,9 @@ Response Api::UserPut(Request& request) {
         result.identities = models::FindIdentitiesByUser(tx, user.id);
         return result;
     });
+    if (outcome.refusal) {
+        throw *outcome.refusal;
+    }
     for (auto& mail : outcome.mails) {
         mail_.Deliver(request, mail);
     }

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <map>
+#include <variant>
 
 #include <rapidjson/document.h>
 
 #include "api/api.hpp"
+#include "api/code_attempts.hpp"
 #include "api/errors.hpp"
 #include "api/json.hpp"
 #include "api/request_info.hpp"
@@ -138,6 +140,20 @@ bool TokenMatches(const std::string& stored, const std::string& hash) {
            crypto::ConstantTimeEquals(stored, "pkce_" + hash);
 }
 
+// The users column holding the code of `token_type` (the one_time_tokens type of the same name).
+const std::string& StoredCode(const models::User& user, const std::string& token_type) {
+    if (token_type == "confirmation_token") {
+        return user.confirmation_token;
+    }
+    if (token_type == "recovery_token") {
+        return user.recovery_token;
+    }
+    if (token_type == "email_change_token_new") {
+        return user.email_change_token_new;
+    }
+    return user.email_change_token_current;
+}
+
 bool Expired(const models::OptionalTime& sent_at, const conf::Config& config) {
     return !sent_at || *sent_at + std::chrono::seconds(config.mailer.otp_exp) < models::Now();
 }
@@ -207,140 +223,240 @@ struct VerifyResult {
     bool single_confirmation = false;  // first of two email-change links
 };
 
+// A verified token: its user, locked and read after the lock, and which of its tokens it was
+// (already used up in this transaction).
+struct Claimed {
+    models::User user;
+    std::string token_type;
+};
+
+// Link / token_hash: the one_time_tokens row names its user. Lock the user, then claim the row:
+// of parallel requests with one link only the first finds it, the others (which waited for the
+// lock) see it gone. The users columns are not compared: they hold the code's hash, which a
+// link does not carry (mail.cpp).
+Claimed ClaimLink(pqxx::work& tx, const VerifyParams& params, const conf::Config& config) {
+    const auto types = TokenTypesFor(params.type);
+    const auto owner = models::FindOneTimeTokenOwner(tx, params.token_hash, types);
+    std::optional<models::User> user;
+    if (owner) {
+        user = models::FindUserById(tx, *owner, true);
+    }
+    const auto token =
+        user ? models::ClaimOneTimeToken(tx, user->id, params.token_hash, types) : std::nullopt;
+    if (!token) {
+        throw Forbidden(kOtpExpired, kLinkInvalid);
+    }
+    if (user->IsBanned(models::Now())) {
+        throw Forbidden(kUserBanned, "User is banned");
+    }
+    if (Expired(SentAtFor(*user, token->token_type), config)) {
+        throw Forbidden(kOtpExpired, kLinkInvalid);
+    }
+    return {std::move(*user), token->token_type};
+}
+
+// The users a code for `params.email` can belong to, locked. A code's hash covers the address it
+// was sent to, so an email-change code belongs to a user changing from or to that address.
+std::vector<models::User> CodeCandidates(
+    pqxx::work& tx, const VerifyParams& params, const std::string& aud
+) {
+    if (params.type == "email_change") {
+        return models::FindUsersWithPendingEmailChange(tx, params.email, aud, true);
+    }
+    auto user = models::FindUserByEmailAndAudience(tx, params.email, aud, true);
+    if (!user) {
+        return {};
+    }
+    return {std::move(*user)};
+}
+
+// The token type whose unexpired code in `user` is `hash`, if any.
+std::optional<std::string> MatchingCode(
+    const models::User& user,
+    const std::string& hash,
+    const std::string& type,
+    const conf::Config& config
+) {
+    for (const auto& token_type : TokenTypesFor(type)) {
+        if (TokenMatches(StoredCode(user, token_type), hash) &&
+            !Expired(SentAtFor(user, token_type), config)) {
+            return token_type;
+        }
+    }
+    return std::nullopt;
+}
+
+// A claimed token, or the refusal to answer once the transaction committed (so that a wrong code
+// stays counted).
+using ClaimOutcome = std::variant<Claimed, HttpError>;
+
+// Counts a wrong code for each user it was compared with. The answer is the lockout's 429 when
+// this failure reached the bound for one of them, else the usual 403.
+HttpError CountWrongCode(pqxx::work& tx, const std::vector<std::string>& compared_user_ids) {
+    HttpError answer = Forbidden(kOtpExpired, kCodeInvalid);
+    for (const auto& user_id : compared_user_ids) {
+        HttpError recorded =
+            RecordWrongCode(tx, user_id, Forbidden(kOtpExpired, kCodeInvalid), CodeMail::kWithLink);
+        if (recorded.Status() != answer.Status()) {
+            answer = std::move(recorded);
+        }
+    }
+    return answer;
+}
+
+// Email + 6-digit code: compared with the users column (upstream's verifyUserAndToken) under
+// the user's row lock, then claimed with a conditional update of that column. A wrong code
+// counts against the user's failed-attempt bound; a user locked out by it is refused before
+// anything is compared (code_attempts.hpp). An unknown address counts nothing.
+ClaimOutcome ClaimCode(
+    pqxx::work& tx, const VerifyParams& params, const std::string& aud, const conf::Config& config
+) {
+    const std::string hash = crypto::GenerateTokenHash(params.email, params.token);
+    auto candidates = CodeCandidates(tx, params, aud);
+    for (const auto& candidate : candidates) {
+        if (candidate.IsBanned(models::Now())) {
+            throw Forbidden(kUserBanned, "User is banned");
+        }
+    }
+    std::optional<HttpError> lockout;
+    std::vector<std::string> compared;
+    for (auto& candidate : candidates) {
+        if (auto refusal = CodeLockout(tx, candidate.id, CodeMail::kWithLink)) {
+            lockout = std::move(refusal);
+            continue;
+        }
+        const auto token_type = MatchingCode(candidate, hash, params.type, config);
+        if (!token_type) {
+            compared.push_back(candidate.id);
+            continue;
+        }
+        if (!models::ClaimUserToken(
+                tx, candidate.id, *token_type, StoredCode(candidate, *token_type)
+            )) {
+            return Forbidden(kOtpExpired, kCodeInvalid);
+        }
+        return Claimed{std::move(candidate), *token_type};
+    }
+    if (compared.empty() && lockout) {
+        return *lockout;
+    }
+    return CountWrongCode(tx, compared);
+}
+
+// Secure email change waits for the current address too when it was sent a link. Its code
+// column alone does not tell (clearing codes leaves the link), so its link row counts as well.
+bool CurrentAddressWasAsked(
+    pqxx::work& tx, const models::User& user, const std::string& claimed_type
+) {
+    return claimed_type == "email_change_token_current" ||
+           !user.email_change_token_current.empty() ||
+           models::FindOneTimeTokenOfUser(tx, user.id, "email_change_token_current").has_value();
+}
+
+// What a verified token does: confirms, signs in or changes the email, then issues the session.
+VerifyResult Redeem(
+    pqxx::work& tx,
+    Claimed claimed,
+    const VerifyParams& params,
+    Request& request,
+    const conf::Config& config
+) {
+    VerifyResult result;
+    models::User user = std::move(claimed.user);
+    const std::string& token_type = claimed.token_type;
+    const std::string ip = ClientIp(request);
+    std::string method = "otp";
+    if (token_type == "confirmation_token") {
+        method = params.type == "invite" ? "invite" : "otp";
+        user.email_confirmed_at = models::Now();
+        user.confirmation_token.clear();
+        MarkEmailVerified(tx, user);
+        models::RecordAudit(tx, user, "user_signedup", ip);
+    } else if (token_type == "recovery_token") {
+        method = params.type == "recovery" ? "recovery" : "magiclink";
+        user.recovery_token.clear();
+        if (!user.IsConfirmed()) {
+            user.email_confirmed_at = models::Now();
+            MarkEmailVerified(tx, user);
+            models::RecordAudit(tx, user, "user_signedup", ip);
+        } else {
+            models::RecordAudit(tx, user, "login", ip);
+        }
+    } else {
+        method = "email_change";
+        const bool is_new = token_type == "email_change_token_new";
+        const bool secure = config.mailer.secure_email_change_enabled &&
+                            !config.mailer.autoconfirm && !user.email.empty() &&
+                            CurrentAddressWasAsked(tx, user, token_type);
+        if (secure && user.email_change_confirm_status == 0) {
+            // First of the two links: remember it, clear that side, no session yet.
+            user.email_change_confirm_status = 1;
+            (is_new ? user.email_change_token_new : user.email_change_token_current).clear();
+            models::SaveUser(tx, user);
+            models::DeleteOneTimeToken(tx, user.id, token_type);
+            result.user = user;
+            result.single_confirmation = true;
+            return result;
+        }
+        user.email = user.email_change;
+        user.email_change.clear();
+        user.email_change_token_new.clear();
+        user.email_change_token_current.clear();
+        user.email_change_confirm_status = 0;
+        user.email_confirmed_at = models::Now();
+        user.raw_user_meta_data = MergeJsonObjects(
+            user.raw_user_meta_data, R"({"email":")" + user.email + R"(","email_verified":true})"
+        );
+        for (const auto& identity : models::FindIdentitiesByUser(tx, user.id)) {
+            if (identity.provider == "email") {
+                models::UpdateIdentityData(
+                    tx,
+                    identity.id,
+                    MergeJsonObjects(
+                        identity.identity_data,
+                        R"({"email":")" + user.email + R"(","email_verified":true})"
+                    )
+                );
+            }
+        }
+        models::RecordAudit(tx, user, "user_modified", ip);
+    }
+    models::SaveUser(tx, user);
+    models::DeleteOneTimeTokensOfUser(tx, user.id);
+    result.user = *models::FindUserById(tx, user.id);
+    result.session = IssueSession(tx, result.user, method, request, config);
+    result.user = *models::FindUserById(tx, user.id);
+    result.identities = models::FindIdentitiesByUser(tx, user.id);
+    return result;
+}
+
+// Every path locks the user row first and then claims the token (never the other way round),
+// so parallel verifications of one user queue on that lock instead of deadlocking.
 VerifyResult RunVerify(
     Request& request,
     const VerifyParams& params,
     const conf::Config& config,
     storage::Database& database
 ) {
-    return RequestTransaction(request, database, [&](pqxx::work& tx) {
-        VerifyResult result;
-        std::string token_type;
-        std::optional<models::User> found;
-        if (params.by_hash) {
-            const auto token =
-                models::FindOneTimeToken(tx, params.token_hash, TokenTypesFor(params.type));
-            if (!token) {
-                throw Forbidden(kOtpExpired, kLinkInvalid);
+    auto outcome = RequestTransaction(
+        request,
+        database,
+        [&](pqxx::work& tx) -> std::variant<VerifyResult, HttpError> {
+            ClaimOutcome claimed =
+                params.by_hash ? ClaimOutcome(ClaimLink(tx, params, config))
+                               : ClaimCode(tx, params, RequestAudience(request, config), config);
+            if (auto* refusal = std::get_if<HttpError>(&claimed)) {
+                return *refusal;
             }
-            token_type = token->token_type;
-            found = models::FindUserById(tx, token->user_id, true);
-            if (!found) {
-                throw Forbidden(kOtpExpired, kLinkInvalid);
-            }
-            if (found->IsBanned(models::Now())) {
-                throw Forbidden(kUserBanned, "User is banned");
-            }
-            if (Expired(SentAtFor(*found, token_type), config)) {
-                throw Forbidden(kOtpExpired, kLinkInvalid);
-            }
-        } else {
-            const std::string hash = crypto::GenerateTokenHash(params.email, params.token);
-            if (params.type == "email_change") {
-                const auto rows = tx.exec_params(
-                    "SELECT id::text FROM users WHERE instance_id = $1 AND (email_change_token_new "
-                    "IN ($2, $3) "
-                    "OR email_change_token_current IN ($2, $3)) LIMIT 1",
-                    std::string(models::kNilInstanceId),
-                    hash,
-                    "pkce_" + hash
-                );
-                if (!rows.empty()) {
-                    found = models::FindUserById(tx, rows[0][0].as<std::string>(), true);
-                }
-            } else {
-                found = models::FindUserByEmailAndAudience(
-                    tx, params.email, RequestAudience(request, config), true
-                );
-            }
-            if (!found) {
-                throw Forbidden(kOtpExpired, kCodeInvalid);
-            }
-            if (found->IsBanned(models::Now())) {
-                throw Forbidden(kUserBanned, "User is banned");
-            }
-            for (const auto& candidate : TokenTypesFor(params.type)) {
-                const std::string& stored =
-                    candidate == "confirmation_token"       ? found->confirmation_token
-                    : candidate == "recovery_token"         ? found->recovery_token
-                    : candidate == "email_change_token_new" ? found->email_change_token_new
-                                                            : found->email_change_token_current;
-                if (TokenMatches(stored, hash)) {
-                    token_type = candidate;
-                    break;
-                }
-            }
-            if (token_type.empty() || Expired(SentAtFor(*found, token_type), config)) {
-                throw Forbidden(kOtpExpired, kCodeInvalid);
-            }
+            auto& verified = std::get<Claimed>(claimed);
+            RecordVerificationSuccess(tx, verified.user.id);
+            return Redeem(tx, std::move(verified), params, request, config);
         }
-        models::User user = *found;
-        const std::string ip = ClientIp(request);
-        std::string method = "otp";
-        if (token_type == "confirmation_token") {
-            method = params.type == "invite" ? "invite" : "otp";
-            user.email_confirmed_at = models::Now();
-            user.confirmation_token.clear();
-            MarkEmailVerified(tx, user);
-            models::RecordAudit(tx, user, "user_signedup", ip);
-        } else if (token_type == "recovery_token") {
-            method = params.type == "recovery" ? "recovery" : "magiclink";
-            user.recovery_token.clear();
-            if (!user.IsConfirmed()) {
-                user.email_confirmed_at = models::Now();
-                MarkEmailVerified(tx, user);
-                models::RecordAudit(tx, user, "user_signedup", ip);
-            } else {
-                models::RecordAudit(tx, user, "login", ip);
-            }
-        } else {
-            method = "email_change";
-            const bool is_new = token_type == "email_change_token_new";
-            const bool secure = config.mailer.secure_email_change_enabled &&
-                                !config.mailer.autoconfirm && !user.email.empty() &&
-                                !user.email_change_token_current.empty();
-            if (secure && user.email_change_confirm_status == 0) {
-                // First of the two links: remember it, clear that side, no session yet.
-                user.email_change_confirm_status = 1;
-                (is_new ? user.email_change_token_new : user.email_change_token_current).clear();
-                models::SaveUser(tx, user);
-                models::DeleteOneTimeToken(tx, user.id, token_type);
-                result.user = user;
-                result.single_confirmation = true;
-                return result;
-            }
-            user.email = user.email_change;
-            user.email_change.clear();
-            user.email_change_token_new.clear();
-            user.email_change_token_current.clear();
-            user.email_change_confirm_status = 0;
-            user.email_confirmed_at = models::Now();
-            user.raw_user_meta_data = MergeJsonObjects(
-                user.raw_user_meta_data,
-                R"({"email":")" + user.email + R"(","email_verified":true})"
-            );
-            for (const auto& identity : models::FindIdentitiesByUser(tx, user.id)) {
-                if (identity.provider == "email") {
-                    models::UpdateIdentityData(
-                        tx,
-                        identity.id,
-                        MergeJsonObjects(
-                            identity.identity_data,
-                            R"({"email":")" + user.email + R"(","email_verified":true})"
-                        )
-                    );
-                }
-            }
-            models::RecordAudit(tx, user, "user_modified", ip);
-        }
-        models::SaveUser(tx, user);
-        models::DeleteOneTimeTokensOfUser(tx, user.id);
-        result.user = *models::FindUserById(tx, user.id);
-        result.session = IssueSession(tx, result.user, method, request, config);
-        result.user = *models::FindUserById(tx, user.id);
-        result.identities = models::FindIdentitiesByUser(tx, user.id);
-        return result;
-    });
+    );
+    if (auto* refusal = std::get_if<HttpError>(&outcome)) {
+        throw *refusal;
+    }
+    return std::get<VerifyResult>(std::move(outcome));
 }
 
 }  // namespace

@@ -112,6 +112,10 @@ std::string GenerateTokenHash(std::string_view address, std::string_view otp) {
     return Sha224Hex(input);
 }
 
+std::string GenerateLinkToken() {
+    return Sha224Hex(RandomBytes(32));
+}
+
 std::string RandomPassword(std::size_t length) {
     return RandomString(length, kAlphanumericAlphabet);
 }

@@ -40,6 +40,11 @@ inline constexpr std::size_t kOtpPasswordLength = 64;
 // Lower-case hex SHA-224 of address + otp (56 characters), the stored email/SMS token hash.
 [[nodiscard]] std::string GenerateTokenHash(std::string_view address, std::string_view otp);
 
+// The token of an email link ({{ .TokenHash }}, the link's token=): lower-case hex SHA-224 of 32
+// CSPRNG bytes, so it has the shape of GenerateTokenHash's output (56 characters) and fits every
+// column and template that carries one, but it cannot be derived from the address and the code.
+[[nodiscard]] std::string GenerateLinkToken();
+
 // Alphanumeric random password for magic-link / OTP / admin-created users; never shown to anyone.
 [[nodiscard]] std::string RandomPassword(std::size_t length);
 

@@ -128,6 +128,13 @@ TEST_SUITE("digests") {
         );
     }
 
+    TEST_CASE("GenerateLinkToken gives 56 lower-case hex characters, different every time") {
+        const std::string first = crypto::GenerateLinkToken();
+        CHECK(first.size() == 56);
+        CHECK(first.find_first_not_of("0123456789abcdef") == std::string::npos);
+        CHECK(crypto::GenerateLinkToken() != first);
+    }
+
     TEST_CASE("Sha256 and Sha256Hex match FIPS 180-2 vectors") {
         CHECK(
             crypto::Sha256Hex("abc") ==

@@ -9,7 +9,9 @@
 
 namespace gotrue::models {
 
-// auth.one_time_tokens (contract §4.5-4.6): at most one live token per (user, type).
+// auth.one_time_tokens (contract §4.5-4.6): at most one live token per (user, type). For email
+// links token_hash is the link's own random token (crypto::GenerateLinkToken); rows written by
+// older versions hold the code's hash instead, and the reauthentication row always does.
 struct OneTimeToken {
     std::string user_id;
     std::string token_type;  // confirmation_token, recovery_token, email_change_token_new, ...
@@ -26,9 +28,31 @@ void DeleteOneTimeToken(
 
 void DeleteOneTimeTokensOfUser(pqxx::transaction_base& tx, std::string_view user_id);
 
-// The token with this hash among `types`.
-[[nodiscard]] std::optional<OneTimeToken> FindOneTimeToken(
+// The user's token of that type, if any.
+[[nodiscard]] std::optional<OneTimeToken> FindOneTimeTokenOfUser(
+    pqxx::transaction_base& tx, std::string_view user_id, std::string_view token_type
+);
+
+// Whose token this is, among `types`: the user row to lock before ClaimOneTimeToken. A plain
+// read, so it proves nothing about the token still being there once the lock is held.
+[[nodiscard]] std::optional<std::string> FindOneTimeTokenOwner(
     pqxx::transaction_base& tx, std::string_view token_hash, const std::vector<std::string>& types
 );
+
+// Uses the token up: deletes the user's row with this hash among `types` and returns it. Of
+// concurrent transactions claiming one token, only the first to delete it gets it; the others
+// (which wait for its commit) get std::nullopt. Lock the user row first (FindUserById with
+// for_update), the one lock order every handler keeps.
+[[nodiscard]] std::optional<OneTimeToken> ClaimOneTimeToken(
+    pqxx::transaction_base& tx,
+    std::string_view user_id,
+    std::string_view token_hash,
+    const std::vector<std::string>& types
+);
+
+// Deletes the user's rows whose token_hash still equals one of the user's code columns (the
+// reauthentication row, and links written by older versions, which anyone knowing the address
+// can compute from the code): burning the codes burns those too.
+void DeleteOneTimeTokensHoldingCodes(pqxx::transaction_base& tx, std::string_view user_id);
 
 }  // namespace gotrue::models

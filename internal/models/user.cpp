@@ -1,5 +1,7 @@
 #include "models/user.hpp"
 
+#include <algorithm>
+#include <stdexcept>
 #include <vector>
 
 namespace gotrue::models {
@@ -110,6 +112,26 @@ std::optional<User> FindUserByEmailAndAudience(
     ));
 }
 
+std::vector<User> FindUsersWithPendingEmailChange(
+    pqxx::transaction_base& tx, std::string_view email, std::string_view aud, bool for_update
+) {
+    const auto rows = tx.exec_params(
+        "SELECT " + UserColumns() +
+            " FROM users WHERE instance_id = $1 AND aud = $3 AND is_sso_user = false AND "
+            "coalesce(email_change, '') <> '' AND (lower(email) = lower($2) OR "
+            "lower(email_change) = lower($2)) ORDER BY id" +
+            (for_update ? " FOR UPDATE" : ""),
+        std::string(kNilInstanceId),
+        std::string(email),
+        std::string(aud)
+    );
+    std::vector<User> users;
+    for (const auto& row : rows) {
+        users.push_back(ReadUser(row));
+    }
+    return users;
+}
+
 std::optional<User> FindUserById(pqxx::transaction_base& tx, std::string_view id, bool for_update) {
     return FirstUser(tx.exec_params(
         "SELECT " + UserColumns() + " FROM users WHERE id = $1::uuid" +
@@ -186,6 +208,42 @@ void SaveUser(pqxx::transaction_base& tx, const User& user) {
 
 void DeleteUser(pqxx::transaction_base& tx, std::string_view id) {
     tx.exec_params0("DELETE FROM users WHERE id = $1::uuid", std::string(id));
+}
+
+bool ClaimUserToken(
+    pqxx::transaction_base& tx,
+    std::string_view user_id,
+    std::string_view column,
+    std::string_view expected
+) {
+    // The column name goes into the statement: only the code columns are accepted.
+    static const std::vector<std::string_view> kTokenColumns{
+        "confirmation_token",
+        "recovery_token",
+        "email_change_token_new",
+        "email_change_token_current",
+        "reauthentication_token",
+    };
+    if (std::find(kTokenColumns.begin(), kTokenColumns.end(), column) == kTokenColumns.end()) {
+        throw std::invalid_argument("not a token column: " + std::string(column));
+    }
+    const std::string name(column);
+    const auto rows = tx.exec_params(
+        "UPDATE users SET " + name + " = '', updated_at = now() WHERE id = $1::uuid AND " + name +
+            " = $2 RETURNING id",
+        std::string(user_id),
+        std::string(expected)
+    );
+    return rows.size() == 1;
+}
+
+void ClearUserTokens(pqxx::transaction_base& tx, std::string_view user_id) {
+    tx.exec_params0(
+        "UPDATE users SET confirmation_token = '', recovery_token = '', email_change_token_new = "
+        "'', email_change_token_current = '', reauthentication_token = '', updated_at = now() "
+        "WHERE id = $1::uuid",
+        std::string(user_id)
+    );
 }
 
 }  // namespace gotrue::models

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <pqxx/pqxx>
 
@@ -66,6 +67,15 @@ struct User {
     bool for_update = false
 );
 
+// Users (of `aud`) with a pending email change from or to `email`: whom an email-change code
+// sent to that address can belong to. Locked in id order with for_update.
+[[nodiscard]] std::vector<User> FindUsersWithPendingEmailChange(
+    pqxx::transaction_base& tx,
+    std::string_view email,
+    std::string_view aud,
+    bool for_update = false
+);
+
 [[nodiscard]] std::optional<User> FindUserById(
     pqxx::transaction_base& tx, std::string_view id, bool for_update = false
 );
@@ -78,5 +88,18 @@ void InsertUser(pqxx::transaction_base& tx, const User& user);
 void SaveUser(pqxx::transaction_base& tx, const User& user);
 
 void DeleteUser(pqxx::transaction_base& tx, std::string_view id);
+
+// Uses a code up: clears token column `column` ("confirmation_token", "recovery_token",
+// "email_change_token_new", "email_change_token_current" or "reauthentication_token") if it
+// still holds `expected`. False when another transaction used or replaced it first.
+[[nodiscard]] bool ClaimUserToken(
+    pqxx::transaction_base& tx,
+    std::string_view user_id,
+    std::string_view column,
+    std::string_view expected
+);
+
+// Clears every code column of the user (the links in one_time_tokens are not touched).
+void ClearUserTokens(pqxx::transaction_base& tx, std::string_view user_id);
 
 }  // namespace gotrue::models
