@@ -96,3 +96,25 @@ for mode in synchronous request-scoped pool; do
   server_pid=""
 done
 "$root/scripts/smtp_server.sh" stop "$work/smtp" >/dev/null 2>&1 || true
+
+# Floods (the "Safe to expose" findings 7 and 8): what a flood costs everyone else, measured
+# against the same server idle and under the flood, side by side.
+echo
+echo "bench: /health and refresh latency, idle and while 100 clients send wrong-password sign-ins (cost 10)"
+port="$("$root/scripts/free_port.sh")"
+(cd "$work" && exec env PORT="$port" API_EXTERNAL_URL="http://localhost:$port" GOTRUE_PASSWORD_HASH_COST=10 \
+  GOTRUE_MAILER_AUTOCONFIRM=true GOTRUE_RATE_LIMIT_EMAIL_SENT=1000000 "$root/$build/gotrue" serve \
+  >"$work/server-flood.log" 2>&1) &
+server_pid=$!
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+session="$(curl -fs -X POST "http://127.0.0.1:$port/signup" -d '{"email":"flooded@example.com","password":"secret-123"}')"
+refresh="$(printf '%s' "$session" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["refresh_token"])')"
+"$root/$build/bench/flood_bench" signin "http://127.0.0.1:$port" flooded@example.com "$refresh" 100 "$duration"
+echo
+echo "bench: 150 connections that stall in the middle of a 1 MB body"
+"$root/$build/bench/flood_bench" stall "$port" "$server_pid" 150
+kill "$server_pid" && wait "$server_pid" 2>/dev/null || true
+server_pid=""

@@ -125,20 +125,18 @@ Response Api::UserPut(Request& request) {
                     kCurrentPasswordRequired, "Current password required when setting new password."
                 );
             }
-            if (!crypto::VerifyPassword(*params.current_password, user.encrypted_password)) {
+            if (!hasher_.Verify(*params.current_password, user.encrypted_password)) {
                 throw BadRequest(
                     kCurrentPasswordInvalid, "Current password required when setting new password."
                 );
             }
         }
-        if (user.HasPassword() &&
-            crypto::VerifyPassword(*params.password, user.encrypted_password)) {
+        if (user.HasPassword() && hasher_.Verify(*params.password, user.encrypted_password)) {
             throw UnprocessableEntity(
                 kSamePassword, "New password should be different from the old password."
             );
         }
-        password_hash =
-            crypto::HashPassword(*params.password, config.password.hash_cost);  // before BEGIN
+        password_hash = hasher_.Hash(*params.password);  // before BEGIN
     }
     const std::string redirect_to = RedirectTarget(request, config);
 

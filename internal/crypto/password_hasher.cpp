@@ -20,7 +20,9 @@ HasherLimits HasherLimits::ForCpus(int concurrency) {
 class PasswordHasher::Slot final {
 public:
     explicit Slot(PasswordHasher& hasher) : hasher_(hasher) { hasher_.Acquire(); }
+
     ~Slot() { hasher_.Release(); }
+
     Slot(const Slot&) = delete;
     Slot& operator=(const Slot&) = delete;
 
