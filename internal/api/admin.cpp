@@ -10,6 +10,7 @@
 #include "api/api.hpp"
 #include "api/errors.hpp"
 #include "api/json.hpp"
+#include "api/pagination.hpp"
 #include "api/request_info.hpp"
 #include "api/transaction.hpp"
 #include "api/users.hpp"
@@ -196,7 +197,7 @@ Response Api::AdminListUsers(Request& request) {
             filter,
             pattern,
             per_page,
-            (page - 1) * per_page
+            PageOffset(page, per_page)
         );
         for (const auto& row : rows) {
             const std::string id = row[0].as<std::string>();
@@ -218,17 +219,7 @@ Response Api::AdminListUsers(Request& request) {
     writer.EndObject();
     Response response = JsonResponse(200, buffer.GetString());
     response.headers.Set("X-Total-Count", std::to_string(total));
-    const long long last = std::max(1LL, (total + per_page - 1) / per_page);
-    const auto link = [&](long long target) {
-        return "</admin/users?page=" + std::to_string(target) +
-               "&per_page=" + std::to_string(per_page) + ">";
-    };
-    std::string links;
-    if (page < last) {
-        links = link(page + 1) + "; rel=\"next\", ";
-    }
-    links += link(last) + "; rel=\"last\"";
-    response.headers.Set("Link", links);
+    response.headers.Set("Link", PaginationLinks("/admin/users", page, per_page, total));
     return response;
 }
 

@@ -1,12 +1,16 @@
 // Attack replays through the real binary: hygiene.
 
+#include <chrono>
 #include <string>
 
 #include <doctest/doctest.h>
+#include <rapidjson/document.h>
 
 #include "support/auth_server.hpp"
+#include "tokens/jwt.hpp"
 
 using gotrue::testing::AuthServer;
+using gotrue::testing::Bearer;
 using gotrue::testing::JsonString;
 using gotrue::testing::MailMode;
 using gotrue::testing::UniqueEmail;
@@ -15,6 +19,17 @@ namespace {
 
 std::string Credentials(const std::string& email, const std::string& password) {
     return R"({"email":")" + email + R"(","password":")" + password + "\"}";
+}
+
+// Authorization header of a service_role token (what admin clients send).
+std::string Admin(const AuthServer& server) {
+    const long long now = std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::system_clock::now().time_since_epoch()
+    )
+                              .count();
+    rapidjson::Document claims;
+    claims.Parse((R"({"role":"service_role","exp":)" + std::to_string(now + 600) + "}").c_str());
+    return Bearer(gotrue::tokens::SignHs256(claims, server.Env().at("GOTRUE_JWT_SECRET")));
 }
 
 }  // namespace
@@ -40,5 +55,58 @@ TEST_SUITE("hygiene") {
             server.Post("/signup", Credentials(UniqueEmail("bcrypt73"), password + "x"));
         CHECK(longer.status == 400);
         CHECK(JsonString(longer.body, "error_code") == "validation_failed");
+    }
+
+    TEST_CASE("integer overflow: a huge admin page is an empty page, not a database error") {
+        AuthServer server;
+        for (int i = 0; i < 3; ++i) {
+            const auto created = server.Post(
+                "/admin/users", R"({"email":")" + UniqueEmail("page") + "\"}", {Admin(server)}
+            );
+            REQUIRE(created.status == 200);
+        }
+        for (const std::string page : {"9223372036854775807", "4611686018427387904", "1000000"}) {
+            CAPTURE(page);
+            const auto listed =
+                server.Get("/admin/users?page=" + page + "&per_page=2", {Admin(server)});
+            REQUIRE(listed.status == 200);
+            rapidjson::Document body;
+            body.Parse(listed.body.c_str());
+            REQUIRE(body.IsObject());
+            CHECK(body["users"].IsArray());
+            CHECK(body["users"].Size() == 0);
+            CHECK(listed.headers.at("x-total-count") == "3");
+            CHECK(listed.headers.at("link") == "</admin/users?page=2&per_page=2>; rel=\"last\"");
+        }
+        // One past the largest int64 is not a number this API takes: a 400, as before.
+        CHECK(server.Get("/admin/users?page=9223372036854775808", {Admin(server)}).status == 400);
+    }
+
+    TEST_CASE("integer overflow: a ban longer than Go's largest duration is a 400") {
+        AuthServer server;
+        const auto created = server.Post(
+            "/admin/users", R"({"email":")" + UniqueEmail("ban") + "\"}", {Admin(server)}
+        );
+        REQUIRE(created.status == 200);
+        const std::string path = "/admin/users/" + JsonString(created.body, "id");
+        for (const std::string duration : {"9999999999h", "2562048h", "9223372036854775808ns"}) {
+            CAPTURE(duration);
+            const auto banned =
+                server.Put(path, R"({"ban_duration":")" + duration + "\"}", {Admin(server)});
+            CHECK(banned.status == 400);
+            CHECK(JsonString(banned.body, "error_code") == "validation_failed");
+            CHECK(JsonString(banned.body, "msg") == "invalid format for ban duration: " + duration);
+        }
+        // The largest duration Go accepts still bans (until about the year 2318).
+        const auto longest = server.Put(path, R"({"ban_duration":"2562047h"})", {Admin(server)});
+        CHECK(longest.status == 200);
+        CHECK(JsonString(longest.body, "banned_until").rfind("23", 0) == 0);
+        // Creating a user with a ban takes the same path.
+        const auto create_banned = server.Post(
+            "/admin/users",
+            R"({"email":")" + UniqueEmail("ban-create") + R"(","ban_duration":"9999999999h"})",
+            {Admin(server)}
+        );
+        CHECK(create_banned.status == 400);
     }
 }
