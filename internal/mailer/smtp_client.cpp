@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "mailer/html_text.hpp"
+#include "observability/logging.hpp"
 
 namespace gotrue::mailer {
 namespace {
@@ -323,7 +324,7 @@ void SmtpClient::Send(const apitask::Context& context, const Message& message) {
                 "mail.send component=mailer mail_type={} to_domain={} attempt={} outcome=sent "
                 "duration_ms={} request_id={}",
                 message.type,
-                DomainOf(message.to),
+                observability::Quote(DomainOf(message.to)),
                 attempt,
                 std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::steady_clock::now() - started
@@ -337,9 +338,9 @@ void SmtpClient::Send(const apitask::Context& context, const Message& message) {
             spdlog::log(
                 retry ? spdlog::level::warn : spdlog::level::err,
                 "mail.send component=mailer mail_type={} to_domain={} attempt={} outcome={} "
-                "duration_ms={} request_id={} error=\"{}\"",
+                "duration_ms={} request_id={} error={}",
                 message.type,
-                DomainOf(message.to),
+                observability::Quote(DomainOf(message.to)),
                 attempt,
                 error.Kind() == FailureKind::kTransient ? "transient_failure" : "permanent_failure",
                 std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -347,7 +348,7 @@ void SmtpClient::Send(const apitask::Context& context, const Message& message) {
                 )
                     .count(),
                 context.RequestId(),
-                Replace(error.what(), "\"", "'")
+                observability::Quote(error.what())
             );
             if (!retry) {
                 throw;

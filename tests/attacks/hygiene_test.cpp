@@ -1,7 +1,9 @@
 // Attack replays through the real binary: hygiene.
 
 #include <chrono>
+#include <sstream>
 #include <string>
+#include <thread>
 
 #include <doctest/doctest.h>
 #include <rapidjson/document.h>
@@ -30,6 +32,24 @@ std::string Admin(const AuthServer& server) {
     rapidjson::Document claims;
     claims.Parse((R"({"role":"service_role","exp":)" + std::to_string(now + 600) + "}").c_str());
     return Bearer(gotrue::tokens::SignHs256(claims, server.Env().at("GOTRUE_JWT_SECRET")));
+}
+
+// The server's JSON log line that contains `marker`, parsed; waits for it up to 5 s.
+rapidjson::Document LogLineWith(const AuthServer& server, const std::string& marker) {
+    rapidjson::Document line;
+    for (int i = 0; i < 100; ++i) {
+        std::istringstream output(server.Output());
+        for (std::string text; std::getline(output, text);) {
+            if (text.find(marker) != std::string::npos) {
+                line.Parse(text.c_str());
+                REQUIRE_MESSAGE(!line.HasParseError(), text);
+                return line;
+            }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    FAIL("no log line with " << marker << " in:\n" << server.Output());
+    return line;
 }
 
 }  // namespace
@@ -108,5 +128,29 @@ TEST_SUITE("hygiene") {
             {Admin(server)}
         );
         CHECK(create_banned.status == 400);
+    }
+
+    TEST_CASE("log-field injection: the request id and headers cannot add fields or lines") {
+        AuthServer server(MailMode::kSync, {{"GOTRUE_API_REQUEST_ID_HEADER", "X-Request-Id"}});
+        const std::string referer = "http://a.example/ status=500 user_id=admin \x1b[2J\x7f";
+        const auto response = server.Get(
+            "/settings",
+            {"X-Request-Id: abc status=201 user_id=admin level=error", "Referer: " + referer}
+        );
+        REQUIRE(response.status == 200);
+        const auto line = LogLineWith(server, R"("path":"/settings")");
+        CHECK(std::string(line["msg"].GetString()) == "request completed");
+        CHECK(
+            std::string(line["request_id"].GetString()) ==
+            "abc_status_201_user_id_admin_level_error"
+        );
+        CHECK(line["status"].GetInt() == 200);
+        CHECK(std::string(line["level"].GetString()) == "info");
+        CHECK(std::string(line["referer"].GetString()) == referer);
+        CHECK_FALSE(line.HasMember("user_id"));
+        // The raw line carries the escape and DEL characters only as JSON escapes.
+        const std::string output = server.Output();
+        CHECK(output.find('\x1b') == std::string::npos);
+        CHECK(output.find('\x7f') == std::string::npos);
     }
 }
