@@ -4,6 +4,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <doctest/doctest.h>
 #include <rapidjson/document.h>
@@ -13,9 +14,12 @@
 
 using gotrue::testing::AuthServer;
 using gotrue::testing::Bearer;
+using gotrue::testing::DecodeHeaderWords;
 using gotrue::testing::JsonString;
 using gotrue::testing::MailMode;
+using gotrue::testing::SharedMaildir;
 using gotrue::testing::UniqueEmail;
+using gotrue::testing::WaitForMail;
 
 namespace {
 
@@ -32,6 +36,22 @@ std::string Admin(const AuthServer& server) {
     rapidjson::Document claims;
     claims.Parse((R"({"role":"service_role","exp":)" + std::to_string(now + 600) + "}").c_str());
     return Bearer(gotrue::tokens::SignHs256(claims, server.Env().at("GOTRUE_JWT_SECRET")));
+}
+
+// The lines of a mail's header section as the relay stored them.
+std::vector<std::string> HeaderLines(const std::string& raw) {
+    std::vector<std::string> lines;
+    std::istringstream in(raw);
+    for (std::string line; std::getline(in, line);) {
+        if (!line.empty() && line.back() == '\r') {
+            line.pop_back();
+        }
+        if (line.empty()) {
+            break;
+        }
+        lines.push_back(line);
+    }
+    return lines;
 }
 
 // The server's JSON log line that contains `marker`, parsed; waits for it up to 5 s.
@@ -128,6 +148,35 @@ TEST_SUITE("hygiene") {
             {Admin(server)}
         );
         CHECK(create_banned.status == 400);
+    }
+
+    TEST_CASE("long mail headers: a 600-character custom subject is folded and arrives whole") {
+        std::string ascii;
+        while (ascii.size() < 600) {
+            ascii += "Please confirm the address of your new account ";
+        }
+        ascii.resize(600);
+        std::string accented;  // 600 characters, 1200 bytes
+        while (accented.size() < 1200) {
+            accented += "\u00e4";
+        }
+        for (const std::string& subject : {ascii, accented}) {
+            CAPTURE(subject.size());
+            AuthServer server(MailMode::kSync, {{"GOTRUE_MAILER_SUBJECTS_CONFIRMATION", subject}});
+            const std::string email = UniqueEmail("long-subject");
+            const auto signup = server.Post("/signup", Credentials(email, "secret-123"));
+            REQUIRE_MESSAGE(signup.status == 200, signup.body);
+            const auto mails = WaitForMail(SharedMaildir(), email);
+            REQUIRE(mails.size() == 1);
+            CHECK(DecodeHeaderWords(mails.front().Header("Subject")) == subject);
+            for (const auto& line : HeaderLines(mails.front().raw)) {
+                CAPTURE(line);
+                // curl writes the multipart Content-Type with its boundary itself.
+                if (line.rfind("Content-Type:", 0) != 0) {
+                    CHECK(line.size() <= 78);
+                }
+            }
+        }
     }
 
     TEST_CASE("log-field injection: the request id and headers cannot add fields or lines") {
