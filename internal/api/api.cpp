@@ -7,7 +7,10 @@
 
 namespace gotrue::api {
 
-Api::Api(ApiDeps deps) : deps_(std::move(deps)), mail_(deps_.config, deps_.mailer, deps_.database) {
+Api::Api(ApiDeps deps)
+    : deps_(std::move(deps)),
+      mail_(deps_.config, deps_.mailer, deps_.database),
+      bucket_sweeper_(deps_.tasks, FullBucketSweep(deps_.database), kBucketSweepInterval) {
     AddRoutes();
     // Outermost first, in GoTrue's order (contract §1.4).
     std::vector<Middleware> middlewares{

@@ -10,6 +10,7 @@
 
 #include "api/http.hpp"
 #include "api/mail.hpp"
+#include "api/rate_limit.hpp"
 #include "api/router.hpp"
 #include "api/timing.hpp"
 #include "api/views.hpp"
@@ -109,6 +110,7 @@ private:
 
     ApiDeps deps_;
     MailService mail_;
+    BucketSweeper bucket_sweeper_;  // forgets full rate-limit buckets (see Limited)
     TimingEqualizer timing_;
     Router router_;
     Handler pipeline_;

@@ -202,4 +202,94 @@ TEST_SUITE("hygiene") {
         CHECK(output.find('\x1b') == std::string::npos);
         CHECK(output.find('\x7f') == std::string::npos);
     }
+
+    TEST_CASE("unbounded growth: one bucket per client however it spells its address") {
+        AuthServer server(
+            MailMode::kSync,
+            {{"GOTRUE_RATE_LIMIT_HEADER", "X-Client"}, {"GOTRUE_RATE_LIMIT_TOKEN_REFRESH", "30"}}
+        );
+        const std::string body = R"({"refresh_token":"abcdefghijkl"})";
+        const std::vector<std::string> spellings{
+            "9.9.9.9", "9.9.9.9:1", "::ffff:9.9.9.9", "[::ffff:9.9.9.9]:443", "9.9.9.9:65000"};
+        for (int i = 0; i < 30; ++i) {
+            const auto response = server.Post(
+                "/token?grant_type=refresh_token", body, {"X-Client: " + spellings[i % 5]}
+            );
+            REQUIRE(response.status == 400);  // an unknown token, but counted
+        }
+        CHECK(
+            server.Post("/token?grant_type=refresh_token", body, {"X-Client: [::ffff:9.9.9.9]:1"})
+                .status == 429
+        );
+        CHECK(
+            server.Database().Scalar("SELECT string_agg(key, ',') FROM auth.rate_limit_buckets") ==
+            "ip:token:9.9.9.9"
+        );
+        // A long header value is stored as a fixed-size digest, not as sent.
+        REQUIRE(
+            server
+                .Post(
+                    "/token?grant_type=refresh_token", body, {"X-Client: " + std::string(4000, 'a')}
+                )
+                .status == 400
+        );
+        CHECK(
+            server.Database().Scalar("SELECT max(length(key)) FROM auth.rate_limit_buckets") ==
+            std::to_string(std::string("ip:token:sha256:").size() + 64)
+        );
+    }
+
+    TEST_CASE("unbounded growth: buckets of clients that went quiet are deleted") {
+        // Refilled within milliseconds: every bucket is full again almost at once.
+        AuthServer server(
+            MailMode::kSync,
+            {{"GOTRUE_RATE_LIMIT_HEADER", "X-Client"},
+             {"GOTRUE_RATE_LIMIT_TOKEN_REFRESH", "1000000"}}
+        );
+        const std::string body = R"({"refresh_token":"abcdefghijkl"})";
+        for (int i = 0; i < 50; ++i) {
+            REQUIRE(
+                server
+                    .Post(
+                        "/token?grant_type=refresh_token",
+                        body,
+                        {"X-Client: client-" + std::to_string(i)}
+                    )
+                    .status == 400
+            );
+        }
+        const auto& database = server.Database();
+        // A client still being limited (refilling for hours) must survive the sweep.
+        database.Execute(
+            "INSERT INTO auth.rate_limit_buckets (key, tokens, full_at) VALUES "
+            "('ip:token:busy', 0, now() + interval '3 hours')"
+        );
+        const std::string quiet_clients =
+            "SELECT count(*) FROM auth.rate_limit_buckets WHERE key LIKE 'ip:token:client-%'";
+        REQUIRE(std::stoi(database.Scalar(quiet_clients)) >= 10);  // left by the first sweep
+        // The sweep runs at most once a minute, the first time with the first limited request:
+        // a second instance on the same database (a restart) sweeps at its first request.
+        auto env = server.Env();
+        env["PORT"] = std::to_string(gotrue::testing::FreePort());
+        gotrue::testing::GotrueProcess second({"serve"}, env);
+        REQUIRE(second.WaitReady());
+        REQUIRE(
+            gotrue::testing::Post(
+                second.Url() + "/token?grant_type=refresh_token", body, {"X-Client: newcomer"}
+            )
+                .status == 400
+        );
+        std::string keys;
+        for (int i = 0; i < 100; ++i) {
+            keys = database.Scalar(
+                "SELECT string_agg(key, ',' ORDER BY key) FROM auth.rate_limit_buckets"
+            );
+            if (keys.find("client-") == std::string::npos) {
+                break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        CHECK(keys.find("client-") == std::string::npos);
+        CHECK(keys.find("ip:token:busy") != std::string::npos);
+    }
 }
