@@ -292,4 +292,19 @@ TEST_SUITE("hygiene") {
         CHECK(keys.find("client-") == std::string::npos);
         CHECK(keys.find("ip:token:busy") != std::string::npos);
     }
+
+    TEST_CASE("row-level security: every table of the auth schema has it after migrate") {
+        AuthServer server;  // runs `gotrue migrate` on a fresh database
+        const std::string auth_tables =
+            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'auth' AND c.relkind IN ('r', 'p')";
+        CHECK(
+            server.Database().Scalar(
+                "SELECT coalesce(string_agg(c.relname, ','), 'none') " + auth_tables +
+                " AND NOT c.relrowsecurity"
+            ) == "none"
+        );
+        // All of them: GoTrue's 23 tables, rate_limit_buckets and mail_outbox.
+        CHECK(server.Database().Scalar("SELECT count(*) " + auth_tables) == "25");
+    }
 }
