@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <optional>
 
 #include <arpa/inet.h>
@@ -44,7 +45,7 @@ std::optional<std::string> CanonicalIpv6(const std::string& text) {
     }
     if (IN6_IS_ADDR_V4MAPPED(&address)) {
         in_addr v4{};
-        std::copy_n(address.s6_addr + 12, 4, reinterpret_cast<unsigned char*>(&v4.s_addr));
+        std::memcpy(&v4.s_addr, &address.s6_addr[12], sizeof v4.s_addr);  // the last 4 bytes
         std::array<char, INET_ADDRSTRLEN> out{};
         inet_ntop(AF_INET, &v4, out.data(), out.size());
         return std::string(out.data());

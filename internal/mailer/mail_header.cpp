@@ -10,7 +10,7 @@ constexpr std::string_view kWordEnd = "?=";
 constexpr std::string_view kFold = "\r\n";
 
 std::string Base64(std::string_view data) {
-    static constexpr char kAlphabet[] =
+    constexpr std::string_view kAlphabet =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     std::string out;
     for (std::size_t i = 0; i < data.size(); i += 3) {

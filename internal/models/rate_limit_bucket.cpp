@@ -40,7 +40,9 @@ double TakeToken(
 }
 
 long long DeleteFullBuckets(pqxx::transaction_base& tx) {
-    return tx.exec0("DELETE FROM rate_limit_buckets WHERE full_at <= now()").affected_rows();
+    return static_cast<long long>(
+        tx.exec0("DELETE FROM rate_limit_buckets WHERE full_at <= now()").affected_rows()
+    );
 }
 
 }  // namespace gotrue::models

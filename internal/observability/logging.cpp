@@ -56,7 +56,7 @@ CodePoint DecodeUtf8(std::string_view text) {
         return {};
     }
     static constexpr std::array<char32_t, 5> kSmallest{0, 0, 0x80, 0x800, 0x10000};
-    char32_t value = lead & (0x7Fu >> length);
+    char32_t value = lead & (0x7FU >> length);
     if (text.size() < length) {
         return {};
     }
@@ -79,7 +79,7 @@ bool IsControl(char32_t c) {
 }
 
 void AppendHex(std::string& out, unsigned value, int digits) {
-    static constexpr char kHex[] = "0123456789abcdef";
+    constexpr std::string_view kHex = "0123456789abcdef";
     for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) {
         out += kHex[(value >> shift) & 0xF];
     }
