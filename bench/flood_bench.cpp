@@ -10,11 +10,6 @@
 //     prints the server's resident memory (VmRSS of PID) before and with them, and how many were
 //     refused at once.
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -26,7 +21,11 @@
 #include <thread>
 #include <vector>
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace {
 
@@ -226,7 +225,8 @@ int Stall(int port, int pid, int connections) {
         timeval wait{0, 20000};
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
         char reply[16] = {};
-        if (recv(fd, reply, sizeof reply - 1, 0) > 0 && std::string(reply).find(" 503") != std::string::npos) {
+        if (recv(fd, reply, sizeof reply - 1, 0) > 0 &&
+            std::string(reply).find(" 503") != std::string::npos) {
             ++refused;
         }
         sockets.push_back(fd);

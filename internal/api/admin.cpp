@@ -10,6 +10,7 @@
 #include "api/api.hpp"
 #include "api/errors.hpp"
 #include "api/json.hpp"
+#include "api/pagination.hpp"
 #include "api/request_info.hpp"
 #include "api/transaction.hpp"
 #include "api/users.hpp"
@@ -196,7 +197,7 @@ Response Api::AdminListUsers(Request& request) {
             filter,
             pattern,
             per_page,
-            (page - 1) * per_page
+            PageOffset(page, per_page)
         );
         for (const auto& row : rows) {
             const std::string id = row[0].as<std::string>();
@@ -218,17 +219,7 @@ Response Api::AdminListUsers(Request& request) {
     writer.EndObject();
     Response response = JsonResponse(200, buffer.GetString());
     response.headers.Set("X-Total-Count", std::to_string(total));
-    const long long last = std::max(1LL, (total + per_page - 1) / per_page);
-    const auto link = [&](long long target) {
-        return "</admin/users?page=" + std::to_string(target) +
-               "&per_page=" + std::to_string(per_page) + ">";
-    };
-    std::string links;
-    if (page < last) {
-        links = link(page + 1) + "; rel=\"next\", ";
-    }
-    links += link(last) + "; rel=\"last\"";
-    response.headers.Set("Link", links);
+    response.headers.Set("Link", PaginationLinks("/admin/users", page, per_page, total));
     return response;
 }
 
@@ -273,12 +264,12 @@ Response Api::AdminCreateUser(Request& request) {
     }
     const models::OptionalTime banned_until =
         ban_duration ? BannedUntil(*ban_duration) : std::nullopt;
-    const std::string hash = password_hash ? *password_hash
-                             : password ? crypto::HashPassword(*password, config.password.hash_cost)
-                                        : crypto::HashPassword(
-                                              crypto::RandomPassword(crypto::kOtpPasswordLength),
-                                              config.password.hash_cost
-                                          );
+    const std::string hash =
+        password_hash
+            ? *password_hash
+            : hasher_.Hash(
+                  password ? *password : crypto::RandomPassword(crypto::kOtpPasswordLength)
+              );
     const std::string aud =
         aud_field && !aud_field->empty() ? *aud_field : RequestAudience(request, config);
     std::vector<models::Identity> identities;
@@ -342,7 +333,7 @@ Response Api::AdminUpdateUser(Request& request) {
     std::optional<std::string> hash;
     if (password) {
         CheckPassword(*password, config.password);
-        hash = crypto::HashPassword(*password, config.password.hash_cost);
+        hash = hasher_.Hash(*password);
     } else if (password_hash) {
         if (!crypto::IsBcryptHash(*password_hash)) {
             throw BadRequest(
@@ -454,9 +445,8 @@ Response Api::Invite(Request& request) {
     const auto& config = deps_.config;
     const std::string aud = RequestAudience(request, config);
     const std::string redirect_to = RedirectTarget(request, config);
-    const std::string random_hash = crypto::HashPassword(
-        crypto::RandomPassword(crypto::kOtpPasswordLength), config.password.hash_cost
-    );
+    const std::string random_hash =
+        hasher_.Hash(crypto::RandomPassword(crypto::kOtpPasswordLength));
 
     struct Outcome {
         models::User user;
@@ -525,9 +515,8 @@ Response Api::GenerateLink(Request& request) {
         }
         CheckPassword(*password, config.password);
     }
-    const std::string hash = crypto::HashPassword(
-        type == "signup" ? *password : crypto::RandomPassword(crypto::kOtpPasswordLength),
-        config.password.hash_cost
+    const std::string hash = hasher_.Hash(
+        type == "signup" ? *password : crypto::RandomPassword(crypto::kOtpPasswordLength)
     );
 
     struct Outcome {

@@ -13,7 +13,8 @@ Api::Api(ApiDeps deps)
           deps_.config.password.hash_cost,
           crypto::HasherLimits::ForCpus(deps_.config.password.hash_concurrency)
       ),
-      mail_(deps_.config, deps_.mailer, deps_.database) {
+      mail_(deps_.config, deps_.mailer, deps_.database),
+      bucket_sweeper_(deps_.tasks, FullBucketSweep(deps_.database), kBucketSweepInterval) {
     AddRoutes();
     // Outermost first, in GoTrue's order (contract §1.4).
     std::vector<Middleware> middlewares{

@@ -10,6 +10,7 @@
 
 #include "api/http.hpp"
 #include "api/mail.hpp"
+#include "api/rate_limit.hpp"
 #include "api/router.hpp"
 #include "api/timing.hpp"
 #include "api/views.hpp"
@@ -114,6 +115,7 @@ private:
     ApiDeps deps_;
     crypto::PasswordHasher hasher_;  // every bcrypt of a request goes through it (admission)
     MailService mail_;
+    BucketSweeper bucket_sweeper_;  // forgets full rate-limit buckets (see Limited)
     std::shared_ptr<TimingEqualizer> timing_ = std::make_shared<TimingEqualizer>();
     Router router_;
     Handler pipeline_;

@@ -52,7 +52,8 @@ Middleware Recoverer() {
 std::string RequestIdFor(const Request& request, const std::string& header_name) {
     if (!header_name.empty()) {
         if (auto given = request.headers.Get(header_name); given && !given->empty()) {
-            return *given;
+            // Logged unquoted on every line of the request: reduce it to a safe alphabet.
+            return observability::SafeRequestId(*given);
         }
     }
     return observability::NewUuid();

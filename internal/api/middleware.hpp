@@ -20,7 +20,7 @@ inline constexpr std::size_t kMaxBodyBytes = 1 << 20;
 [[nodiscard]] Middleware Recoverer();
 
 // The request id GoTrue would use: the value of `header_name` (GOTRUE_API_REQUEST_ID_HEADER)
-// when the request carries it, else a new UUID.
+// when the request carries it, reduced by observability::SafeRequestId, else a new UUID.
 [[nodiscard]] std::string RequestIdFor(const Request& request, const std::string& header_name);
 
 // Sets Request::request_id (unless the server already did) with RequestIdFor.

@@ -31,6 +31,19 @@ TEST_SUITE("middleware") {
         CHECK(trace == std::vector<std::string>{"a>", "b>", "handler", "<b", "<a"});
     }
 
+    TEST_CASE("log-field injection: a request id from the header is reduced to a safe alphabet") {
+        Request request;
+        request.headers.Set("X-Request-Id", "abc status=200 user_id=admin\r\nlevel=error");
+        CHECK(
+            gotrue::api::RequestIdFor(request, "X-Request-Id") ==
+            "abc_status_200_user_id_admin__level_error"
+        );
+        request.headers.Set("X-Request-Id", std::string(300, 'x'));
+        CHECK(gotrue::api::RequestIdFor(request, "X-Request-Id") == std::string(128, 'x'));
+        // Without the header configured the client's value is ignored.
+        CHECK(gotrue::api::RequestIdFor(request, "").size() == 36);
+    }
+
     TEST_CASE("the recoverer turns an escaping exception into a 500") {
         const Handler handler = Chain({gotrue::api::Recoverer()}, [](Request&) -> Response {
             throw std::logic_error("boom");

@@ -3,7 +3,8 @@
 #include <array>
 #include <charconv>
 #include <cmath>
-#include <limits>
+#include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -31,17 +32,21 @@ bool ParseBool(std::string_view text) {
 
 namespace {
 
-// Nanoseconds per unit, as in Go's time package.
-double UnitNanoseconds(std::string_view unit) {
-    static constexpr std::array<std::pair<std::string_view, double>, 8> kUnits{{
-        {"ns", 1.0},
-        {"us", 1e3},
-        {"\xC2\xB5s", 1e3},  // µs (micro sign)
-        {"\xCE\xBCs", 1e3},  // μs (Greek mu)
-        {"ms", 1e6},
-        {"s", 1e9},
-        {"m", 60e9},
-        {"h", 3600e9},
+// Go's time.Duration is int64 nanoseconds; it accumulates the magnitude in a uint64 that may reach
+// 2^63 (the magnitude of the most negative duration).
+constexpr std::uint64_t kMaxMagnitude = std::uint64_t{1} << 63;
+
+// Nanoseconds per unit, as in Go's time package; 0 for an unknown unit.
+std::uint64_t UnitNanoseconds(std::string_view unit) {
+    static constexpr std::array<std::pair<std::string_view, std::uint64_t>, 8> kUnits{{
+        {"ns", 1},
+        {"us", 1'000},
+        {"\xC2\xB5s", 1'000},  // µs (micro sign)
+        {"\xCE\xBCs", 1'000},  // μs (Greek mu)
+        {"ms", 1'000'000},
+        {"s", 1'000'000'000},
+        {"m", 60'000'000'000},
+        {"h", 3'600'000'000'000},
     }};
     for (const auto& [name, nanoseconds] : kUnits) {
         if (unit == name) {
@@ -49,6 +54,55 @@ double UnitNanoseconds(std::string_view unit) {
         }
     }
     return 0;
+}
+
+bool IsDigit(char c) {
+    return c >= '0' && c <= '9';
+}
+
+// Consumes leading digits; nullopt when the number exceeds 2^63 (Go refuses it as well).
+std::optional<std::uint64_t> TakeInteger(std::string_view& text) {
+    std::uint64_t value = 0;
+    while (!text.empty() && IsDigit(text.front())) {
+        if (value > kMaxMagnitude / 10) {
+            return std::nullopt;
+        }
+        value = value * 10 + static_cast<std::uint64_t>(text.front() - '0');
+        if (value > kMaxMagnitude) {
+            return std::nullopt;
+        }
+        text.remove_prefix(1);
+    }
+    return value;
+}
+
+// Consumes the digits after a '.': value / scale is the fraction. Digits beyond what 63 bits
+// hold only lose precision, as in Go.
+std::pair<std::uint64_t, double> TakeFraction(std::string_view& text) {
+    std::uint64_t value = 0;
+    double scale = 1;
+    bool saturated = false;
+    while (!text.empty() && IsDigit(text.front())) {
+        const auto digit = static_cast<std::uint64_t>(text.front() - '0');
+        text.remove_prefix(1);
+        if (saturated || value > (kMaxMagnitude - 1) / 10 || value * 10 + digit > kMaxMagnitude) {
+            saturated = true;
+            continue;
+        }
+        value = value * 10 + digit;
+        scale *= 10;
+    }
+    return {value, scale};
+}
+
+std::string_view TakeUnit(std::string_view& text) {
+    std::size_t length = 0;
+    while (length < text.size() && !IsDigit(text[length]) && text[length] != '.') {
+        ++length;
+    }
+    const std::string_view unit = text.substr(0, length);
+    text.remove_prefix(length);
+    return unit;
 }
 
 }  // namespace
@@ -71,41 +125,51 @@ std::chrono::milliseconds ParseDuration(std::string_view text) {
     if (text.empty()) {
         throw invalid("empty");
     }
-    double total_nanoseconds = 0;
+    std::uint64_t total = 0;  // nanoseconds, at most 2^63 as in Go
     while (!text.empty()) {
-        std::size_t digits = 0;
-        while (digits < text.size() &&
-               ((text[digits] >= '0' && text[digits] <= '9') || text[digits] == '.')) {
-            ++digits;
+        const std::size_t before = text.size();
+        const auto whole = TakeInteger(text);
+        if (!whole) {
+            throw invalid("out of range");
         }
-        if (digits == 0) {
+        const bool has_whole = text.size() != before;
+        std::pair<std::uint64_t, double> fraction{0, 1};
+        bool has_fraction = false;
+        if (!text.empty() && text.front() == '.') {
+            text.remove_prefix(1);
+            const std::size_t digits_before = text.size();
+            fraction = TakeFraction(text);
+            has_fraction = text.size() != digits_before;
+        }
+        if (!has_whole && !has_fraction) {
             throw invalid("expected a number");
         }
-        const std::string number(text.substr(0, digits));
-        text.remove_prefix(digits);
-        std::size_t unit_length = 0;
-        while (unit_length < text.size() &&
-               !((text[unit_length] >= '0' && text[unit_length] <= '9') || text[unit_length] == '.')
-        ) {
-            ++unit_length;
-        }
-        if (unit_length == 0) {
+        const std::string_view unit_name = TakeUnit(text);
+        if (unit_name.empty()) {
             throw invalid("missing unit");
         }
-        const double unit = UnitNanoseconds(text.substr(0, unit_length));
+        const std::uint64_t unit = UnitNanoseconds(unit_name);
         if (unit == 0) {
-            throw invalid("unknown unit \"" + std::string(text.substr(0, unit_length)) + "\"");
+            throw invalid("unknown unit \"" + std::string(unit_name) + "\"");
         }
-        text.remove_prefix(unit_length);
-        if (number == "." || number.find('.') != number.rfind('.')) {
-            throw invalid("bad number");
+        if (*whole > kMaxMagnitude / unit) {
+            throw invalid("out of range");
         }
-        total_nanoseconds += std::stod(number) * unit;
+        std::uint64_t part = *whole * unit;
+        // At most 3.6e12 (an hour in nanoseconds): exact enough in a double, as Go computes it.
+        part += static_cast<std::uint64_t>(
+            static_cast<double>(fraction.first) * (static_cast<double>(unit) / fraction.second)
+        );
+        total += part;
+        if (part > kMaxMagnitude || total > kMaxMagnitude) {
+            throw invalid("out of range");
+        }
     }
-    if (total_nanoseconds / 1e6 > static_cast<double>(std::numeric_limits<long long>::max() / 2)) {
+    if (!negative && total > kMaxMagnitude - 1) {
         throw invalid("out of range");
     }
-    const auto milliseconds = static_cast<long long>(std::llround(total_nanoseconds / 1e6));
+    // Nanoseconds to milliseconds, rounding half away from zero.
+    const auto milliseconds = static_cast<long long>((total + 500'000) / 1'000'000);
     return std::chrono::milliseconds(negative ? -milliseconds : milliseconds);
 }
 

@@ -45,6 +45,31 @@ TEST_SUITE("value parsers") {
         );
     }
 
+    TEST_CASE("durations beyond int64 nanoseconds are refused as Go refuses them") {
+        // Go's largest duration: 2562047h47m16.854775807s.
+        CHECK(ParseDuration("2562047h") == 2562047h);
+        CHECK(ParseDuration("9223372036854775807ns") == 9223372036855ms);
+        CHECK(ParseDuration("-9223372036854775808ns") == -9223372036855ms);
+        CHECK(ParseDuration(".5s") == 500ms);
+        CHECK(ParseDuration("5.s") == 5s);
+        for (const char* text :
+             {"2562048h",
+              "9999999999h",
+              "9223372036854775808ns",
+              "-9223372036854775809ns",
+              "2562047h48m",
+              "99999999999999999999s",
+              "1000000000000000000000000ns",
+              "2562047h47m16.854775808s",
+              "."}) {
+            CAPTURE(text);
+            CHECK_THROWS_AS(static_cast<void>(ParseDuration(text)), std::invalid_argument);
+        }
+        CHECK_THROWS_WITH(
+            static_cast<void>(ParseDuration("9999999999h")), doctest::Contains("out of range")
+        );
+    }
+
     TEST_CASE("integers must be whole numbers") {
         CHECK(ParseInteger("42") == 42);
         CHECK(ParseInteger("-7") == -7);

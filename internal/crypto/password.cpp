@@ -127,7 +127,8 @@ std::string HashPassword(std::string_view password, int cost) {
 bool VerifyPassword(std::string_view password, std::string_view hash) noexcept {
     // Only bcrypt is accepted: crypt_r would otherwise happily verify DES, MD5 or SHA-crypt
     // settings found in a tampered or imported row.
-    if (!IsBcryptHash(hash) || password.find('\0') != std::string_view::npos) {
+    if (!IsBcryptHash(hash) || PasswordTooLong(password) ||
+        password.find('\0') != std::string_view::npos) {
         return false;
     }
     try {

@@ -27,7 +27,8 @@ inline constexpr std::size_t kMaxPasswordBytes = 72;
 
 // True iff hash is a well-formed $2a$/$2b$/$2y$ bcrypt hash of password. Never throws: empty,
 // garbage or non-bcrypt stored values, crypt failures and passwords with a NUL byte give false.
-// Like Go's CompareHashAndPassword, bytes past the 72nd are ignored.
+// A password over 72 bytes is false without hashing: bcrypt reads only the first 72, so it would
+// otherwise accept any suffix after a stored 72-byte password (no such password can be stored).
 [[nodiscard]] bool VerifyPassword(std::string_view password, std::string_view hash) noexcept;
 
 // Cost of a well-formed bcrypt hash ($2a$/$2b$/$2y$), nullopt otherwise. Sign-in uses it to

@@ -149,12 +149,21 @@ TEST_SUITE("password") {
         CHECK_FALSE(crypto::VerifyPassword(std::string_view("a\0b", 3), hash));
     }
 
-    TEST_CASE("verification ignores bytes after the 72nd like Go's bcrypt") {
+    TEST_CASE("a password over 72 bytes never verifies, not even against its first 72 bytes") {
         const std::string password(72, 'p');
         const std::string hash = crypto::HashPassword(password, kTestCost);
         CHECK(crypto::VerifyPassword(password, hash));
-        CHECK(crypto::VerifyPassword(password + "extra", hash));
+        CHECK_FALSE(crypto::VerifyPassword(password + "extra", hash));
+        CHECK_FALSE(crypto::VerifyPassword(password + "p", hash));
         CHECK_FALSE(crypto::VerifyPassword(password.substr(0, 71), hash));
+        // Bytes, not characters: 24 euro signs are 72 bytes, one more character is 75.
+        std::string euros;
+        for (int i = 0; i < 24; ++i) {
+            euros += "\u20ac";
+        }
+        const std::string euro_hash = crypto::HashPassword(euros, kTestCost);
+        CHECK(crypto::VerifyPassword(euros, euro_hash));
+        CHECK_FALSE(crypto::VerifyPassword(euros + "\u20ac", euro_hash));
     }
 
     TEST_CASE("UTF-8 passwords round trip") {

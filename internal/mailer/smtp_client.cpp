@@ -16,6 +16,8 @@
 #include <spdlog/spdlog.h>
 
 #include "mailer/html_text.hpp"
+#include "mailer/mail_header.hpp"
+#include "observability/logging.hpp"
 
 namespace gotrue::mailer {
 namespace {
@@ -23,33 +25,6 @@ namespace {
 void InitCurlOnce() {
     static std::once_flag once;
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-std::string Base64(std::string_view data) {
-    static constexpr char kAlphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    std::size_t i = 0;
-    for (; i + 2 < data.size(); i += 3) {
-        const auto n = (static_cast<unsigned>(static_cast<unsigned char>(data[i])) << 16) |
-                       (static_cast<unsigned>(static_cast<unsigned char>(data[i + 1])) << 8) |
-                       static_cast<unsigned>(static_cast<unsigned char>(data[i + 2]));
-        out += kAlphabet[(n >> 18) & 63];
-        out += kAlphabet[(n >> 12) & 63];
-        out += kAlphabet[(n >> 6) & 63];
-        out += kAlphabet[n & 63];
-    }
-    if (i < data.size()) {
-        auto n = static_cast<unsigned>(static_cast<unsigned char>(data[i])) << 16;
-        if (i + 1 < data.size()) {
-            n |= static_cast<unsigned>(static_cast<unsigned char>(data[i + 1])) << 8;
-        }
-        out += kAlphabet[(n >> 18) & 63];
-        out += kAlphabet[(n >> 12) & 63];
-        out += i + 1 < data.size() ? kAlphabet[(n >> 6) & 63] : '=';
-        out += '=';
-    }
-    return out;
 }
 
 // RFC 5322 date in UTC, e.g. "Wed, 25 Nov 2026 15:20:28 +0000".
@@ -180,48 +155,6 @@ std::chrono::milliseconds DefaultBackoff(int retry) {
 
 }  // namespace
 
-std::string EncodeHeaderValue(const std::string& value) {
-    const bool ascii = std::all_of(value.begin(), value.end(), [](char c) {
-        return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f;
-    });
-    if (ascii) {
-        return value;
-    }
-    // Encoded words are limited to 75 characters: split the UTF-8 text on character boundaries.
-    std::string out;
-    std::size_t start = 0;
-    while (start < value.size()) {
-        std::size_t end = std::min(value.size(), start + 45);
-        while (end < value.size() && (static_cast<unsigned char>(value[end]) & 0xC0) == 0x80) {
-            --end;  // do not cut a multi-byte character
-        }
-        // Appended piece by piece: g++ 12 -O2 warns falsely (-Wrestrict) on "literal" + string.
-        if (!out.empty()) {
-            out += ' ';
-        }
-        out += "=?UTF-8?B?";
-        out += Base64(std::string_view(value).substr(start, end - start));
-        out += "?=";
-        start = end;
-    }
-    return out;
-}
-
-std::string FromHeader(const std::string& name, const std::string& address) {
-    if (name.empty()) {
-        return address;
-    }
-    std::string quoted;
-    for (const char c : name) {
-        if (c == '"' || c == '\\') {
-            quoted += '\\';
-        }
-        quoted += c;
-    }
-    const std::string encoded = EncodeHeaderValue(quoted);
-    return (encoded == quoted ? "\"" + quoted + "\"" : encoded) + " <" + address + ">";
-}
-
 std::string DomainOf(const std::string& address) {
     const auto at = address.rfind('@');
     return at == std::string::npos ? std::string() : address.substr(at + 1);
@@ -267,15 +200,24 @@ void SmtpClient::SendOnce(const Message& message) const {
     curl_easy_setopt(curl.get(), CURLOPT_MAIL_RCPT, recipients.get());
 
     std::vector<std::string> header_lines{
-        "From: " + OneLine(FromHeader(config_.sender_name, config_.admin_email)),
+        FromHeader(OneLine(config_.sender_name), OneLine(config_.admin_email)),
         "To: " + OneLine(message.to),
-        "Subject: " + EncodeHeaderValue(OneLine(message.subject)),
+        TextHeader("Subject", OneLine(message.subject)),
         "Date: " + DateHeader(),
         "Message-ID: " + MessageId(DomainOf(config_.admin_email)),
         "MIME-Version: 1.0",
     };
     for (const auto& [name, value] : ParseExtraHeaders(config_.headers)) {
-        header_lines.push_back(name + ": " + Replace(value, "$messageType", message.type));
+        auto line = FoldedHeader(name, Replace(value, "$messageType", message.type));
+        if (!line) {
+            spdlog::warn(
+                "GOTRUE_SMTP_HEADERS value too long for a mail header line, header left out "
+                "component=mailer header={}",
+                observability::Quote(name)
+            );
+            continue;
+        }
+        header_lines.push_back(std::move(*line));
     }
     // Makes the top-level part multipart/alternative instead of curl's multipart/mixed.
     header_lines.emplace_back("Content-Type: multipart/alternative");
@@ -323,7 +265,7 @@ void SmtpClient::Send(const apitask::Context& context, const Message& message) {
                 "mail.send component=mailer mail_type={} to_domain={} attempt={} outcome=sent "
                 "duration_ms={} request_id={}",
                 message.type,
-                DomainOf(message.to),
+                observability::Quote(DomainOf(message.to)),
                 attempt,
                 std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::steady_clock::now() - started
@@ -337,9 +279,9 @@ void SmtpClient::Send(const apitask::Context& context, const Message& message) {
             spdlog::log(
                 retry ? spdlog::level::warn : spdlog::level::err,
                 "mail.send component=mailer mail_type={} to_domain={} attempt={} outcome={} "
-                "duration_ms={} request_id={} error=\"{}\"",
+                "duration_ms={} request_id={} error={}",
                 message.type,
-                DomainOf(message.to),
+                observability::Quote(DomainOf(message.to)),
                 attempt,
                 error.Kind() == FailureKind::kTransient ? "transient_failure" : "permanent_failure",
                 std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -347,7 +289,7 @@ void SmtpClient::Send(const apitask::Context& context, const Message& message) {
                 )
                     .count(),
                 context.RequestId(),
-                Replace(error.what(), "\"", "'")
+                observability::Quote(error.what())
             );
             if (!retry) {
                 throw;

@@ -33,12 +33,6 @@ private:
     conf::SmtpConfig config_;
 };
 
-// RFC 2047 encoded-word for a header value that is not plain ASCII ("=?UTF-8?B?...?=").
-[[nodiscard]] std::string EncodeHeaderValue(const std::string& value);
-
-// `"Name" <address>` or just `address` (GOTRUE_SMTP_SENDER_NAME + GOTRUE_SMTP_ADMIN_EMAIL).
-[[nodiscard]] std::string FromHeader(const std::string& name, const std::string& address);
-
 // The part of an address after '@' (what logs show instead of the full address).
 [[nodiscard]] std::string DomainOf(const std::string& address);
 

@@ -138,6 +138,46 @@ TEST_SUITE("smtp client") {
         CHECK(mails.front().Header("Subject") == "Hello  Bcc: victim@example.com");
     }
 
+    TEST_CASE("long subjects: a 600-character subject and a long sender name arrive folded") {
+        auto config = SharedRelay();
+        config.sender_name = std::string(300, 'N') + " é";
+        config.headers =
+            R"({"X-Long":[")" + std::string(200, 'v') + " " + std::string(200, 'w') + R"("]})";
+        SmtpClient client(config);
+        const std::string to = UniqueAddress("long-subject");
+        Message message = ConfirmationMessage(to);
+        message.subject.clear();
+        while (message.subject.size() < 600) {
+            message.subject += "Bestätige ✓ deine Adresse ";
+        }
+        client.Send(gotrue::apitask::Context(), message);
+        const auto mails = gotrue::testing::WaitForMail(gotrue::testing::SharedMaildir(), to);
+        REQUIRE(mails.size() == 1);
+        const auto& mail = mails.front();
+        CHECK(gotrue::testing::DecodeHeaderWords(mail.Header("Subject")) == message.subject);
+        CHECK(
+            gotrue::testing::DecodeHeaderWords(mail.Header("From")) ==
+            config.sender_name + " <admin@example.com>"
+        );
+        CHECK(mail.Header("X-Long") == std::string(200, 'v') + " " + std::string(200, 'w'));
+        // Every header line we wrote is within 78 characters, except X-Long's unbreakable words
+        // (each on a line of its own), and none exceeds 998. curl writes Content-Type.
+        const std::string head = mail.raw.substr(0, mail.raw.find("\n\n"));
+        std::istringstream lines(head);
+        for (std::string line; std::getline(lines, line);) {
+            CAPTURE(line);
+            if (!line.empty() && line.back() == '\r') {
+                line.pop_back();
+            }
+            CHECK(line.size() <= 998);
+            const bool long_word = line.find(std::string(200, 'v')) != std::string::npos ||
+                                   line.find(std::string(200, 'w')) != std::string::npos;
+            if (!long_word && line.rfind("Content-Type:", 0) != 0) {
+                CHECK(line.size() <= 78);
+            }
+        }
+    }
+
     TEST_CASE("a relay that refuses with 4xx twice then accepts: delivered once, 3 attempts") {
         FaultRelay relay({"--fail-first", "2"});
         auto client = FastRetrying(ConfigFor(relay));

@@ -1,5 +1,7 @@
 #include "observability/logging.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cctype>
 #include <chrono>
 #include <ctime>
@@ -26,6 +28,176 @@ bool IsKeyStart(char c) {
 
 bool IsKeyChar(char c) {
     return IsKeyStart(c) || (c >= '0' && c <= '9') || c == '.';
+}
+
+struct CodePoint {
+    char32_t value = 0;
+    std::size_t length = 0;  // 0: the bytes at this position are not valid UTF-8
+};
+
+// The UTF-8 sequence at the start of `text` (not empty). Overlong forms, surrogates, values past
+// U+10FFFF and cut-short sequences are invalid.
+CodePoint DecodeUtf8(std::string_view text) {
+    const auto byte = [&text](std::size_t i) {
+        return static_cast<unsigned char>(text[i]);
+    };
+    const unsigned char lead = byte(0);
+    if (lead < 0x80) {
+        return {lead, 1};
+    }
+    std::size_t length = 0;
+    if ((lead & 0xE0) == 0xC0) {
+        length = 2;
+    } else if ((lead & 0xF0) == 0xE0) {
+        length = 3;
+    } else if ((lead & 0xF8) == 0xF0) {
+        length = 4;
+    } else {
+        return {};
+    }
+    static constexpr std::array<char32_t, 5> kSmallest{0, 0, 0x80, 0x800, 0x10000};
+    char32_t value = lead & (0x7FU >> length);
+    if (text.size() < length) {
+        return {};
+    }
+    for (std::size_t i = 1; i < length; ++i) {
+        if ((byte(i) & 0xC0) != 0x80) {
+            return {};
+        }
+        value = (value << 6) | (byte(i) & 0x3F);
+    }
+    if (value < kSmallest[length] || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) {
+        return {};
+    }
+    return {value, length};
+}
+
+// Characters that break or rewrite a line on a terminal or in a log viewer: C0 controls, DEL,
+// C1 controls, U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR.
+bool IsControl(char32_t c) {
+    return c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0x2028 || c == 0x2029;
+}
+
+void AppendHex(std::string& out, unsigned value, int digits) {
+    constexpr std::string_view kHex = "0123456789abcdef";
+    for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) {
+        out += kHex[(value >> shift) & 0xF];
+    }
+}
+
+enum class Escaping {
+    kLogText,    // the text of a text-format line
+    kLogQuoted,  // inside a quoted field value: also `"`
+    kJson,       // inside a JSON string: also `"`, invalid UTF-8 becomes U+FFFD
+};
+
+// Appends `text` so that it stays on one line and cannot end a field early: control characters
+// become \n, \r, \t or \u00XX, backslashes are doubled, invalid UTF-8 bytes become \xHH (JSON:
+// U+FFFD, as JSON must be valid UTF-8).
+void AppendEscaped(std::string& out, std::string_view text, Escaping style) {
+    for (std::size_t i = 0; i < text.size();) {
+        const CodePoint c = DecodeUtf8(text.substr(i));
+        if (c.length == 0) {
+            if (style == Escaping::kJson) {
+                out += "\\ufffd";
+            } else {
+                out += "\\x";
+                AppendHex(out, static_cast<unsigned char>(text[i]), 2);
+            }
+            ++i;
+            continue;
+        }
+        if (c.value == '\\' || (c.value == '"' && style != Escaping::kLogText)) {
+            out += '\\';
+            out += static_cast<char>(c.value);
+        } else if (c.value == '\n') {
+            out += "\\n";
+        } else if (c.value == '\r') {
+            out += "\\r";
+        } else if (c.value == '\t') {
+            out += "\\t";
+        } else if (IsControl(c.value)) {
+            out += "\\u";
+            AppendHex(out, static_cast<unsigned>(c.value), 4);
+        } else {
+            out.append(text.substr(i, c.length));
+        }
+        i += c.length;
+    }
+}
+
+int HexValue(char c) {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+// The value of `digits` hex digits at the start of `text`, or -1.
+long HexNumber(std::string_view text, std::size_t digits) {
+    if (text.size() < digits) {
+        return -1;
+    }
+    long value = 0;
+    for (std::size_t i = 0; i < digits; ++i) {
+        const int digit = HexValue(text[i]);
+        if (digit < 0) {
+            return -1;
+        }
+        value = value * 16 + digit;
+    }
+    return value;
+}
+
+void AppendUtf8(std::string& out, char32_t c) {
+    if (c < 0x80) {
+        out += static_cast<char>(c);
+    } else if (c < 0x800) {
+        out += static_cast<char>(0xC0 | (c >> 6));
+        out += static_cast<char>(0x80 | (c & 0x3F));
+    } else {
+        out += static_cast<char>(0xE0 | (c >> 12));
+        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (c & 0x3F));
+    }
+}
+
+// Reads one escape of a quoted value (what AppendEscaped writes), `text` starting after the
+// backslash; returns the characters consumed. Unknown escapes stand for the character itself.
+std::size_t ReadEscape(std::string_view text, std::string& out) {
+    switch (text.front()) {
+        case 'n':
+            out += '\n';
+            return 1;
+        case 'r':
+            out += '\r';
+            return 1;
+        case 't':
+            out += '\t';
+            return 1;
+        case 'x':
+            if (const long byte = HexNumber(text.substr(1), 2); byte >= 0) {
+                out += static_cast<char>(byte);
+                return 3;
+            }
+            break;
+        case 'u':
+            if (const long c = HexNumber(text.substr(1), 4); c >= 0) {
+                AppendUtf8(out, static_cast<char32_t>(c));
+                return 5;
+            }
+            break;
+        default:
+            break;
+    }
+    out += text.front();
+    return 1;
 }
 
 // Parses `key=value key="quoted value" ...` covering the whole of `tail`.
@@ -55,7 +227,7 @@ std::optional<std::vector<Field>> ParseFields(std::string_view tail) {
             while (i < tail.size()) {
                 const char c = tail[i++];
                 if (c == '\\' && i < tail.size()) {
-                    field.value += tail[i++];
+                    i += ReadEscape(tail.substr(i), field.value);
                 } else if (c == '"') {
                     closed = true;
                     break;
@@ -104,34 +276,7 @@ std::pair<std::string_view, std::vector<Field>> SplitMessage(std::string_view me
 
 void AppendJsonString(std::string& out, std::string_view text) {
     out += '"';
-    for (const char c : text) {
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    static constexpr char kHex[] = "0123456789abcdef";
-                    out += "\\u00";
-                    out += kHex[(c >> 4) & 0xF];
-                    out += kHex[c & 0xF];
-                } else {
-                    out += c;
-                }
-        }
-    }
+    AppendEscaped(out, text, Escaping::kJson);
     out += '"';
 }
 
@@ -275,7 +420,7 @@ std::string FormatLine(
         out += "] ";
     }
     // The component is already in brackets; the other fields follow the text.
-    out.append(text);
+    AppendEscaped(out, text, Escaping::kLogText);
     for (const auto& field : fields) {
         if (field.key != "component") {
             out += (out.back() == ' ' ? "" : " ") + field.key + "=" + Quote(field.value);
@@ -286,18 +431,14 @@ std::string FormatLine(
 }
 
 std::string Quote(std::string_view value) {
-    const bool plain =
-        !value.empty() && value.find_first_of(" \"=\\\n\t") == std::string_view::npos;
+    const bool plain = !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
+        return c > ' ' && c < 0x7F && c != '"' && c != '=' && c != '\\';
+    });
     if (plain) {
         return std::string(value);
     }
     std::string out = "\"";
-    for (const char c : value) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-        }
-        out += c == '\n' ? ' ' : c;
-    }
+    AppendEscaped(out, value, Escaping::kLogQuoted);
     out += '"';
     return out;
 }

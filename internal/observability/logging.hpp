@@ -28,8 +28,12 @@ void SetupLogging(const LogOptions& options);
 // The logger for one component ("api", "storage", ...), sharing the default logger's sink.
 [[nodiscard]] std::shared_ptr<spdlog::logger> Component(const std::string& name);
 
-// Quotes a field value for a log message when it contains spaces, quotes or '=' so the
-// formatter reads it back as one value: Quote("a b") == "\"a b\"".
+// A field value for a log message that the formatter reads back as exactly one value, whatever
+// the value contains: kept as is when it is only printable ASCII without `"`, `=` or `\`, else
+// quoted, with `"` and `\` escaped and every control character (C0, DEL, C1, U+2028/U+2029) and
+// invalid UTF-8 byte written as an escape, so it can neither end the field nor the line:
+// Quote("a b") == "\"a b\"", Quote("a\rb") == "\"a\\rb\"". Use it for every value a client can
+// influence (paths, headers, addresses, error texts).
 [[nodiscard]] std::string Quote(std::string_view value);
 
 // Renders one log line. Exposed for tests of the formatter.

@@ -75,7 +75,7 @@ void Outbox::Reschedule(long long id, const std::string& error) {
     const int attempts = row[0].as<int>();
     const bool expired = row[1].as<bool>();
     const std::string type = row[2].as<std::string>();
-    const std::string domain = DomainOf(row[3].as<std::string>());
+    const std::string domain = observability::Quote(DomainOf(row[3].as<std::string>()));
     if (expired) {
         Remove(id);
         spdlog::error(
@@ -115,7 +115,7 @@ apitask::TaskResult Outbox::Deliver(
                     "to_domain={} "
                     "request_id={} error={}",
                     message.type,
-                    DomainOf(message.to),
+                    observability::Quote(DomainOf(message.to)),
                     context.RequestId(),
                     observability::Quote(error.what())
                 );

@@ -132,6 +132,35 @@ TEST_SUITE("migrations") {
         CHECK(database.Scalar("SELECT to_regclass('auth.rate_limit_buckets') IS NOT NULL") == "t");
     }
 
+    TEST_CASE("row-level security is on for every table, fresh or migrated by GoTrue first") {
+        const ScratchDatabase fresh;
+        const ScratchDatabase from_gotrue;
+        from_gotrue.Execute(ReadFixture("gotrue_migrated.sql"));
+        for (const ScratchDatabase* database : {&fresh, &from_gotrue}) {
+            const auto result =
+                RunGotrue({"migrate"}, BaseEnvironment(database->Url(), FreePort()));
+            REQUIRE_MESSAGE(result.exit_code == 0, result.output);
+            CHECK(
+                database->Scalar(
+                    "SELECT string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_class c JOIN "
+                    "pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'auth' AND "
+                    "c.relkind IN ('r', 'p') AND NOT c.relrowsecurity"
+                ) == ""  // NULL: none
+            );
+        }
+        // GoTrue's 23 tables and our three; the GoTrue fixture holds 11 of them (one without
+        // RLS).
+        CHECK(
+            fresh.Scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'auth' AND rowsecurity"
+            ) == "26"
+        );
+        CHECK(
+            from_gotrue.Scalar(
+                "SELECT count(*) FROM pg_tables WHERE schemaname = 'auth' AND rowsecurity"
+            ) == "14"
+        );
+    }
+
     TEST_CASE("a user GoTrue created signs in with its bcrypt hash after the switch") {
         const ScratchDatabase database;
         database.Execute(ReadFixture("gotrue_migrated.sql"));
