@@ -134,7 +134,14 @@ int Serve(const conf::Config& config) {
         mail_outbox->Start();  // also resends what a previous run left behind
     }
     const api::Api api({config, GOTRUE_VERSION, tasks, database, mail.Templates()});
-    api::Server server(config.api, [&api](api::Request& request) { return api.Handle(request); });
+    api::Server server(
+        config.api,
+        [&api](api::Request& request) { return api.Handle(request); },
+        api::HashingLane::For(
+            [&api](const api::Request& request) { return api.Hashes(request); },
+            config.password.hash_concurrency
+        )
+    );
     try {
         server.Start();
     } catch (const std::exception& error) {

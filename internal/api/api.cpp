@@ -39,28 +39,44 @@ void Api::AddRoutes() {
             return (this->*method)(request);
         };
     };
+    // Which requests hash a password (bcrypt): they run on the server's hashing lane.
+    const Router::HashesPredicate always = [](const Request&) {
+        return true;
+    };
+    const Router::HashesPredicate password_grant = [](const Request& request) {
+        const auto grant = request.query.find("grant_type");
+        return grant != request.query.end() && grant->second == "password";
+    };
     router_.Add("GET", "/health", bind(&Api::Health));
     router_.Add("GET", "/settings", bind(&Api::Settings));
     const auto& limits = deps_.config.rate_limit;
-    router_.Add("POST", "/signup", Limited("signup", limits.otp, bind(&Api::Signup)));
+    router_.Add("POST", "/signup", Limited("signup", limits.otp, bind(&Api::Signup)), always);
     router_.Add("GET", "/verify", Limited("verify", limits.verify, bind(&Api::VerifyGet)));
     router_.Add("POST", "/verify", Limited("verify", limits.verify, bind(&Api::VerifyPost)));
-    router_.Add("POST", "/token", Limited("token", limits.token_refresh, bind(&Api::Token)));
+    router_.Add(
+        "POST", "/token", Limited("token", limits.token_refresh, bind(&Api::Token)), password_grant
+    );
     router_.Add("GET", "/user", bind(&Api::UserGet));
-    router_.Add("PUT", "/user", Limited("user", limits.otp, bind(&Api::UserPut)));
+    router_.Add("PUT", "/user", Limited("user", limits.otp, bind(&Api::UserPut)), always);
     router_.Add("POST", "/logout", bind(&Api::Logout));
     router_.Add("GET", "/reauthenticate", bind(&Api::Reauthenticate));
     router_.Add("POST", "/recover", Limited("recover", limits.otp, bind(&Api::Recover)));
     router_.Add("POST", "/resend", Limited("resend", limits.otp, bind(&Api::Resend)));
-    router_.Add("POST", "/magiclink", Limited("magiclink", limits.otp, bind(&Api::MagicLink)));
-    router_.Add("POST", "/otp", Limited("otp", limits.otp, bind(&Api::Otp)));
+    router_.Add(
+        "POST", "/magiclink", Limited("magiclink", limits.otp, bind(&Api::MagicLink)), always
+    );
+    router_.Add("POST", "/otp", Limited("otp", limits.otp, bind(&Api::Otp)), always);
     router_.Add("GET", "/admin/users", bind(&Api::AdminListUsers));
-    router_.Add("POST", "/admin/users", bind(&Api::AdminCreateUser));
+    router_.Add("POST", "/admin/users", bind(&Api::AdminCreateUser), always);
     router_.Add("GET", "/admin/users/:user_id", bind(&Api::AdminGetUser));
-    router_.Add("PUT", "/admin/users/:user_id", bind(&Api::AdminUpdateUser));
+    router_.Add("PUT", "/admin/users/:user_id", bind(&Api::AdminUpdateUser), always);
     router_.Add("DELETE", "/admin/users/:user_id", bind(&Api::AdminDeleteUser));
-    router_.Add("POST", "/invite", bind(&Api::Invite));
-    router_.Add("POST", "/admin/generate_link", bind(&Api::GenerateLink));
+    router_.Add("POST", "/invite", bind(&Api::Invite), always);
+    router_.Add("POST", "/admin/generate_link", bind(&Api::GenerateLink), always);
+}
+
+bool Api::Hashes(const Request& request) const {
+    return router_.Hashes(request);
 }
 
 Response Api::Handle(Request& request) const {

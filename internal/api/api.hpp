@@ -52,6 +52,9 @@ public:
     // Runs the whole pipeline (middleware, routing, handler) for one request. Never throws.
     [[nodiscard]] Response Handle(Request& request) const;
 
+    // Whether the request will hash a password (the server runs it on its hashing lane).
+    [[nodiscard]] bool Hashes(const Request& request) const;
+
 private:
     void AddRoutes();
 

@@ -32,8 +32,18 @@ std::vector<std::string> SplitPath(const std::string& path) {
     return segments;
 }
 
-void Router::Add(std::string method, const std::string& pattern, Handler handler) {
-    routes_.push_back(Route{std::move(method), SplitPath(pattern), std::move(handler)});
+void Router::Add(
+    std::string method, const std::string& pattern, Handler handler, HashesPredicate hashes
+) {
+    routes_.push_back(Route{
+        std::move(method), SplitPath(pattern), std::move(handler), std::move(hashes)});
+}
+
+bool Router::Hashes(const Request& request) const {
+    std::map<std::string, std::string> params;
+    std::vector<std::string> allowed;
+    const Route* route = Match(request, params, allowed);
+    return route != nullptr && route->hashes && route->hashes(request);
 }
 
 Response CallHandler(const Handler& handler, Request& request) {
@@ -127,19 +137,22 @@ Response CallHandler(const Handler& handler, Request& request) {
     }
 }
 
-Response Router::Dispatch(Request& request) const {
+const Router::Route* Router::Match(
+    const Request& request,
+    std::map<std::string, std::string>& params,
+    std::vector<std::string>& allowed
+) const {
     const auto segments = SplitPath(request.path);
-    std::vector<std::string> allowed;
     for (const auto& route : routes_) {
         if (route.segments.size() != segments.size()) {
             continue;
         }
-        std::map<std::string, std::string> params;
+        std::map<std::string, std::string> captured;
         bool match = true;
         for (std::size_t i = 0; i < segments.size() && match; ++i) {
             const auto& expected = route.segments[i];
             if (!expected.empty() && expected.front() == ':') {
-                params[expected.substr(1)] = ToSafeText(UrlDecode(segments[i], false));
+                captured[expected.substr(1)] = ToSafeText(UrlDecode(segments[i], false));
             } else {
                 match = expected == segments[i];
             }
@@ -151,8 +164,18 @@ Response Router::Dispatch(Request& request) const {
             allowed.push_back(route.method);
             continue;
         }
+        params = std::move(captured);
+        return &route;
+    }
+    return nullptr;
+}
+
+Response Router::Dispatch(Request& request) const {
+    std::map<std::string, std::string> params;
+    std::vector<std::string> allowed;
+    if (const Route* route = Match(request, params, allowed)) {
         request.params = std::move(params);
-        return CallHandler(route.handler, request);
+        return CallHandler(route->handler, request);
     }
     if (allowed.empty()) {
         return RenderError(NotFound(kNotFound, "Not Found"), request);

@@ -138,9 +138,11 @@ private:
 // Shared by every reactor thread's handler clone.
 class Dispatcher final {
 public:
-    Dispatcher(const conf::ApiConfig& config, Handler handler)
+    Dispatcher(const conf::ApiConfig& config, Handler handler, HashingLane lane)
         : config_(config),
           handler_(std::move(handler)),
+          selects_hashing_(std::move(lane.selects)),
+          hashing_pool_(selects_hashing_ ? lane.threads : 0, lane.queue_size),
           pool_(config.handler_threads, static_cast<std::size_t>(config.handler_queue_size)) {}
 
     // `hold` (the request's share of the intake budget) is released when the handler is done.
@@ -181,11 +183,13 @@ public:
                 }
             );
         }
-        const bool queued = pool_.TryPost([this,
-                                           request = std::move(request),
-                                           responder,
-                                           watch,
-                                           hold = std::move(hold)]() mutable {
+        const bool hashing = selects_hashing_ && selects_hashing_(request);
+        HandlerPool& pool = hashing ? hashing_pool_ : pool_;
+        const bool queued = pool.TryPost([this,
+                                          request = std::move(request),
+                                          responder,
+                                          watch,
+                                          hold = std::move(hold)]() mutable {
             Response response = CallHandler(handler_, request);
             if (watch != 0) {
                 watcher_.Cancel(watch);
@@ -209,11 +213,18 @@ public:
             if (watch != 0) {
                 watcher_.Cancel(watch);
             }
-            responder->Send(RenderError(
-                ServiceUnavailable("Server is busy, please retry", "handler queue full"), context
-            ));
+            HttpError busy = ServiceUnavailable("Server is busy, please retry", "queue full");
+            if (hashing) {
+                busy = HttpError(
+                    503, kOverRequestRateLimit, "Server is busy, please retry after a moment"
+                );
+                busy.WithHeader("Retry-After", "1");
+            }
+            responder->Send(RenderError(busy, context));
             spdlog::warn(
-                "handler queue full component=api status=503 request_id={}", context.request_id
+                "{} queue full component=api status=503 request_id={}",
+                hashing ? "hashing" : "handler",
+                context.request_id
             );
             EndRequest();
         }
@@ -232,6 +243,7 @@ public:
 
     void Stop() {
         watcher_.Stop();
+        hashing_pool_.Stop();
         pool_.Stop();
     }
 
@@ -269,6 +281,8 @@ private:
     std::condition_variable idle_;
     int in_flight_ = 0;  // Guarded by mutex_.
     DeadlineWatcher watcher_;
+    std::function<bool(const Request&)> selects_hashing_;
+    HandlerPool hashing_pool_;  // the hashing lane (server.hpp); no threads without a lane
     HandlerPool pool_;  // declared last: its threads stop before the members they use go away
 };
 
@@ -503,9 +517,9 @@ private:
 
 class Server::Impl {
 public:
-    Impl(const conf::ApiConfig& config, Handler handler)
+    Impl(const conf::ApiConfig& config, Handler handler, HashingLane lane)
         : config_(config),
-          dispatcher_(std::make_shared<Dispatcher>(config, std::move(handler))),
+          dispatcher_(std::make_shared<Dispatcher>(config, std::move(handler), std::move(lane))),
           intake_(std::make_shared<Intake>(
               static_cast<std::size_t>(config.max_connections),
               static_cast<std::size_t>(config.max_buffered_bytes)
@@ -566,8 +580,19 @@ private:
     bool stopped_ = false;
 };
 
-Server::Server(const conf::ApiConfig& config, Handler handler)
-    : impl_(std::make_unique<Impl>(config, std::move(handler))) {}
+HashingLane HashingLane::For(std::function<bool(const Request&)> selects, int hash_concurrency) {
+    if (hash_concurrency <= 0) {
+        hash_concurrency = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    }
+    HashingLane lane;
+    lane.selects = std::move(selects);
+    lane.threads = 4 * hash_concurrency;
+    lane.queue_size = 32 * static_cast<std::size_t>(hash_concurrency);
+    return lane;
+}
+
+Server::Server(const conf::ApiConfig& config, Handler handler, HashingLane lane)
+    : impl_(std::make_unique<Impl>(config, std::move(handler), std::move(lane))) {}
 
 Server::~Server() {
     impl_->Stop();

@@ -6,7 +6,9 @@
 // and answers 504 for requests past the deadline while their handler keeps running.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "api/http.hpp"
@@ -14,10 +16,26 @@
 
 namespace gotrue::api {
 
+// Requests that hash a password run on threads of their own: bcrypt is slow on purpose, and a
+// flood of wrong-password sign-ins on the shared threads left /health waiting seconds behind it.
+// The lane's queue is bounded; a request beyond it is answered 503 with Retry-After at once,
+// without taking any thread, while the other handler threads keep serving everything else.
+struct HashingLane {
+    std::function<bool(const Request&)> selects;  // null: no lane, one pool for everything
+    int threads = 8;
+    std::size_t queue_size = 64;
+
+    // Four threads per bcrypt allowed at once (crypto/password_hasher.hpp: one hashing, the
+    // others waiting their turn) and a queue of 32 per hash, about 1 s of work at cost 10.
+    [[nodiscard]] static HashingLane For(
+        std::function<bool(const Request&)> selects, int hash_concurrency
+    );
+};
+
 class Server final {
 public:
     // `handler` runs on the handler threads and must not throw (Api::Handle never does).
-    Server(const conf::ApiConfig& config, Handler handler);
+    Server(const conf::ApiConfig& config, Handler handler, HashingLane lane = {});
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;

@@ -495,8 +495,8 @@ std::vector<Variable> BuildVariables() {
     v.push_back(Ours(
         Var("GOTRUE_PASSWORD_HASH_CONCURRENCY",
             "0",
-            "bcrypt hashes run at once (0: one per CPU); four times as many may wait up to 1s, "
-            "beyond that sign-ins and sign-ups are answered 503 with Retry-After.",
+            "bcrypt hashes run at once (0: one per CPU). Requests that hash run on 4 threads per "
+            "hash with a queue of 32 per hash; beyond it they are answered 503 with Retry-After.",
             [](Config& c, std::string_view value) {
                 const int concurrency = ToInt(value);
                 if (concurrency < 0) {

@@ -5,8 +5,8 @@
 // both cores of a 2-core machine busy, and /health waited seconds behind them. PasswordHasher
 // admits at most `concurrency` hashes at a time and lets at most `max_waiting` callers wait, each
 // for at most `max_wait`; anyone beyond is refused at once with HasherBusy (the API answers 503
-// with Retry-After). So a flood costs a bounded share of the CPU and is refused quickly instead
-// of queueing without bound, and the rest of the server keeps its threads and cores.
+// with Retry-After). The server also bounds who may call it (api::HashingLane), so waiting here
+// never holds the threads other requests need.
 
 #include <chrono>
 #include <condition_variable>
@@ -29,9 +29,8 @@ struct HasherLimits {
     std::size_t max_waiting = 4;
     std::chrono::milliseconds max_wait{1000};
 
-    // `concurrency` hashes at once (0: one per CPU) and four times as many waiting: with 2 CPUs
-    // and 16 handler threads, at most 10 threads are ever tied up in bcrypt, the other 6 keep
-    // serving everything else.
+    // `concurrency` hashes at once (0: one per CPU) and four times as many waiting: the hashing
+    // lane's threads (api::HashingLane) never find it full.
     [[nodiscard]] static HasherLimits ForCpus(int concurrency = 0);
 };
 

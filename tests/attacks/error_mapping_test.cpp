@@ -124,4 +124,28 @@ TEST_SUITE("error mapping") {
         CheckClientError(long_audience, "validation_failed");
         CHECK(server.Get("/health").status == 200);
     }
+
+    TEST_CASE("parser differentials: of duplicate keys the last wins as in Go, a BOM is 400") {
+        AuthServer server;
+        const std::string first = UniqueEmail("dup-first");
+        const std::string last = UniqueEmail("dup-last");
+        const auto signup = server.Post(
+            "/signup",
+            R"({"email":")" + first + R"(","password":"secret-123","email":")" + last + R"("})"
+        );
+        REQUIRE_MESSAGE(signup.status == 200, signup.body);
+        CHECK(JsonString(signup.body, "email") == last);
+        CHECK(
+            server.Database().Scalar(
+                "SELECT count(*) FROM auth.users WHERE email = '" + first + "'"
+            ) == "0"
+        );
+        const auto bom = server.Post(
+            "/signup", "\xEF\xBB\xBF{\"email\":\"" + UniqueEmail("bom") + "\",\"password\":\"x\"}"
+        );
+        CheckClientError(bom, "bad_json");
+        CHECK(
+            JsonString(bom.body, "msg").find("looking for beginning of value") != std::string::npos
+        );
+    }
 }
