@@ -72,10 +72,6 @@ public:
     // The head being read or last read (partly filled when it was refused).
     [[nodiscard]] const RequestHead& CurrentHead() const { return head_; }
 
-    // True between two messages (nothing of a next request received yet).
-    [[nodiscard]] bool Idle() const {
-        return state_ == State::kHead && pending_.empty() && head_lines_.empty();
-    }
 
 private:
     enum class State { kHead, kBody, kChunkSize, kChunkData, kChunkDataEnd, kTrailer, kFailed };
