@@ -68,9 +68,8 @@ int main(int argc, char** argv) {
     const double median_unknown = Quantile(unknown, 0.5);
     const double slowest_unknown =
         unknown.empty() ? 0 : *std::max_element(unknown.begin(), unknown.end());
-    const auto tail = std::count_if(known.begin(), known.end(), [&](double ms) {
-        return ms > slowest_unknown;
-    });
+    const auto tail =
+        std::count_if(known.begin(), known.end(), [&](double ms) { return ms > slowest_unknown; });
     std::printf(
         "%-12s existing p50 %.2f p90 %.2f ms, unknown p50 %.2f p90 %.2f ms (%zu/%zu), median "
         "ratio %.2f, existing slower than every unknown: %ld%s\n",

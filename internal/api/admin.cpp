@@ -66,8 +66,7 @@ void WriteUserWithLink(
     rapidjson::StringBuffer user_buffer;
     JsonWriter user_writer(user_buffer);
     WriteUser(user_writer, user, identities);
-    rapidjson::Document document;
-    document.Parse(user_buffer.GetString());
+    rapidjson::Document document = ParseStoredObject(user_buffer.GetString());
     auto& allocator = document.GetAllocator();
     for (const auto& [key, value] : extra) {
         document.AddMember(

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/errors.hpp"
+#include "api/json.hpp"
 #include "apitask/apitask.hpp"
 #include "conf/value_parsers.hpp"
 #include "crypto/crypto.hpp"
@@ -199,12 +200,7 @@ mailer::MailInput MailService::BaseInput(const models::User& user, const std::st
     mailer::MailInput input;
     input.email = user.email;
     input.redirect_to = redirect_to;
-    rapidjson::Document data;
-    data.Parse(user.raw_user_meta_data.c_str());
-    input.data = mailer::TemplateValue::Object({});
-    if (!data.HasParseError() && data.IsObject()) {
-        input.data = ToTemplateValue(data);
-    }
+    input.data = ToTemplateValue(ParseStoredObject(user.raw_user_meta_data));
     return input;
 }
 

@@ -72,7 +72,6 @@ public:
     // The head being read or last read (partly filled when it was refused).
     [[nodiscard]] const RequestHead& CurrentHead() const { return head_; }
 
-
 private:
     enum class State { kHead, kBody, kChunkSize, kChunkData, kChunkDataEnd, kTrailer, kFailed };
 

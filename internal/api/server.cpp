@@ -311,17 +311,17 @@ public:
             responder->Send(RenderError(UnexpectedFailure(), Request{}));
             return;
         }
-        Request request;
+        // Nothing may escape to Pistache, which would answer 500 with the exception's text.
         try {
-            request = ToRequest(*current.head, incoming);
+            dispatcher_->Dispatch(
+                ToRequest(*current.head, incoming), responder, std::move(*current.reservation)
+            );
         } catch (const std::exception& error) {
             spdlog::error(
-                "unreadable request component=api error={}", observability::Quote(error.what())
+                "request not dispatched component=api error={}", observability::Quote(error.what())
             );
-            responder->Send(RenderError(UnexpectedFailure(), request));
-            return;
+            responder->Send(RenderError(UnexpectedFailure(), Request{}));
         }
-        dispatcher_->Dispatch(std::move(request), responder, std::move(*current.reservation));
     }
 
 private:

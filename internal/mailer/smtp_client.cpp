@@ -15,6 +15,7 @@
 #include <rapidjson/document.h>
 #include <spdlog/spdlog.h>
 
+#include "json/parser.hpp"
 #include "mailer/html_text.hpp"
 #include "mailer/mail_header.hpp"
 #include "observability/logging.hpp"
@@ -71,9 +72,9 @@ std::vector<std::pair<std::string, std::string>> ParseExtraHeaders(const std::st
     if (json.empty()) {
         return headers;
     }
-    rapidjson::Document document;
-    document.Parse(json.c_str());
-    if (document.HasParseError() || !document.IsObject()) {
+    const json::ParseResult parsed = json::Parse(json);
+    const rapidjson::Value& document = parsed.document;
+    if (!parsed.Ok() || !document.IsObject()) {
         spdlog::warn(
             "GOTRUE_SMTP_HEADERS is not a JSON object of string lists, ignored component=mailer"
         );
