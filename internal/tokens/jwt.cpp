@@ -40,10 +40,13 @@ constexpr std::array<std::string_view, 14> kKnownAlgorithms = {
 };
 
 // Iterative parsing keeps stack use constant for deeply nested (attacker-supplied) JSON;
-// invalid UTF-8 is rejected so claims can be re-serialised safely.
-constexpr unsigned kParseFlags = rapidjson::kParseValidateEncodingFlag |
-                                 rapidjson::kParseIterativeFlag |
-                                 rapidjson::kParseFullPrecisionFlag;
+// invalid UTF-8 is rejected so claims can be re-serialised safely. Not kParseFullPrecisionFlag:
+// RapidJSON 1.1.0's full-precision path calls __builtin_clzll(0) for a zero with a large
+// exponent ("0e-23", "0e300"), undefined behaviour that turns the zero into an arbitrary number
+// (1.66e35 for "exp":0e-23 with clang); the claims are parsed before the signature is checked.
+// The default precision is what every other JSON reader of this server uses.
+constexpr unsigned kParseFlags =
+    rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag;
 
 std::string_view KindText(VerifyErrorKind kind) {
     switch (kind) {

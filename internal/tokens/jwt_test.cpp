@@ -409,6 +409,32 @@ TEST_SUITE("jwt") {
         }
     }
 
+    TEST_CASE("a zero with a large exponent reads as zero (fuzz: jwt)") {
+        // RapidJSON 1.1.0's full-precision parser ran __builtin_clzll(0) on these (undefined
+        // behaviour; "exp":0e-23 read as 1.66e35 with clang, i.e. a token that never expires).
+        const std::string header = R"({"alg":"HS256","typ":"JWT"})";
+        for (const std::string zero :
+             {"0e-23", "0e300", "-0e300", "0.000e-40", "0e38", "0.0e-330"}) {
+            CAPTURE(zero);
+            const auto result = tokens::VerifyHs256(
+                SignRaw(
+                    header,
+                    R"({"exp":)" + std::to_string(kNow + 60) + R"(,"nbf":)" + zero + R"(,"z":)" +
+                        zero + "}"
+                ),
+                kSecret,
+                kNow
+            );
+            REQUIRE_MESSAGE(result.Ok(), Detail(result));
+            CHECK(result.Claims()["z"].GetDouble() == 0.0);
+            CHECK(
+                Detail(
+                    tokens::VerifyHs256(SignRaw(header, R"({"exp":)" + zero + "}"), kSecret, kNow)
+                ) == "token has invalid claims: token is expired"
+            );
+        }
+    }
+
     TEST_CASE("deeply nested claims do not exhaust the stack") {
         const std::string nested = std::string(5000, '[') + std::string(5000, ']');
         const std::string payload =
