@@ -7,6 +7,7 @@
 #include <set>
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
 #include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
@@ -81,6 +82,81 @@ std::optional<std::string> DecodeSegment(std::string_view segment, std::string& 
     return crypto::Base64UrlDecode(segment);
 }
 
+// RFC 3629 UTF-8: no overlong forms, no surrogates (U+D800..U+DFFF), nothing above U+10FFFF.
+bool IsValidUtf8(std::string_view text) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto byte = static_cast<unsigned char>(text[i]);
+        std::size_t length = 0;
+        unsigned char low = 0x80;  // bounds of the second byte
+        unsigned char high = 0xBF;
+        if (byte < 0x80) {
+            length = 1;
+        } else if (byte >= 0xC2 && byte <= 0xDF) {
+            length = 2;
+        } else if (byte >= 0xE0 && byte <= 0xEF) {
+            length = 3;
+            low = byte == 0xE0 ? 0xA0 : 0x80;
+            high = byte == 0xED ? 0x9F : 0xBF;
+        } else if (byte >= 0xF0 && byte <= 0xF4) {
+            length = 4;
+            low = byte == 0xF0 ? 0x90 : 0x80;
+            high = byte == 0xF4 ? 0x8F : 0xBF;
+        } else {
+            return false;
+        }
+        if (text.size() - i < length) {
+            return false;
+        }
+        for (std::size_t k = 1; k < length; ++k) {
+            const auto next = static_cast<unsigned char>(text[i + k]);
+            if (next < (k == 1 ? low : 0x80) || next > (k == 1 ? high : 0xBF)) {
+                return false;
+            }
+        }
+        i += length;
+    }
+    return true;
+}
+
+// What RapidJSON 1.1.0 lets through although the JSON cannot be read back: a lone low surrogate
+// escape ("\udc00") decodes into the invalid UTF-8 bytes ED B0 80 despite
+// kParseValidateEncodingFlag, and a number such as 17672292001e300 overflows to infinity (its
+// exponent check ignores the significand). Go's decoder refuses the number (golang-jwt: token is
+// malformed); refusing both keeps invalid UTF-8 and non-finite numbers out of claims that are
+// logged, compared and re-serialised. Walks the tree with an explicit stack: the nesting is
+// attacker-chosen. Returns an error message, or nullopt.
+std::optional<std::string> FindUnreadableValue(const rapidjson::Value& root) {
+    const auto valid = [](const rapidjson::Value& string) {
+        return IsValidUtf8(std::string_view(string.GetString(), string.GetStringLength()));
+    };
+    const std::string bad_string = "the surrogate pair in string is invalid";
+    std::vector<const rapidjson::Value*> pending{&root};
+    while (!pending.empty()) {
+        const rapidjson::Value& value = *pending.back();
+        pending.pop_back();
+        if (value.IsString() && !valid(value)) {
+            return bad_string;
+        }
+        if (value.IsDouble() && !std::isfinite(value.GetDouble())) {
+            return std::string("number too big to be stored in double");
+        }
+        if (value.IsObject()) {
+            for (const auto& member : value.GetObject()) {
+                if (!valid(member.name)) {
+                    return bad_string;
+                }
+                pending.push_back(&member.value);
+            }
+        } else if (value.IsArray()) {
+            for (const auto& item : value.GetArray()) {
+                pending.push_back(&item);
+            }
+        }
+    }
+    return std::nullopt;
+}
+
 // Parses a JSON object; returns an error message or nullopt on success.
 std::optional<std::string> ParseObject(const std::string& json, rapidjson::Document& document) {
     document.Parse<kParseFlags>(json.data(), json.size());
@@ -97,6 +173,9 @@ std::optional<std::string> ParseObject(const std::string& json, rapidjson::Docum
     }
     if (!document.IsObject()) {
         return std::string("not a JSON object");
+    }
+    if (auto unreadable = FindUnreadableValue(document)) {
+        return unreadable;
     }
     // RapidJSON keeps duplicate keys and returns the first, Go's decoder the last; refuse them
     // so every reader agrees on what "alg", "exp" or "sub" says.

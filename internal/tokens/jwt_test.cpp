@@ -435,6 +435,72 @@ TEST_SUITE("jwt") {
         }
     }
 
+    TEST_CASE("a lone low surrogate escape is refused, not decoded to invalid UTF-8 (fuzz: jwt)") {
+        // RapidJSON decoded "\udd11" into the bytes ED B4 91 despite kParseValidateEncodingFlag,
+        // so the claims were not valid UTF-8 and could not be re-signed and verified.
+        const std::string header = R"({"alg":"HS256","typ":"JWT"})";
+        const std::string exp = R"({"exp":)" + std::to_string(kNow + 60);
+        const std::string detail =
+            "token is malformed: could not JSON decode claim: the surrogate pair in string is "
+            "invalid";
+        for (const std::string& payload :
+             {exp + R"(,"name":"\ud41d\udd11 x"})",
+              exp + R"(,"deep":[[{"a":["\udc00"]}]]})",
+              exp + R"(,"\udfff":1})"}) {
+            CAPTURE(payload);
+            CHECK(Detail(tokens::VerifyHs256(SignRaw(header, payload), kSecret, kNow)) == detail);
+        }
+        CHECK(
+            Detail(tokens::VerifyHs256(
+                SignRaw(R"({"alg":"HS256","kid":"\udc00"})", ValidPayload()), kSecret, kNow
+            )) ==
+            "token is malformed: could not JSON decode header: the surrogate pair in string is "
+            "invalid"
+        );
+        // A proper pair and raw UTF-8 are fine.
+        const auto ok = tokens::VerifyHs256(
+            SignRaw(header, exp + ",\"k\":\"\\ud83d\\udd11 \xF0\x9F\x94\x91 \xE6\x97\xA5\"}"),
+            kSecret,
+            kNow
+        );
+        REQUIRE_MESSAGE(ok.Ok(), Detail(ok));
+        CHECK(std::string(ok.Claims()["k"].GetString()) == "\U0001f511 \U0001f511 \u65e5");
+    }
+
+    TEST_CASE("a number that overflows to infinity is refused like Go does (fuzz: jwt)") {
+        // RapidJSON's exponent check ignores the significand: 17672292001e300 read as +Inf, an
+        // exp that never expires and claims that SignHs256 cannot serialise again.
+        const std::string header = R"({"alg":"HS256","typ":"JWT"})";
+        const std::string detail =
+            "token is malformed: could not JSON decode claim: number too big to be stored in "
+            "double";
+        CHECK(
+            Detail(tokens::VerifyHs256(SignRaw(header, R"({"exp":17672292001e300})"), kSecret, kNow)
+            ) == detail
+        );
+        CHECK(
+            Detail(tokens::VerifyHs256(
+                SignRaw(
+                    header,
+                    R"({"exp":)" + std::to_string(kNow + 60) + R"(,"x":[{"y":-9999999999e300}]})"
+                ),
+                kSecret,
+                kNow
+            )) == detail
+        );
+        // The largest finite values still verify.
+        CHECK(tokens::VerifyHs256(
+                  SignRaw(
+                      header,
+                      R"({"exp":)" + std::to_string(kNow + 60) +
+                          R"(,"max":1.7976931348623157e308,"min":-1.7976931348623157e308})"
+                  ),
+                  kSecret,
+                  kNow
+        )
+                  .Ok());
+    }
+
     TEST_CASE("deeply nested claims do not exhaust the stack") {
         const std::string nested = std::string(5000, '[') + std::string(5000, ']');
         const std::string payload =
