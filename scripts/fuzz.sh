@@ -79,11 +79,11 @@ for name in "${TARGETS[@]}"; do
   echo "fuzz: $name for ${SECONDS_PER_TARGET}s (log: $log)"
   status=0
   "$binary" "${args[@]}" "$corpus" >"$log" 2>&1 || status=$?
-  # libFuzzer's last status line: "#N DONE cov: C ft: F corp: K/Sb ..."
-  summary="$(grep -E '^#[0-9]+ +DONE' "$log" | tail -1 || true)"
-  runs="$(grep -E '^stat::number_of_executed_units:' "$log" | awk '{print $2}' || true)"
+  # libFuzzer's last status line: "#N<tab>DONE   cov: C ft: F corp: K/Sb lim: ... exec/s: ..."
+  summary="$(sed -nE 's/^#[0-9]+[[:space:]]+DONE[[:space:]]+//p' "$log" | tail -1)"
+  runs="$(sed -nE 's/^stat::number_of_executed_units:[[:space:]]+//p' "$log" | tail -1)"
   if [ "$status" -eq 0 ]; then
-    echo "fuzz: $name ok: ${runs:-?} runs; ${summary#* DONE }"
+    echo "fuzz: $name ok: ${runs:-?} runs; $summary"
   else
     echo "fuzz: $name FAILED (exit $status); last lines of $log:" >&2
     tail -n 60 "$log" >&2
