@@ -24,9 +24,9 @@ using gotrue::conf::ConfigError;
 using gotrue::conf::Environment;
 
 [[noreturn]] void Fail(const char* what, std::string_view detail) {
-    std::fprintf(
+    static_cast<void>(std::fprintf(
         stderr, "dotenv_fuzz: %s: %.*s\n", what, static_cast<int>(detail.size()), detail.data()
-    );
+    ));
     std::abort();
 }
 
@@ -36,13 +36,13 @@ bool IsKeyChar(char c) {
 }
 
 const Environment& Outer() {
-    static const Environment kOuter{
+    static const Environment outer{
         {"HOME", "/root"},
         {"HOST", "db.internal"},
         {"SECRET", "super-secret-jwt-token-with-at-least-32-characters"},
         {"EMPTY", ""},
     };
-    return kOuter;
+    return outer;
 }
 
 // What `gotrue` needs to start; the fuzzed file overrides any of it.
@@ -72,6 +72,7 @@ void Load(const Environment& file_values) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): libFuzzer passes bytes
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     try {
         const Environment values = gotrue::conf::ParseDotenv(text, Outer(), "fuzz.env");

@@ -34,7 +34,7 @@ TemplateValue N(double value) {
 }
 
 const TemplateData& Data() {
-    static const TemplateData kData = [] {
+    static const TemplateData data = [] {
         const TemplateValue nested = TemplateValue::Object({
             {"deep",
              TemplateValue::Object({
@@ -73,13 +73,13 @@ const TemplateData& Data() {
             {"Data", data},
         };
     }();
-    return kData;
+    return data;
 }
 
 [[noreturn]] void Fail(const char* what, std::string_view detail) {
-    std::fprintf(
+    static_cast<void>(std::fprintf(
         stderr, "go_template_fuzz: %s: %.*s\n", what, static_cast<int>(detail.size()), detail.data()
-    );
+    ));
     std::abort();
 }
 
@@ -93,6 +93,7 @@ void CheckError(const TemplateError& error) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): libFuzzer passes bytes
     const std::string_view source(reinterpret_cast<const char*>(data), size);
     try {
         const GoTemplate parsed = GoTemplate::Parse(source, "fuzz");

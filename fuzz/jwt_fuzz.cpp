@@ -34,19 +34,19 @@ constexpr std::string_view kKeyId = "fuzz-kid";
 constexpr std::int64_t kNow = 1767225600;  // 2026-01-01T00:00:00Z
 
 [[noreturn]] void Fail(const char* what, std::string_view token) {
-    std::fprintf(
+    static_cast<void>(std::fprintf(
         stderr,
         "jwt_fuzz: %s\ntoken: %.*s\n",
         what,
         static_cast<int>(std::min<std::size_t>(token.size(), 2000)),
         token.data()
-    );
+    ));
     std::abort();
 }
 
 // Equal JSON, except that doubles may differ in the last bits: RapidJSON's default-precision
 // parser does not always read back the shortest representation its writer printed.
-bool SameJson(const rapidjson::Value& a, const rapidjson::Value& b) {
+bool SameJson(const rapidjson::Value& a, const rapidjson::Value& b) {  // NOLINT(misc-no-recursion)
     if (a.IsDouble() && b.IsDouble()) {
         const double x = a.GetDouble();
         const double y = b.GetDouble();
@@ -174,6 +174,7 @@ void Verify(std::string_view token) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): libFuzzer passes bytes
     const std::string_view input(reinterpret_cast<const char*>(data), size);
     Verify(input);
     if (const auto newline = input.find('\n'); newline != std::string_view::npos) {

@@ -72,10 +72,10 @@
 namespace gotrue::mailer {
 
 // The limits described above.
-inline constexpr std::size_t kTemplateMaxBytes = 1024 * 1024;
+inline constexpr std::size_t kTemplateMaxBytes = std::size_t{1024} * 1024;
 inline constexpr int kTemplateMaxNesting = 200;
-inline constexpr std::size_t kTemplateMaxSteps = 1000 * 1000;
-inline constexpr std::size_t kTemplateMaxTextBytes = 4 * 1024 * 1024;
+inline constexpr std::size_t kTemplateMaxSteps = std::size_t{1000} * 1000;
+inline constexpr std::size_t kTemplateMaxTextBytes = std::size_t{4} * 1024 * 1024;
 
 enum class ValueKind { kNull, kBool, kNumber, kString, kObject, kList };
 
