@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Debug
 
-.PHONY: deps build run test test-sanitize bench fmt format-check lint docs clean help
+.PHONY: deps build run test test-sanitize fuzz bench fmt format-check lint docs clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -32,6 +32,9 @@ test-sanitize: deps  ## the same tests under ASan+UBSan, then under TSan
 	@cmake -S . -B $(BUILD)/tsan -DCMAKE_BUILD_TYPE=Debug -DGOTRUE_SANITIZE=thread >/dev/null
 	@cmake --build $(BUILD)/tsan -j $(JOBS)
 	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/sanitizers/tsan.supp" scripts/test.sh $(BUILD)/tsan
+
+fuzz: deps  ## libFuzzer targets (clang, ASan+UBSan) in build/fuzz, FUZZ_SECONDS=60 each (fuzz/README.md)
+	@FUZZ_BUILD=$(BUILD)/fuzz scripts/fuzz.sh
 
 bench: deps  ## release build, then the side-by-side benchmarks of bench/
 	@cmake -S . -B $(BUILD)/release -DCMAKE_BUILD_TYPE=Release >/dev/null

@@ -15,11 +15,15 @@ extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX glob
 namespace gotrue::conf {
 namespace {
 
+// The most Linux accepts for one environment variable (MAX_ARG_STRLEN): no real setting is
+// longer, and without a bound forty lines of "B=${A}${A}" expand to terabytes.
+constexpr std::size_t kMaxValueBytes = 128 * 1024;
+
 bool IsKeyChar(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '.';
 }
 
-std::string Lookup(std::string_view name, const Environment& local, const Environment& outer) {
+std::string_view Lookup(std::string_view name, const Environment& local, const Environment& outer) {
     if (const auto it = local.find(name); it != local.end()) {
         return it->second;
     }
@@ -29,10 +33,11 @@ std::string Lookup(std::string_view name, const Environment& local, const Enviro
     return {};
 }
 
-// Replaces ${VAR} (and $VAR) with its value; `\$` keeps a literal dollar.
+// Replaces ${VAR} (and $VAR) with its value; `\$` keeps a literal dollar. Stops (returns a value
+// longer than kMaxValueBytes, which the caller refuses) once the result grows past the limit.
 std::string Expand(std::string_view value, const Environment& local, const Environment& outer) {
     std::string out;
-    for (std::size_t i = 0; i < value.size(); ++i) {
+    for (std::size_t i = 0; i < value.size() && out.size() <= kMaxValueBytes; ++i) {
         const char c = value[i];
         if (c == '\\' && i + 1 < value.size() && value[i + 1] == '$') {
             out += '$';
@@ -177,6 +182,12 @@ Environment ParseDotenv(std::string_view text, const Environment& outer, std::st
             }
             value = Expand(raw, values, outer);
         }
+        if (value.size() > kMaxValueBytes) {
+            throw fail(
+                "the value of " + std::string(key) + " is longer than " +
+                std::to_string(kMaxValueBytes) + " bytes (after ${VAR} expansion)"
+            );
+        }
         values[std::string(key)] = std::move(value);
     }
     return values;
@@ -184,7 +195,8 @@ Environment ParseDotenv(std::string_view text, const Environment& outer, std::st
 
 Environment ParseJsonConfig(std::string_view text, std::string_view source) {
     rapidjson::Document document;
-    document.Parse(text.data(), text.size());
+    // Iterative: a deeply nested value ("[[[[...") must be an error, not a stack overflow.
+    document.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
     if (document.HasParseError()) {
         throw ConfigError(
             std::string(source) + ": invalid JSON at offset " +

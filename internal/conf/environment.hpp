@@ -18,12 +18,14 @@ using Environment = std::map<std::string, std::string, std::less<>>;
 // Parses dotenv text: KEY=value, optional `export `, # comments, 'single' (literal) and
 // "double" quotes (\n, \t, \", \\ escapes), ${VAR} expansion in unquoted and double-quoted
 // values, resolved against keys defined earlier in the text and then `outer`.
-// Throws ConfigError("<source>:<line>: ...") on a malformed line.
+// Throws ConfigError("<source>:<line>: ...") on a malformed line, or on a value longer than
+// 128 KiB after expansion (Linux's limit for one environment variable).
 [[nodiscard]] Environment ParseDotenv(
     std::string_view text, const Environment& outer, std::string_view source = ".env"
 );
 
-// A flat JSON object of string (or number/bool) values keyed by variable name.
+// A flat JSON object of string (or number/bool) values keyed by variable name. Throws
+// ConfigError("<source>: ...") for anything else, including deeply nested JSON.
 [[nodiscard]] Environment ParseJsonConfig(std::string_view text, std::string_view source);
 
 // The variables of this process (environ).

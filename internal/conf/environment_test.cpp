@@ -90,6 +90,37 @@ TEST_SUITE("dotenv") {
     }
 }
 
+TEST_SUITE("dotenv limits (fuzz: dotenv)") {
+    TEST_CASE("expansion that doubles a value on every line stops at 128 KiB") {
+        // Forty such lines used to expand to 16 TiB: the process hung, then ran out of memory.
+        std::string text = "A0=0123456789abcdef\n";
+        for (int i = 1; i < 40; ++i) {
+            text += "A" + std::to_string(i) + "=${A" + std::to_string(i - 1) + "}$A" +
+                    std::to_string(i - 1) + "\n";
+        }
+        CHECK_THROWS_WITH_AS(
+            static_cast<void>(ParseDotenv(text, {}, "x.env")),
+            "x.env:15: the value of A14 is longer than 131072 bytes (after ${VAR} expansion)",
+            ConfigError
+        );
+        // Also from the outer environment and inside double quotes.
+        const Environment outer{{"BIG", std::string(100 * 1024, 'b')}};
+        CHECK_THROWS_AS(static_cast<void>(ParseDotenv("A=\"${BIG}${BIG}\"\n", outer)), ConfigError);
+        CHECK(ParseDotenv("A=\"${BIG}\"\n", outer).at("A").size() == 100 * 1024);
+    }
+
+    TEST_CASE("a literal value up to 128 KiB is kept, a longer one refused") {
+        const std::string at_limit(128 * 1024, 'v');
+        CHECK(ParseDotenv("A=" + at_limit + "\n", {}).at("A") == at_limit);
+        CHECK(ParseDotenv("A='" + at_limit + "'\n", {}).at("A") == at_limit);
+        CHECK_THROWS_WITH_AS(
+            static_cast<void>(ParseDotenv("A=" + at_limit + "v\n", {}, "x.env")),
+            "x.env:1: the value of A is longer than 131072 bytes (after ${VAR} expansion)",
+            ConfigError
+        );
+    }
+}
+
 TEST_SUITE("environment sources") {
     TEST_CASE(".env fills gaps but never overrides the real environment") {
         const TempDir dir;
@@ -134,5 +165,19 @@ TEST_SUITE("environment sources") {
         CHECK_THROWS_AS(static_cast<void>(LoadEnvironment({}, bad_json)), ConfigError);
         const auto nested = dir.Write("nested.json", R"({"A":{"b":1}})");
         CHECK_THROWS_AS(static_cast<void>(LoadEnvironment({}, nested)), ConfigError);
+    }
+
+    TEST_CASE("a deeply nested --config JSON file is an error, not a stack overflow") {
+        // RapidJSON's recursive parser overflowed the stack (found by hand while writing the
+        // dotenv fuzz target: its inputs are too short to nest 300,000 levels).
+        const TempDir dir;
+        const auto deep = dir.Write(
+            "deep.json", "{\"A\":" + std::string(300000, '[') + std::string(300000, ']') + "}"
+        );
+        CHECK_THROWS_WITH_AS(
+            static_cast<void>(LoadEnvironment({}, deep)),
+            doctest::Contains("A: value must be a string"),
+            ConfigError
+        );
     }
 }

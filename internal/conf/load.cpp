@@ -872,6 +872,11 @@ Config LoadConfig(const Environment& environment) {
             variable.apply(config, Trim(*value));
         } catch (const std::invalid_argument& error) {
             throw ConfigError(used + ": " + error.what());
+        } catch (const std::out_of_range&) {
+            // A number beyond double's range inside a parser (std::stod in ParseDuration for
+            // "1000...0s" or "0.000...1s"): still one line naming the variable, not
+            // std::terminate with "what(): stod".
+            throw ConfigError(used + ": value out of range \"" + std::string(Trim(*value)) + "\"");
         }
     }
     if (!IsAbsoluteHttpUrl(config.api.external_url)) {

@@ -127,6 +127,27 @@ TEST_SUITE("configuration") {
         }
     }
 
+    TEST_CASE("a number beyond double's range is a ConfigError naming the variable (fuzz: dotenv)"
+    ) {
+        // ParseDuration's std::stod threw std::out_of_range, which escaped LoadConfig: gotrue
+        // died in std::terminate ("what(): stod") instead of printing the variable.
+        const std::string huge = "1" + std::string(400, '0') + "s";
+        const std::string tiny = "0." + std::string(400, '0') + "1s";
+        for (const std::string& value : {huge, tiny, "1h" + huge}) {
+            CAPTURE(value);
+            CHECK_THROWS_WITH_AS(
+                static_cast<void>(LoadConfig(With({{"GOTRUE_SMTP_MAX_FREQUENCY", value}}))),
+                ("GOTRUE_SMTP_MAX_FREQUENCY: value out of range \"" + value + "\"").c_str(),
+                ConfigError
+            );
+        }
+        CHECK_THROWS_WITH_AS(
+            static_cast<void>(LoadConfig(With({{"GOTRUE_API_SHUTDOWN_TIMEOUT", huge}}))),
+            doctest::Contains("GOTRUE_API_SHUTDOWN_TIMEOUT: value out of range"),
+            ConfigError
+        );
+    }
+
     TEST_CASE("autoconfirm and unverified sign-ins cannot be combined") {
         CHECK_THROWS_AS(
             static_cast<void>(LoadConfig(With({

@@ -6,6 +6,7 @@
 //   - at most `max_depth` nested arrays/objects (Go's encoding/json allows 10000; 400 is plenty
 //     for metadata and keeps every recursive reader of the result, destructor included, shallow);
 //   - valid UTF-8 only, and no byte order mark (Go refuses one: "invalid character 'ï' ...");
+//   - finite numbers only (RapidJSON reads 17672292001e300 as infinity; Go refuses it);
 //   - no U+0000 in any string or key: PostgreSQL text and jsonb cannot store it;
 //   - a lone low-surrogate escape ("\udc00") becomes U+FFFD, as Go decodes it, instead of
 //     CESU-8 bytes PostgreSQL would refuse (RapidJSON itself refuses a lone high surrogate);

@@ -106,4 +106,17 @@ TEST_SUITE("json") {
         CHECK(result.Describe() == result.error + " (at offset 8)");
         CHECK(result.document.IsNull());
     }
+
+    TEST_CASE("numbers: a zero with a large exponent is zero, one that overflows is an error") {
+        for (const char* zero : {"0e-23", "0e300", "-0e300", "0.0e-330"}) {
+            CAPTURE(zero);
+            const auto result = Parse(std::string("[") + zero + "]");
+            REQUIRE(result.Ok());
+            CHECK(result.document[0].GetDouble() == 0.0);
+        }
+        const auto infinite = Parse(R"({"x":[17672292001e300]})");
+        CHECK_FALSE(infinite.Ok());
+        CHECK(infinite.error == "Number too big to be stored in double.");
+        CHECK(Parse("[1.7976931348623157e308,-1.7976931348623157e308]").Ok());
+    }
 }

@@ -6,9 +6,11 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <system_error>
+#include <unordered_map>
 #include <utility>
 
 namespace gotrue::mailer {
@@ -30,7 +32,7 @@ TemplateValue TemplateValue::Number(double value) {
 
 TemplateValue TemplateValue::String(std::string value) {
     TemplateValue result;
-    result.value_ = std::move(value);
+    result.value_ = std::make_shared<const std::string>(std::move(value));
     return result;
 }
 
@@ -64,7 +66,7 @@ const std::string& TemplateValue::AsString() const {
     if (Kind() != ValueKind::kString) {
         throw std::logic_error("TemplateValue is not a string");
     }
-    return std::get<std::string>(value_);
+    return *std::get<std::shared_ptr<const std::string>>(value_);
 }
 
 const TemplateValue::Map& TemplateValue::AsObject() const {
@@ -127,9 +129,8 @@ TemplateError::TemplateError(
 
 namespace go_template_internal {
 
-// Deep nesting (blocks or parentheses) is an error rather than a stack overflow. Also in the
-// header comment.
-constexpr int kMaxNestingDepth = 200;
+// Deep nesting (blocks or parentheses) is an error rather than a stack overflow.
+constexpr int kMaxNestingDepth = kTemplateMaxNesting;
 
 struct Pos {
     int line = 1;
@@ -246,7 +247,8 @@ enum class ExprType { kDot, kField, kVariable, kLiteral, kNil, kFunction, kPipel
 struct Expr {
     ExprType type = ExprType::kDot;
     Pos pos;
-    std::string name;  // variable name ("$x") or function name
+    std::string name;      // variable name ("$x") or function name
+    std::size_t slot = 0;  // kVariable: its index in the executor's variable stack
     Func func = Func::kPrint;
     TemplateValue literal;
     std::vector<std::string> fields;  // applied to the base value, left to right
@@ -264,6 +266,7 @@ struct Pipeline {
     Pos pos;
     DeclKind decl = DeclKind::kNone;
     std::vector<std::string> vars;
+    std::size_t assign_slot = 0;  // kAssign: the assigned variable's stack index
     std::vector<Command> cmds;
 };
 
@@ -847,7 +850,7 @@ public:
         : tokens_(std::move(tokens)), source_(source) {}
 
     [[nodiscard]] std::vector<Node> ParseTemplate() {
-        vars_ = {"$"};
+        Declare("$");
         std::vector<Node> root;
         switch (ParseList(root, 0)) {
             case ListEnd::kEnd:
@@ -976,7 +979,7 @@ private:
             // in the later branches, as at run time.
             const std::size_t body_mark = vars_.size();
             const ListEnd end = ParseList(node.branches.back().body, depth);
-            vars_.resize(body_mark);
+            PopVariables(body_mark);
             if (end == ListEnd::kEof) {
                 missing_end();
             }
@@ -998,9 +1001,9 @@ private:
             }
             Expect(Tok::kRightDelim, "else");
             // range's variables exist only inside its body.
-            vars_.resize(type == NodeType::kRange ? vars_mark : body_mark);
+            PopVariables(type == NodeType::kRange ? vars_mark : body_mark);
             const ListEnd else_end = ParseList(node.else_body, depth);
-            vars_.resize(body_mark);
+            PopVariables(vars_mark);
             if (else_end == ListEnd::kEof) {
                 missing_end();
             }
@@ -1009,7 +1012,7 @@ private:
             }
             break;
         }
-        vars_.resize(vars_mark);
+        PopVariables(vars_mark);
         return node;
     }
 
@@ -1032,8 +1035,12 @@ private:
                 pipe.vars.push_back(Next().value);
                 Next();
             }
-            if (pipe.decl == DeclKind::kAssign && !IsDeclared(pipe.vars.front())) {
-                source_.Fail(pipe.pos, "undefined variable \"" + pipe.vars.front() + "\"");
+            if (pipe.decl == DeclKind::kAssign) {
+                const auto slot = SlotOf(pipe.vars.front());
+                if (!slot) {
+                    source_.Fail(pipe.pos, "undefined variable \"" + pipe.vars.front() + "\"");
+                }
+                pipe.assign_slot = *slot;
             }
         }
         while (true) {
@@ -1054,7 +1061,9 @@ private:
         Next();  // `end`
         CheckPipeline(pipe);
         if (pipe.decl == DeclKind::kDeclare) {
-            vars_.insert(vars_.end(), pipe.vars.begin(), pipe.vars.end());
+            for (const std::string& name : pipe.vars) {
+                Declare(name);
+            }
         }
         return pipe;
     }
@@ -1092,13 +1101,16 @@ private:
                 expr.type = ExprType::kDot;
                 takes_fields = false;
                 break;
-            case Tok::kVariable:
-                if (!IsDeclared(token.value)) {
+            case Tok::kVariable: {
+                const auto slot = SlotOf(token.value);
+                if (!slot) {
                     source_.Fail(token.offset, "undefined variable \"" + token.value + "\"");
                 }
                 expr.type = ExprType::kVariable;
                 expr.name = token.value;
+                expr.slot = *slot;
                 break;
+            }
             case Tok::kString:
                 expr.type = ExprType::kLiteral;
                 expr.literal = TemplateValue::String(token.value);
@@ -1212,15 +1224,36 @@ private:
         }
     }
 
-    [[nodiscard]] bool IsDeclared(const std::string& name) const {
-        return std::find(vars_.begin(), vars_.end(), name) != vars_.end();
+    // The parser mirrors the executor's variable stack: declarations push in template order,
+    // blocks pop what they declared, so a variable's index here is its index at run time and
+    // lookups cost O(1) at both times (a template with thousands of variables stays linear).
+    void Declare(const std::string& name) {
+        slots_[name].push_back(vars_.size());
+        vars_.push_back(name);
+    }
+
+    void PopVariables(std::size_t mark) {
+        while (vars_.size() > mark) {
+            slots_[vars_.back()].pop_back();
+            vars_.pop_back();
+        }
+    }
+
+    // Stack index of the innermost declaration of name in scope.
+    [[nodiscard]] std::optional<std::size_t> SlotOf(const std::string& name) const {
+        const auto found = slots_.find(name);
+        if (found == slots_.end() || found->second.empty()) {
+            return std::nullopt;
+        }
+        return found->second.back();
     }
 
     std::vector<Token> tokens_;
     const Source& source_;
     std::size_t pos_ = 0;
     std::size_t marker_offset_ = 0;  // position of the last {{end}}/{{else}}/EOF seen
-    std::vector<std::string> vars_;  // variables in scope
+    std::vector<std::string> vars_;  // variables in scope, outermost first
+    std::unordered_map<std::string, std::vector<std::size_t>> slots_;  // name -> indices in vars_
 };
 
 // --- Formatting and escaping -----------------------------------------------------------------
@@ -1298,10 +1331,11 @@ std::string Format(const TemplateValue& value) {
     return out;
 }
 
-// fmt.Sprint: a space between operands when neither is a string.
-std::string Sprint(const std::vector<TemplateValue>& values) {
+// fmt.Sprint: a space between operands when neither is a string. Stops appending operands once
+// the result is longer than max_bytes (the caller then fails the render).
+std::string Sprint(const std::vector<TemplateValue>& values, std::size_t max_bytes) {
     std::string out;
-    for (std::size_t i = 0; i < values.size(); ++i) {
+    for (std::size_t i = 0; i < values.size() && out.size() <= max_bytes; ++i) {
         if (i > 0 && values[i - 1].Kind() != ValueKind::kString &&
             values[i].Kind() != ValueKind::kString) {
             out += ' ';
@@ -1311,10 +1345,10 @@ std::string Sprint(const std::vector<TemplateValue>& values) {
     return out;
 }
 
-// fmt.Sprintln: always a space between operands, and a final newline.
-std::string Sprintln(const std::vector<TemplateValue>& values) {
+// fmt.Sprintln: always a space between operands, and a final newline. max_bytes as Sprint.
+std::string Sprintln(const std::vector<TemplateValue>& values, std::size_t max_bytes) {
     std::string out;
-    for (std::size_t i = 0; i < values.size(); ++i) {
+    for (std::size_t i = 0; i < values.size() && out.size() <= max_bytes; ++i) {
         if (i > 0) {
             out += ' ';
         }
@@ -1325,11 +1359,11 @@ std::string Sprintln(const std::vector<TemplateValue>& values) {
 }
 
 // text/template's evalArgs: a lone string as is, anything else through Sprint.
-std::string EvalArgs(const std::vector<TemplateValue>& values) {
+std::string EvalArgs(const std::vector<TemplateValue>& values, std::size_t max_bytes) {
     if (values.size() == 1 && values.front().Kind() == ValueKind::kString) {
         return values.front().AsString();
     }
-    return Sprint(values);
+    return Sprint(values, max_bytes);
 }
 
 // html/template's text-context escaper (escape_html) or, without '+', text/template's html.
@@ -1425,10 +1459,43 @@ private:
         throw TemplateError(name_, pos.line, pos.column, message);
     }
 
+    // The render budget (header: kTemplateMaxSteps, kTemplateMaxTextBytes).
+    void Step(Pos pos) {
+        if (++steps_ > kTemplateMaxSteps) {
+            Fail(
+                pos,
+                "rendering stopped: more than " + std::to_string(kTemplateMaxSteps) +
+                    " evaluation steps"
+            );
+        }
+    }
+
+    void SpendText(std::size_t bytes, Pos pos) {
+        if (bytes > kTemplateMaxTextBytes - text_bytes_) {
+            Fail(
+                pos,
+                "rendering stopped: more than " + std::to_string(kTemplateMaxTextBytes) +
+                    " bytes of text"
+            );
+        }
+        text_bytes_ += bytes;
+    }
+
+    // What is left of the text budget: string builders stop just past it.
+    [[nodiscard]] std::size_t TextLeft() const { return kTemplateMaxTextBytes - text_bytes_; }
+
+    // A string built by a function, charged to the text budget.
+    TemplateValue Built(std::string text, Pos pos) {
+        SpendText(text.size(), pos);
+        return TemplateValue::String(std::move(text));
+    }
+
     void Walk(const std::vector<Node>& list, const TemplateValue& dot) {
         for (const Node& node : list) {
+            Step(node.pos);
             switch (node.type) {
                 case NodeType::kText:
+                    SpendText(node.text.size(), node.pos);
                     out_ += node.text;
                     break;
                 case NodeType::kAction:
@@ -1450,8 +1517,14 @@ private:
         if (node.pipe.decl != DeclKind::kNone || value.IsNull()) {
             return;  // html/template prints nothing for nil
         }
+        if (value.Kind() == ValueKind::kString) {
+            SpendText(value.AsString().size(), node.pos);  // before escaping copies it
+        }
         const std::string text = Format(value);
-        out_ += escape_html_ && !node.output_is_escaped ? HtmlEscape(text, true) : text;
+        const std::string escaped =
+            escape_html_ && !node.output_is_escaped ? HtmlEscape(text, true) : text;
+        SpendText(escaped.size(), node.pos);
+        out_ += escaped;
     }
 
     void IfOrWith(const Node& node, const TemplateValue& dot) {
@@ -1479,6 +1552,7 @@ private:
         std::size_t count = 0;
         const auto iteration = [&](const TemplateValue& key, const TemplateValue& element) {
             ++count;
+            Step(branch.cond.pos);
             const std::size_t iteration_mark = vars_.size();
             if (names.size() == 1) {
                 vars_.push_back({names[0], element});
@@ -1522,7 +1596,7 @@ private:
         if (pipe.decl == DeclKind::kDeclare) {
             vars_.push_back({pipe.vars.front(), value});
         } else if (pipe.decl == DeclKind::kAssign) {
-            LookupVariable(pipe.vars.front(), pipe.pos) = value;
+            LookupVariable(pipe.assign_slot, pipe.vars.front()) = value;
         }
         return value;
     }
@@ -1531,6 +1605,7 @@ private:
         TemplateValue value;
         for (std::size_t i = 0; i < cmds.size(); ++i) {
             const Command& cmd = cmds[i];
+            Step(cmd.pos);
             const Expr& head = cmd.args.front();
             if (head.type == ExprType::kFunction) {
                 value = Call(head, std::span(cmd.args).subspan(1), i > 0 ? &value : nullptr, dot);
@@ -1541,13 +1616,13 @@ private:
         return value;
     }
 
-    TemplateValue& LookupVariable(const std::string& name, Pos pos) {
-        for (auto it = vars_.rbegin(); it != vars_.rend(); ++it) {
-            if (it->name == name) {
-                return it->value;
-            }
+    // The parser resolved the variable to its stack index (Parser::Declare); the name is only
+    // checked, so that a parser/executor mismatch is a loud bug rather than a wrong value.
+    TemplateValue& LookupVariable(std::size_t slot, const std::string& name) {
+        if (slot >= vars_.size() || vars_[slot].name != name) {
+            throw std::logic_error("go_template: variable " + name + " is not at its stack slot");
         }
-        Fail(pos, "undefined variable \"" + name + "\"");
+        return vars_[slot].value;
     }
 
     TemplateValue EvalArg(const Expr& expr, const TemplateValue& dot) {
@@ -1558,7 +1633,7 @@ private:
             case ExprType::kField:
                 break;
             case ExprType::kVariable:
-                base = &LookupVariable(expr.name, expr.pos);
+                base = &LookupVariable(expr.slot, expr.name);
                 break;
             case ExprType::kLiteral:
                 return expr.literal;
@@ -1653,18 +1728,25 @@ private:
             case Func::kIndex:
                 return Index(all(), fn.pos);
             case Func::kHtml:
-                return TemplateValue::String(HtmlEscape(EvalArgs(all()), false));
+                return Built(HtmlEscape(EvalArgs(all(), TextLeft()), false), fn.pos);
             case Func::kUrlquery:
-                return TemplateValue::String(QueryEscape(EvalArgs(all())));
+                return Built(QueryEscape(EvalArgs(all(), TextLeft())), fn.pos);
             case Func::kPrint:
-                return TemplateValue::String(Sprint(all()));
+                return Built(Sprint(all(), TextLeft()), fn.pos);
             case Func::kPrintln:
-                return TemplateValue::String(Sprintln(all()));
+                return Built(Sprintln(all(), TextLeft()), fn.pos);
         }
         return {};
     }
 
-    bool Equal(const TemplateValue& a, const TemplateValue& b, Pos pos) const {
+    // Comparing two strings reads both: charged to the text budget like building one.
+    void SpendComparison(const TemplateValue& a, const TemplateValue& b, Pos pos) {
+        if (a.Kind() == ValueKind::kString && b.Kind() == ValueKind::kString) {
+            SpendText(std::min(a.AsString().size(), b.AsString().size()), pos);
+        }
+    }
+
+    bool Equal(const TemplateValue& a, const TemplateValue& b, Pos pos) {
         for (const TemplateValue* value : {&a, &b}) {
             if (value->Kind() == ValueKind::kObject || value->Kind() == ValueKind::kList) {
                 Fail(
@@ -1676,6 +1758,7 @@ private:
         if (a.Kind() != b.Kind()) {
             return false;  // Go errors; unequal is kinder to user-supplied data
         }
+        SpendComparison(a, b, pos);
         switch (a.Kind()) {
             case ValueKind::kBool:
                 return a.AsBool() == b.AsBool();
@@ -1688,11 +1771,12 @@ private:
         }
     }
 
-    bool Less(const TemplateValue& a, const TemplateValue& b, Pos pos) const {
+    bool Less(const TemplateValue& a, const TemplateValue& b, Pos pos) {
         if (a.Kind() == ValueKind::kNumber && b.Kind() == ValueKind::kNumber) {
             return a.AsNumber() < b.AsNumber();
         }
         if (a.Kind() == ValueKind::kString && b.Kind() == ValueKind::kString) {
+            SpendComparison(a, b, pos);
             return a.AsString() < b.AsString();
         }
         Fail(
@@ -1750,7 +1834,9 @@ private:
     std::string_view name_;
     bool escape_html_;
     std::string& out_;
-    std::vector<Variable> vars_;
+    std::vector<Variable> vars_;  // the stack the parser's variable slots index
+    std::size_t steps_ = 0;
+    std::size_t text_bytes_ = 0;
 };
 
 }  // namespace go_template_internal
@@ -1764,6 +1850,15 @@ struct GoTemplate::Impl {
 };
 
 GoTemplate GoTemplate::Parse(std::string_view source, std::string_view name) {
+    if (source.size() > kTemplateMaxBytes) {
+        throw TemplateError(
+            name,
+            1,
+            1,
+            "template is " + std::to_string(source.size()) + " bytes, more than the " +
+                std::to_string(kTemplateMaxBytes) + " allowed"
+        );
+    }
     const go_template_internal::Source text(source, name);
     std::vector<go_template_internal::Token> tokens = go_template_internal::Lexer(text).Run();
     auto impl = std::make_shared<Impl>();

@@ -24,7 +24,18 @@
 //   - Functions: and, or (short-circuit; return the deciding argument), not, eq (true if the first
 //     argument equals any other), ne, lt, le, gt, ge, len, index, html, urlquery, print, println.
 //     Arity is checked at parse time.
-//   - Blocks and parentheses nest at most 200 deep (deeper is a parse error, not a stack overflow).
+//
+// Limits. Custom templates are fetched from an operator-configured URL, so a compromised or
+// broken template host must not be able to hang or exhaust the server; every limit below is a
+// TemplateError (the mailer then keeps the previous or built-in template, or renders the
+// built-in body), never a crash:
+//   - Parse: at most kTemplateMaxBytes (1 MiB) of source; blocks and parentheses nest at most
+//     kTemplateMaxNesting (200) deep. Parsing is linear in the source size.
+//   - Render: at most kTemplateMaxSteps (1,000,000) evaluation steps (text nodes, actions,
+//     commands, range iterations), so nested ranges cannot loop for hours; at most
+//     kTemplateMaxTextBytes (4 MiB) of text handled in one render: the output plus the strings
+//     built by print, println, html and urlquery plus the strings compared by eq, ne, lt, le,
+//     gt and ge, so "{{ $x = print $x $x }}" cannot double a string until memory runs out.
 // Not supported (parse error): define, template, block, break, continue, printf and the other Go
 // builtins, character constants, method calls, arguments given to a field.
 //
@@ -48,6 +59,7 @@
 //     string/number/bool/list, range over a scalar, len of a bool/number, comparing objects or
 //     lists, ordering values of different or unordered kinds, index out of range.
 
+#include <cstddef>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -59,9 +71,15 @@
 
 namespace gotrue::mailer {
 
+// The limits described above.
+inline constexpr std::size_t kTemplateMaxBytes = std::size_t{1024} * 1024;
+inline constexpr int kTemplateMaxNesting = 200;
+inline constexpr std::size_t kTemplateMaxSteps = std::size_t{1000} * 1000;
+inline constexpr std::size_t kTemplateMaxTextBytes = std::size_t{4} * 1024 * 1024;
+
 enum class ValueKind { kNull, kBool, kNumber, kString, kObject, kList };
 
-// A value a template can see. Cheap to copy: objects and lists are shared, immutable.
+// A value a template can see. Cheap to copy: strings, objects and lists are shared, immutable.
 class TemplateValue {
 public:
     using Map = std::map<std::string, TemplateValue>;
@@ -104,7 +122,7 @@ private:
         std::monostate,
         bool,
         double,
-        std::string,
+        std::shared_ptr<const std::string>,
         std::shared_ptr<const Map>,
         std::shared_ptr<const Array>>
         value_;

@@ -681,6 +681,132 @@ TEST_CASE("a 100 KB template with 1000 actions parses and renders") {
     CHECK(Render(chain, {{"X", N(999)}}) == "999");
 }
 
+TEST_CASE("variables: shadowing and block scopes resolve to the right declaration") {
+    const TemplateData data = UserData({{"tags", TemplateValue::List({S("a"), S("b")})}});
+    // Shadowing inside blocks, reads of the outer variable after the block ends.
+    CHECK(
+        Render(
+            "{{ $x := 1 }}{{ if true }}{{ $x := 2 }}{{ $x }}{{ with $x := 3 }}{{ $x }}{{ end }}"
+            "{{ $x }}{{ end }}{{ $x }}",
+            data
+        ) == "2321"
+    );
+    // Range variables per iteration, the outer ones visible inside, gone in else and after.
+    CHECK(
+        Render(
+            "{{ $i := \"outer\" }}{{ range $i, $e := .Data.tags }}{{ $k := $e }}{{ $i }}{{ $k }}"
+            "{{ else }}{{ $i }}{{ end }}{{ $i }}",
+            data
+        ) == "0a1bouter"
+    );
+    CHECK(
+        Render(
+            "{{ $i := \"outer\" }}{{ range $i, $e := .Data.none }}{{ $i }}{{ else }}{{ $i }}"
+            "{{ end }}",
+            data
+        ) == "outer"
+    );
+    // Variables declared by earlier conditions of an if/with chain are visible in later arms
+    // and in else; an assignment inside a block changes the outer variable.
+    CHECK(
+        Render(
+            "{{ $r := 0 }}{{ if $a := .Data.none }}A{{ else if $b := 2 }}{{ $a }}{{ $b }}"
+            "{{ $r = $b }}{{ end }}{{ $r }}",
+            data
+        ) == "22"
+    );
+    CHECK(
+        Render(
+            "{{ with $a := .Data.none }}A{{ else with $b := .Data.none }}B{{ else }}"
+            "[{{ $a }}{{ $b }}]{{ end }}",
+            data
+        ) == "[]"
+    );
+    // A variable declared in one arm is not visible in the next: a parse error, as in Go.
+    CHECK(
+        ParseError("{{ if true }}{{ $x := 1 }}{{ else }}{{ $x }}{{ end }}")
+            .find("undefined variable \"$x\"") != std::string::npos
+    );
+}
+
+TEST_CASE("thousands of variables parse and render in linear time (fuzz: go_template)") {
+    // Variable lookups used to scan every variable in scope, at parse and at render time:
+    // quadratic for a template that declares many.
+    std::string source;
+    std::string expected;
+    for (int i = 0; i < 20000; ++i) {
+        source += "{{ $v" + std::to_string(i) + " := " + std::to_string(i) + " }}";
+    }
+    for (int i = 0; i < 20000; ++i) {
+        source += "{{ $v" + std::to_string(i) + " }},";
+        expected += std::to_string(i) + ",";
+    }
+    CHECK(Render(source) == expected);
+}
+
+TEST_CASE("a template larger than 1 MiB is refused when parsed") {
+    const std::string at_limit(gotrue::mailer::kTemplateMaxBytes, 'x');
+    CHECK(Render(at_limit) == at_limit);
+    CHECK(
+        ParseError(at_limit + "x") ==
+        "template: mail:1:1: template is 1048577 bytes, more than the 1048576 allowed"
+    );
+}
+
+TEST_CASE("rendering is bounded: steps and text (fuzz: go_template)") {
+    const TemplateData data = UserData({{"tags", TemplateValue::List({S("a"), S("b"), S("c")})}});
+    const auto nested = [](int depth, std::string_view body) {
+        std::string source;
+        for (int i = 0; i < depth; ++i) {
+            source += "{{ range $.Data.tags }}";
+        }
+        source += body;
+        for (int i = 0; i < depth; ++i) {
+            source += "{{ end }}";
+        }
+        return source;
+    };
+    // 3^30 iterations of an empty body: would run for days.
+    CHECK(
+        RenderError(nested(30, ""), data)
+            .find("rendering stopped: more than 1000000 evaluation steps") != std::string::npos
+    );
+    // 3^20 copies of a kilobyte: terabytes of output.
+    CHECK(
+        RenderError(nested(20, "{{ $.Data.tags }}" + std::string(1000, '.')), data)
+            .find("rendering stopped: more than 4194304 bytes of text") != std::string::npos
+    );
+    // A string doubled 40 times without printing it: 16 TiB of memory.
+    std::string doubling = "{{ $x := \"0123456789abcdef\" }}";
+    for (int i = 0; i < 40; ++i) {
+        doubling += "{{ $x = print $x $x }}";
+    }
+    CHECK(
+        RenderError(doubling, data).find("rendering stopped: more than 4194304 bytes of text") !=
+        std::string::npos
+    );
+    // Comparing long strings over and over, also without output.
+    std::string comparing = "{{ $x := \"0123456789abcdef\" }}";
+    for (int i = 0; i < 18; ++i) {
+        comparing += "{{ $x = print $x $x }}";
+    }
+    CHECK(
+        RenderError(comparing + nested(8, "{{ if eq $x $x }}{{ end }}"), data)
+            .find("bytes of text") != std::string::npos
+    );
+    // One html or urlquery of many large operands stops early.
+    std::string many_operands = "{{ $x := \"" + std::string(1 << 16, 'y') + "\" }}{{ urlquery";
+    for (int i = 0; i < 2000; ++i) {
+        many_operands += " $x";
+    }
+    many_operands += " }}";
+    CHECK(RenderError(many_operands, data).find("bytes of text") != std::string::npos);
+
+    // Large but reasonable renders still work: 100 KB of output from ranges.
+    const std::string fine = nested(3, "{{ $.Data.tags }}" + std::string(3000, '.'));
+    CHECK(Render(fine, data).size() == 27 * (7 + 3000));
+}
+
 TEST_CASE("GoTemplate is a reusable, copyable value") {
     const GoTemplate original = GoTemplate::Parse("Hi {{ .Name }}", "greeting");
     const GoTemplate copy = original;  // NOLINT(performance-unnecessary-copy-initialization)

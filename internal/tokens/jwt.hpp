@@ -92,9 +92,10 @@ private:
 
 // Verifies an HS256 token against secret at time now_unix (seconds). Never throws on bad input
 // (std::bad_alloc aside). Checks, in golang-jwt's order: size, 3 segments, base64url header and
-// claims, JSON objects (valid UTF-8, no duplicate top-level keys so there is one reading of
-// "alg"/"exp"/"sub"), alg == HS256, signature (constant-time), then exp (now < exp) and nbf
-// (nbf <= now). iat is not checked, as in golang-jwt v5.
+// claims, JSON objects (valid UTF-8 also after \u escapes, finite numbers, no duplicate
+// top-level keys so there is one reading of "alg"/"exp"/"sub"), alg == HS256, signature
+// (constant-time), then exp (now < exp) and nbf (nbf <= now). iat is not checked, as in golang-jwt
+// v5.
 [[nodiscard]] VerifyResult VerifyHs256(
     std::string_view token,
     std::string_view secret,

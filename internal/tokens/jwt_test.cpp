@@ -409,6 +409,101 @@ TEST_SUITE("jwt") {
         }
     }
 
+    TEST_CASE("a zero with a large exponent reads as zero (fuzz: jwt)") {
+        // RapidJSON 1.1.0's full-precision parser ran __builtin_clzll(0) on these (undefined
+        // behaviour; "exp":0e-23 read as 1.66e35 with clang, i.e. a token that never expires).
+        const std::string header = R"({"alg":"HS256","typ":"JWT"})";
+        for (const std::string zero :
+             {"0e-23", "0e300", "-0e300", "0.000e-40", "0e38", "0.0e-330"}) {
+            CAPTURE(zero);
+            const auto result = tokens::VerifyHs256(
+                SignRaw(
+                    header,
+                    R"({"exp":)" + std::to_string(kNow + 60) + R"(,"nbf":)" + zero + R"(,"z":)" +
+                        zero + "}"
+                ),
+                kSecret,
+                kNow
+            );
+            REQUIRE_MESSAGE(result.Ok(), Detail(result));
+            CHECK(result.Claims()["z"].GetDouble() == 0.0);
+            CHECK(
+                Detail(
+                    tokens::VerifyHs256(SignRaw(header, R"({"exp":)" + zero + "}"), kSecret, kNow)
+                ) == "token has invalid claims: token is expired"
+            );
+        }
+    }
+
+    TEST_CASE(
+        "a lone low surrogate escape reads as U+FFFD, as in Go, never as invalid UTF-8 (fuzz: jwt)"
+    ) {
+        // RapidJSON decoded "\udd11" into the bytes ED B4 91 despite kParseValidateEncodingFlag,
+        // so the claims were not valid UTF-8 and could not be re-signed and verified. json::Parse
+        // replaces it as Go's encoding/json (and so golang-jwt) does.
+        const std::string header = R"({"alg":"HS256","typ":"JWT"})";
+        const std::string exp = R"({"exp":)" + std::to_string(kNow + 60);
+        const auto lone = tokens::VerifyHs256(
+            SignRaw(header, exp + R"(,"name":"\udd11 x","deep":[[{"a":["\udc00"]}]]})"),
+            kSecret,
+            kNow
+        );
+        REQUIRE_MESSAGE(lone.Ok(), Detail(lone));
+        CHECK(std::string(lone.Claims()["name"].GetString()) == "\xEF\xBF\xBD x");
+        // A lone high surrogate is no JSON RapidJSON reads.
+        CHECK(
+            Detail(
+                tokens::VerifyHs256(SignRaw(header, exp + R"(,"name":"\ud83d x"})"), kSecret, kNow)
+            )
+                .find("could not JSON decode claim") != std::string::npos
+        );
+        // A proper pair and raw UTF-8 are fine.
+        const auto ok = tokens::VerifyHs256(
+            SignRaw(header, exp + ",\"k\":\"\\ud83d\\udd11 \xF0\x9F\x94\x91 \xE6\x97\xA5\"}"),
+            kSecret,
+            kNow
+        );
+        REQUIRE_MESSAGE(ok.Ok(), Detail(ok));
+        CHECK(std::string(ok.Claims()["k"].GetString()) == "\U0001f511 \U0001f511 \u65e5");
+    }
+
+    TEST_CASE("a number that overflows to infinity is refused like Go does (fuzz: jwt)") {
+        // RapidJSON's exponent check ignores the significand: 17672292001e300 read as +Inf, an
+        // exp that never expires and claims that SignHs256 cannot serialise again.
+        const std::string header = R"({"alg":"HS256","typ":"JWT"})";
+        const std::string detail =
+            "token is malformed: could not JSON decode claim: number too big to be stored in "
+            "double";
+        CHECK(
+            Detail(tokens::VerifyHs256(SignRaw(header, R"({"exp":17672292001e300})"), kSecret, kNow)
+            )
+                .rfind(detail, 0) == 0
+        );
+        CHECK(
+            Detail(tokens::VerifyHs256(
+                       SignRaw(
+                           header,
+                           R"({"exp":)" + std::to_string(kNow + 60) +
+                               R"(,"x":[{"y":-9999999999e300}]})"
+                       ),
+                       kSecret,
+                       kNow
+                   ))
+                .rfind(detail, 0) == 0
+        );
+        // The largest finite values still verify.
+        CHECK(tokens::VerifyHs256(
+                  SignRaw(
+                      header,
+                      R"({"exp":)" + std::to_string(kNow + 60) +
+                          R"(,"max":1.7976931348623157e308,"min":-1.7976931348623157e308})"
+                  ),
+                  kSecret,
+                  kNow
+        )
+                  .Ok());
+    }
+
     TEST_CASE("deeply nested claims are refused without exhausting the stack") {
         const std::string nested = std::string(5000, '[') + std::string(5000, ']');
         const std::string payload =
