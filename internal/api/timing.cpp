@@ -63,6 +63,10 @@ std::size_t TimingEqualizer::InFlight() const {
 
 Middleware EqualizeTiming(std::shared_ptr<TimingEqualizer> equalizer) {
     return [equalizer = std::move(equalizer)](Request& request, const Handler& next) {
+        // The equalized endpoints are all POSTs; GET /health must answer whatever is pending.
+        if (request.method != "POST") {
+            return next(request);
+        }
         std::shared_ptr<void> place = equalizer->TryAdmit();
         if (!place) {
             // Refused before any work, whatever the address: a 503 tells nothing about it.

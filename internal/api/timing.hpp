@@ -7,8 +7,9 @@
 // random from the slower outcome's recent durations has passed, so the faster outcome reproduces
 // the slower one's whole distribution, tail included (padding to a median would leave the slow
 // tail of existing addresses visible). The wait happens on the server's timer (Response::
-// not_before), never on a thread, and the number of responses waiting is bounded: beyond it every
-// request, whatever its outcome, is answered 503 before any work is done.
+// not_before), never on a thread, and the number of POST requests in flight (the equalized
+// endpoints are POSTs) is bounded: beyond it every POST, whatever its outcome, is answered 503
+// before any work is done.
 
 #include <array>
 #include <chrono>

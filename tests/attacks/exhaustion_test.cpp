@@ -85,7 +85,7 @@ TEST_SUITE("exhaustion") {
         std::this_thread::sleep_for(300ms);
         const long after = server.Process().ResidentKib();
         MESSAGE("RSS before " << before << " KiB, with 150 stalled bodies " << after << " KiB");
-        CHECK(refused >= 140);              // about 8 of 150 fit in 8 MB
+        CHECK(refused >= 140);                 // about 8 of 150 fit in 8 MB
         CHECK(after - before < kRssSlackKib);  // unbounded, this was over 300 MB
         CHECK(server.Get("/health").status == 200);
         CHECK(server.Post("/signup", "{}").status == 422);  // small requests still admitted
