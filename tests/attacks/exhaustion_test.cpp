@@ -94,18 +94,26 @@ TEST_SUITE("exhaustion") {
     TEST_CASE("connections: beyond GOTRUE_API_MAX_CONNECTIONS a client gets 503 and a close") {
         AuthServer server(gotrue::testing::MailMode::kSync, {{"GOTRUE_API_MAX_CONNECTIONS", "8"}});
         const int port = server.Process().Port();
+        // Nine connections for eight places. Which one is refused depends on the order the two
+        // reactor threads take them in, so any one of them may be. (First let the connection of
+        // the readiness check be closed and given back.)
+        std::this_thread::sleep_for(300ms);
         std::vector<std::unique_ptr<RawConnection>> idle;
-        for (int i = 0; i < 8; ++i) {
+        for (int i = 0; i < 9; ++i) {
             idle.push_back(std::make_unique<RawConnection>(port));
         }
-        std::this_thread::sleep_for(200ms);
-        RawConnection extra(port);
-        const std::string refused = extra.Receive(1s);
-        CHECK(refused.rfind("HTTP/1.1 503", 0) == 0);
-        CHECK(
-            JsonString(refused.substr(refused.find("\r\n\r\n") + 4), "msg").find("connections") !=
-            std::string::npos
-        );
+        int refused = 0;
+        for (auto& connection : idle) {
+            const std::string answer = connection->Receive(500ms);
+            if (answer.rfind("HTTP/1.1 503", 0) == 0) {
+                ++refused;
+                CHECK(
+                    JsonString(answer.substr(answer.find("\r\n\r\n") + 4), "msg")
+                        .find("connections") != std::string::npos
+                );
+            }
+        }
+        CHECK(refused == 1);
         idle.clear();
         std::this_thread::sleep_for(200ms);
         CHECK(server.Get("/health").status == 200);
