@@ -257,8 +257,8 @@ std::vector<Variable> BuildVariables() {
     v.push_back(Ours(
         Var("GOTRUE_API_MAX_BUFFERED_BYTES",
             "67108864",
-            "Bytes of requests being received or waiting for a handler thread (64 MiB); a request "
-            "over 64 KiB that would exceed it is answered 503.",
+            "Bytes of requests being received or waiting for a handler thread (64 MiB; each "
+            "counts twice its size); a request over 64 KiB that would exceed it is answered 503.",
             PositiveInt(GOTRUE_FIELD(api.max_buffered_bytes)))
     ));
     v.push_back(Ours(
