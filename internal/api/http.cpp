@@ -3,15 +3,10 @@
 #include <algorithm>
 #include <cctype>
 
+#include "observability/utf8.hpp"
+
 namespace gotrue::api {
 namespace {
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
 
 int HexValue(char c) {
     if (c >= '0' && c <= '9') {
@@ -27,6 +22,13 @@ int HexValue(char c) {
 }
 
 }  // namespace
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
 
 std::optional<std::string> Headers::Get(std::string_view name) const {
     for (const auto& [key, value] : entries_) {
@@ -88,37 +90,15 @@ std::string ToSafeText(std::string_view text) {
     static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
     std::string out;
     out.reserve(text.size());
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const auto lead = static_cast<unsigned char>(text[i]);
-        std::size_t length = 0;
-        unsigned min_second = 0x80;
-        unsigned max_second = 0xBF;
-        if (lead >= 0x01 && lead <= 0x7F) {
-            length = 1;
-        } else if (lead >= 0xC2 && lead <= 0xDF) {
-            length = 2;
-        } else if (lead >= 0xE0 && lead <= 0xEF) {
-            length = 3;
-            min_second = lead == 0xE0 ? 0xA0 : 0x80;  // no overlong forms
-            max_second = lead == 0xED ? 0x9F : 0xBF;  // no UTF-16 surrogates
-        } else if (lead >= 0xF0 && lead <= 0xF4) {
-            length = 4;
-            min_second = lead == 0xF0 ? 0x90 : 0x80;
-            max_second = lead == 0xF4 ? 0x8F : 0xBF;  // nothing above U+10FFFF
-        }
-        bool valid = length > 0 && i + length <= text.size();
-        for (std::size_t k = 1; valid && k < length; ++k) {
-            const auto byte = static_cast<unsigned char>(text[i + k]);
-            valid = k == 1 ? (byte >= min_second && byte <= max_second) : (byte & 0xC0) == 0x80;
-        }
-        if (valid) {
-            out.append(text.substr(i, length));
-            i += length;
-        } else {
+    for (std::size_t i = 0; i < text.size();) {
+        const observability::CodePoint c = observability::DecodeUtf8(text.substr(i));
+        if (c.length == 0 || c.value == 0) {
             out.append(kReplacement);
             ++i;  // resynchronise on the next byte, as Go's utf8 decoding does
+            continue;
         }
+        out.append(text.substr(i, c.length));
+        i += c.length;
     }
     return out;
 }

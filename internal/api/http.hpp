@@ -74,6 +74,9 @@ using Middleware = std::function<Response(Request&, const Handler& next)>;
 // 200 application/json with `body`.
 [[nodiscard]] Response JsonResponse(int status, std::string body);
 
+// ASCII case-insensitive equality (header names, tokens).
+[[nodiscard]] bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
 // Percent-decoding for query strings ('+' is a space) and path segments.
 [[nodiscard]] std::string UrlDecode(std::string_view text, bool plus_is_space = true);
 

@@ -5,6 +5,8 @@
 #include <cctype>
 #include <cstring>
 
+#include "api/http.hpp"
+
 namespace gotrue::api {
 namespace {
 
@@ -34,13 +36,6 @@ bool IsToken(std::string_view text) {
     return !text.empty() && std::all_of(text.begin(), text.end(), IsTokenChar);
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
 std::string_view TrimBlanks(std::string_view text) {
     while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
         text.remove_prefix(1);
@@ -49,14 +44,6 @@ std::string_view TrimBlanks(std::string_view text) {
         text.remove_suffix(1);
     }
     return text;
-}
-
-// Field values may hold visible ASCII, blanks and any byte >= 0x80 (obs-text), no controls.
-bool IsFieldValue(std::string_view value) {
-    return std::all_of(value.begin(), value.end(), [](char c) {
-        const auto byte = static_cast<unsigned char>(c);
-        return byte == '\t' || (byte >= 0x20 && byte != 0x7F);
-    });
 }
 
 bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
@@ -218,6 +205,13 @@ std::optional<std::size_t> ParseChunkSize(std::string_view line, std::size_t max
 }
 
 }  // namespace
+
+bool IsFieldValue(std::string_view value) {
+    return std::all_of(value.begin(), value.end(), [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return byte == '\t' || (byte >= 0x20 && byte != 0x7F);
+    });
+}
 
 std::string RebuiltHead(const RequestHead& head) {
     std::string out = head.method + " " + head.target + " " + head.version + "\r\n";

@@ -94,6 +94,10 @@ private:
     std::size_t trailer_lines_ = 0;
 };
 
+// A header field value a peer may send or we may write: visible ASCII, blanks and bytes >= 0x80
+// (obs-text), no control character (a CR or LF would split the header).
+[[nodiscard]] bool IsFieldValue(std::string_view value);
+
 // The head as Pistache should see it: request line, Content-Length when there is a body, and
 // Connection when the client sent close or keep-alive. Nothing else reaches Pistache's parsers.
 [[nodiscard]] std::string RebuiltHead(const RequestHead& head);

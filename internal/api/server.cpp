@@ -21,6 +21,7 @@
 #include "api/middleware.hpp"
 #include "api/request_framer.hpp"
 #include "api/router.hpp"
+#include "crypto/password_hasher.hpp"
 #include "observability/logging.hpp"
 
 namespace gotrue::api {
@@ -75,13 +76,6 @@ Request ToRequest(const RequestHead& head, const Http::Request& incoming) {
     return request;
 }
 
-bool IsSafeHeaderValue(std::string_view value) {
-    return std::all_of(value.begin(), value.end(), [](char c) {
-        const auto byte = static_cast<unsigned char>(c);
-        return byte == '\t' || (byte >= 0x20 && byte != 0x7F);
-    });
-}
-
 // Owns the writer of one request and makes sure exactly one response is sent: either the
 // handler's or the deadline's 504, whichever comes first.
 class Responder final {
@@ -102,7 +96,7 @@ public:
         }
         std::string content_type = "application/json";
         for (const auto& [name, value] : response.headers.All()) {
-            if (!IsSafeHeaderValue(value)) {
+            if (!IsFieldValue(value)) {
                 // A control character would split the header (response splitting): a bug
                 // upstream of here, never a reason to write it.
                 spdlog::error("unsafe response header dropped component=api name={}", name);
@@ -433,9 +427,7 @@ private:
             : owner_(owner), connection_(connection), peer_(peer) {}
 
         bool OnHead(const RequestHead& head, std::size_t bytes_to_buffer) override {
-            // Twice: Pistache holds a message in its parse buffer and again as the body string
-            // (measured: 150 stalled 1 MB bodies cost about 2 MB each).
-            connection_.reservation = owner_.intake_->TryReserve(2 * bytes_to_buffer);
+            connection_.reservation = owner_.intake_->TryReserve(bytes_to_buffer);
             connection_.head = head;
             return connection_.reservation != nullptr;
         }
@@ -583,9 +575,8 @@ private:
 };
 
 HashingLane HashingLane::For(std::function<bool(const Request&)> selects, int hash_concurrency) {
-    if (hash_concurrency <= 0) {
-        hash_concurrency = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-    }
+    // The same count of hashes at once as the hasher itself admits (0: one per CPU).
+    hash_concurrency = crypto::HasherLimits::ForCpus(hash_concurrency).concurrency;
     HashingLane lane;
     lane.selects = std::move(selects);
     lane.threads = 4 * hash_concurrency;

@@ -14,6 +14,8 @@
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include "observability/utf8.hpp"
+
 namespace gotrue::observability {
 namespace {
 
@@ -28,48 +30,6 @@ bool IsKeyStart(char c) {
 
 bool IsKeyChar(char c) {
     return IsKeyStart(c) || (c >= '0' && c <= '9') || c == '.';
-}
-
-struct CodePoint {
-    char32_t value = 0;
-    std::size_t length = 0;  // 0: the bytes at this position are not valid UTF-8
-};
-
-// The UTF-8 sequence at the start of `text` (not empty). Overlong forms, surrogates, values past
-// U+10FFFF and cut-short sequences are invalid.
-CodePoint DecodeUtf8(std::string_view text) {
-    const auto byte = [&text](std::size_t i) {
-        return static_cast<unsigned char>(text[i]);
-    };
-    const unsigned char lead = byte(0);
-    if (lead < 0x80) {
-        return {lead, 1};
-    }
-    std::size_t length = 0;
-    if ((lead & 0xE0) == 0xC0) {
-        length = 2;
-    } else if ((lead & 0xF0) == 0xE0) {
-        length = 3;
-    } else if ((lead & 0xF8) == 0xF0) {
-        length = 4;
-    } else {
-        return {};
-    }
-    static constexpr std::array<char32_t, 5> kSmallest{0, 0, 0x80, 0x800, 0x10000};
-    char32_t value = lead & (0x7FU >> length);
-    if (text.size() < length) {
-        return {};
-    }
-    for (std::size_t i = 1; i < length; ++i) {
-        if ((byte(i) & 0xC0) != 0x80) {
-            return {};
-        }
-        value = (value << 6) | (byte(i) & 0x3F);
-    }
-    if (value < kSmallest[length] || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) {
-        return {};
-    }
-    return {value, length};
 }
 
 // Characters that break or rewrite a line on a terminal or in a log viewer: C0 controls, DEL,
