@@ -17,17 +17,18 @@ void Intake::CloseConnection() {
 }
 
 std::shared_ptr<void> Intake::TryReserve(std::size_t bytes) {
+    const std::size_t cost = 2 * bytes;
     std::size_t used = buffered_.load();
     do {
-        if (bytes > kAlwaysAdmittedBytes && used + bytes > max_buffered_bytes_) {
+        if (bytes > kAlwaysAdmittedBytes && used + cost > max_buffered_bytes_) {
             return nullptr;
         }
-    } while (!buffered_.compare_exchange_weak(used, used + bytes));
+    } while (!buffered_.compare_exchange_weak(used, used + cost));
     // The handle keeps the Intake alive: a reservation can outlive the server's connections.
     // Non-null (it points at this Intake) so callers can test it; the deleter only gives back.
     return std::shared_ptr<void>(
         static_cast<void*>(this),
-        [self = shared_from_this(), bytes](void*) { self->buffered_.fetch_sub(bytes); }
+        [self = shared_from_this(), cost](void*) { self->buffered_.fetch_sub(cost); }
     );
 }
 

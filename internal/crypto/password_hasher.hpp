@@ -49,8 +49,6 @@ public:
     // bcrypt time as "wrong password" (contract §2.17). Admitted like any verification.
     void VerifyAgainstDummy(std::string_view password);
 
-    [[nodiscard]] int Cost() const { return cost_; }
-
     struct Counters {
         std::uint64_t admitted = 0;
         std::uint64_t refused = 0;  // busy at once, or waited max_wait in vain
