@@ -225,24 +225,27 @@ std::string RebuiltHead(const RequestHead& head) {
     return out;
 }
 
-std::optional<std::string> RequestFramer::TakeLine(
-    std::string_view& input, std::size_t limit, bool& too_long
-) {
+RequestFramer::LineRead RequestFramer::TakeLine(std::string_view& input, std::size_t limit) {
+    using Status = LineRead::Status;
     const auto newline = input.find('\n');
     const std::size_t take = newline == std::string_view::npos ? input.size() : newline + 1;
     if (pending_.size() + take > limit + 2) {
-        too_long = true;
-        return std::nullopt;
+        return {Status::kTooLong, {}};
     }
     pending_.append(input.substr(0, take));
     input.remove_prefix(take);
     if (newline == std::string_view::npos) {
-        return std::nullopt;
+        return {Status::kIncomplete, {}};
     }
-    std::string line;
-    line.swap(pending_);
-    line.pop_back();  // '\n'
-    return line;
+    LineRead read{Status::kLine, {}};
+    read.line.swap(pending_);
+    read.line.pop_back();  // '\n'
+    if (read.line.empty() || read.line.back() != '\r' ||
+        read.line.find('\r') != read.line.size() - 1) {
+        return {Status::kNotCrlf, {}};
+    }
+    read.line.pop_back();  // '\r'
+    return read;
 }
 
 std::optional<FramingError> RequestFramer::Feed(std::string_view input, Sink& sink) {
@@ -278,21 +281,20 @@ std::optional<FramingError> RequestFramer::Feed(std::string_view input, Sink& si
 
 std::optional<FramingError> RequestFramer::ReadHead(std::string_view& input, Sink& sink) {
     while (!input.empty()) {
-        bool too_long = false;
         const std::size_t before = input.size();
-        auto line = TakeLine(input, limits_.max_head_bytes, too_long);
+        LineRead read = TakeLine(input, limits_.max_head_bytes);
         head_bytes_ += before - input.size();
-        if (too_long || head_bytes_ > limits_.max_head_bytes + 2) {
+        if (read.status == LineRead::Status::kTooLong || head_bytes_ > limits_.max_head_bytes + 2) {
             return HeadTooLarge();
         }
-        if (!line) {
+        if (read.status == LineRead::Status::kIncomplete) {
             return std::nullopt;
         }
-        if (line->empty() || line->back() != '\r' || line->find('\r') != line->size() - 1) {
+        if (read.status == LineRead::Status::kNotCrlf) {
             return Malformed("lines must end with CRLF");
         }
-        line->pop_back();  // '\r'
-        if (line->empty()) {
+        std::string& line = read.line;
+        if (line.empty()) {
             if (head_lines_.empty()) {
                 continue;  // blank lines before a request line are ignored (RFC 9112 2.2)
             }
@@ -300,7 +302,7 @@ std::optional<FramingError> RequestFramer::ReadHead(std::string_view& input, Sin
             lines.swap(head_lines_);
             return StartMessage(lines, sink);
         }
-        head_lines_.push_back(std::move(*line));
+        head_lines_.push_back(std::move(line));
         if (head_lines_.size() > limits_.max_header_count + 1) {
             return HeadTooLarge();
         }
@@ -350,23 +352,22 @@ std::optional<FramingError> RequestFramer::ReadChunked(std::string_view& input, 
         }
         return std::nullopt;
     }
-    bool too_long = false;
     const std::size_t limit =
         state_ == State::kTrailer ? limits_.max_head_bytes : kMaxChunkLineBytes;
-    auto line = TakeLine(input, limit, too_long);
-    if (too_long) {
+    LineRead read = TakeLine(input, limit);
+    if (read.status == LineRead::Status::kTooLong) {
         return state_ == State::kTrailer ? HeadTooLarge() : Malformed("chunk line too long");
     }
-    if (!line) {
+    if (read.status == LineRead::Status::kIncomplete) {
         return std::nullopt;
     }
-    if (line->empty() || line->back() != '\r' || line->find('\r') != line->size() - 1) {
+    if (read.status == LineRead::Status::kNotCrlf) {
         return Malformed("lines must end with CRLF");
     }
-    line->pop_back();
+    std::string& line = read.line;
     switch (state_) {
         case State::kChunkSize: {
-            const auto size = ParseChunkSize(*line, limits_.max_body_bytes - chunked_body_.size());
+            const auto size = ParseChunkSize(line, limits_.max_body_bytes - chunked_body_.size());
             if (!size) {
                 return Malformed("invalid chunk size");
             }
@@ -378,17 +379,17 @@ std::optional<FramingError> RequestFramer::ReadChunked(std::string_view& input, 
             return std::nullopt;
         }
         case State::kChunkDataEnd:
-            if (!line->empty()) {
+            if (!line.empty()) {
                 return Malformed("chunk data longer than its size");
             }
             state_ = State::kChunkSize;
             return std::nullopt;
         default:  // kTrailer: trailer fields are read and dropped
-            if (line->empty()) {
+            if (line.empty()) {
                 FinishChunked(sink);
                 return std::nullopt;
             }
-            if (++trailer_lines_ > limits_.max_header_count || !IsFieldValue(*line)) {
+            if (++trailer_lines_ > limits_.max_header_count || !IsFieldValue(line)) {
                 return trailer_lines_ > limits_.max_header_count ? HeadTooLarge()
                                                                  : Malformed("invalid trailer");
             }

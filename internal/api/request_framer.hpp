@@ -78,8 +78,15 @@ private:
     std::optional<FramingError> ReadHead(std::string_view& input, Sink& sink);
     std::optional<FramingError> StartMessage(const std::vector<std::string>& lines, Sink& sink);
     std::optional<FramingError> ReadChunked(std::string_view& input, Sink& sink);
-    // Takes one CRLF-terminated line out of pending_ + input; nullopt until it is complete.
-    std::optional<std::string> TakeLine(std::string_view& input, std::size_t limit, bool& too_long);
+
+    struct LineRead {
+        enum class Status { kIncomplete, kLine, kTooLong, kNotCrlf } status;
+        std::string line;  // kLine: without its CRLF
+    };
+
+    // Takes one line out of pending_ + input: a line longer than `limit`, or one not ended by
+    // CRLF (a bare CR or LF anywhere), is an error.
+    LineRead TakeLine(std::string_view& input, std::size_t limit);
     void FinishChunked(Sink& sink);
     void EndMessage(Sink& sink);
 
