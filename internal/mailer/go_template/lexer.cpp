@@ -186,7 +186,6 @@ private:
                 ++pos;
                 continue;
             }
-            const std::size_t start = pos;
             if (c == '"') {
                 pos = LexQuoted(pos, space);
             } else if (c == '`') {
@@ -195,58 +194,70 @@ private:
                 source_.Fail(pos, "character constants are not supported");
             } else if (StartsNumber(pos)) {
                 pos = LexNumber(pos, space);
-            } else if (c == '.') {
-                ++pos;
-                if (pos < src_.size() && IsIdentStart(src_[pos])) {
-                    while (pos < src_.size() && IsIdentChar(src_[pos])) {
-                        ++pos;
-                    }
-                    Push(Tok::kField, start, pos - start, space).value =
-                        std::string(src_.substr(start + 1, pos - start - 1));
-                } else {
-                    Push(Tok::kDot, start, 1, space);
-                }
-                CheckTerminator(pos);
-            } else if (c == '$') {
-                ++pos;
-                while (pos < src_.size() && IsIdentChar(src_[pos])) {
-                    ++pos;
-                }
-                Push(Tok::kVariable, start, pos - start, space).value =
-                    std::string(src_.substr(start, pos - start));
-                CheckTerminator(pos);
-            } else if (IsIdentStart(c)) {
-                while (pos < src_.size() && IsIdentChar(src_[pos])) {
-                    ++pos;
-                }
-                Push(Tok::kIdentifier, start, pos - start, space).value =
-                    std::string(src_.substr(start, pos - start));
-                CheckTerminator(pos);
-            } else if (c == '(') {
-                if (++paren_depth > kMaxNestingDepth) {
-                    source_.Fail(pos, "parentheses nested too deeply");
-                }
-                Push(Tok::kLeftParen, pos++, 1, space);
-            } else if (c == ')') {
-                if (paren_depth == 0) {
-                    source_.Fail(pos, "unexpected right paren");
-                }
-                --paren_depth;
-                Push(Tok::kRightParen, pos++, 1, space);
-            } else if (c == '|') {
-                Push(Tok::kPipe, pos++, 1, space);
-            } else if (c == ':' && StartsWith(pos, ":=")) {
-                Push(Tok::kDeclare, pos, 2, space);
-                pos += 2;
-            } else if (c == '=') {
-                Push(Tok::kAssign, pos++, 1, space);
-            } else if (c == ',') {
-                Push(Tok::kComma, pos++, 1, space);
+            } else if (c == '.' || c == '$' || IsIdentStart(c)) {
+                pos = LexWord(pos, space);
             } else {
-                source_.Fail(pos, "unrecognized character in action: " + DescribeChar(c));
+                pos = LexPunctuation(pos, space, paren_depth);
             }
             space = false;
         }
+    }
+
+    // A field (.Name), dot, variable ($x) or identifier; returns the offset after it.
+    std::size_t LexWord(std::size_t pos, bool space) {
+        const std::size_t start = pos;
+        const char c = src_[pos];
+        if (c == '.') {
+            ++pos;
+            if (pos < src_.size() && IsIdentStart(src_[pos])) {
+                while (pos < src_.size() && IsIdentChar(src_[pos])) {
+                    ++pos;
+                }
+                Push(Tok::kField, start, pos - start, space).value =
+                    std::string(src_.substr(start + 1, pos - start - 1));
+            } else {
+                Push(Tok::kDot, start, 1, space);
+            }
+        } else {
+            const Tok type = c == '$' ? Tok::kVariable : Tok::kIdentifier;
+            ++pos;  // '$' or the identifier's first character
+            while (pos < src_.size() && IsIdentChar(src_[pos])) {
+                ++pos;
+            }
+            Push(type, start, pos - start, space).value =
+                std::string(src_.substr(start, pos - start));
+        }
+        CheckTerminator(pos);
+        return pos;
+    }
+
+    // Parentheses (counted in paren_depth), |, :=, = and ","; returns the offset after it.
+    std::size_t LexPunctuation(std::size_t pos, bool space, int& paren_depth) {
+        const char c = src_[pos];
+        if (c == '(') {
+            if (++paren_depth > kMaxNestingDepth) {
+                source_.Fail(pos, "parentheses nested too deeply");
+            }
+            Push(Tok::kLeftParen, pos, 1, space);
+        } else if (c == ')') {
+            if (paren_depth == 0) {
+                source_.Fail(pos, "unexpected right paren");
+            }
+            --paren_depth;
+            Push(Tok::kRightParen, pos, 1, space);
+        } else if (c == '|') {
+            Push(Tok::kPipe, pos, 1, space);
+        } else if (c == ':' && StartsWith(pos, ":=")) {
+            Push(Tok::kDeclare, pos, 2, space);
+            return pos + 2;
+        } else if (c == '=') {
+            Push(Tok::kAssign, pos, 1, space);
+        } else if (c == ',') {
+            Push(Tok::kComma, pos, 1, space);
+        } else {
+            source_.Fail(pos, "unrecognized character in action: " + DescribeChar(c));
+        }
+        return pos + 1;
     }
 
     // Identifiers, fields and variables must be followed by a separator, as in Go.
