@@ -4,6 +4,8 @@
 #include <csignal>
 #include <cstdlib>
 #include <ctime>
+#include <exception>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -65,16 +67,8 @@ int WaitForSignal(std::chrono::milliseconds timeout) {
     std::_Exit(status);
 }
 
-}  // namespace
-
-void BlockTerminationSignals() {
-    const sigset_t signals = TerminationSignals();
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-    std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill the server
-}
-
-int Serve(const conf::Config& config) {
-    storage::Database database(config.db);
+// Connects (retrying as configured) and refuses a schema with pending migrations.
+bool ConnectMigrated(storage::Database& database, const conf::Config& config) {
     try {
         database.Connect();
         auto lease = database.Acquire();
@@ -90,27 +84,36 @@ int Serve(const conf::Config& config) {
                 pending.front().name,
                 config.db.name_space
             );
-            return 1;
+            return false;
         }
     } catch (const std::exception& error) {
         spdlog::error("cannot start component=serve error={}", observability::Quote(error.what()));
-        return 1;
+        return false;
     }
+    return true;
+}
 
-    // Executes the side work of requests (apitask): request-scoped tasks and, with
-    // GOTRUE_WORKER_ENABLED, fire-and-forget ones. Separate from the HTTP handler threads.
+// The pool that executes the side work of requests (apitask): request-scoped tasks and, with
+// GOTRUE_WORKER_ENABLED, fire-and-forget ones. Separate from the HTTP handler threads.
+apitask::PoolOptions TaskPoolOptions(const conf::Config& config) {
     const unsigned cpus = std::max(1U, std::thread::hardware_concurrency());
-    apitask::WorkerPool tasks(apitask::PoolOptions{
+    return apitask::PoolOptions{
         static_cast<std::size_t>(cpus) * static_cast<std::size_t>(config.worker.count_per_cpu),
         static_cast<std::size_t>(config.worker.queue_size),
-    });
-    // The mail chain (templating -> validation -> [background] -> SMTP or noop); it is built
-    // after the pool it may hand sends to, and the pool is drained before either goes away.
-    // Background sends go through the durable outbox (auth.mail_outbox): a failing relay or a
-    // crash delays a mail instead of losing it.
-    std::unique_ptr<outbox::Outbox> mail_outbox;
-    const auto durable = [&](mailer::MailClient& transport) -> std::unique_ptr<mailer::MailClient> {
-        mail_outbox = std::make_unique<outbox::Outbox>(
+    };
+}
+
+// The mail chain's background link: sends go through the durable outbox (auth.mail_outbox), so
+// a failing relay or a crash delays a mail instead of losing it. The outbox is stored in `slot`,
+// which must outlive the mailer.
+mailer::Mailer::BackgroundFactory DurableSends(
+    const conf::Config& config,
+    storage::Database& database,
+    apitask::WorkerPool& tasks,
+    std::unique_ptr<outbox::Outbox>& slot
+) {
+    return [&config, &database, &tasks, &slot](mailer::MailClient& transport) {
+        slot = std::make_unique<outbox::Outbox>(
             database,
             transport,
             tasks,
@@ -122,19 +125,25 @@ int Serve(const conf::Config& config) {
             }
         );
         return std::make_unique<outbox::OutboxClient>(
-            *mail_outbox,
+            *slot,
             config.worker.enabled ? outbox::OutboxClient::Mode::kPool
                                   : outbox::OutboxClient::Mode::kRequestScoped,
             tasks
         );
     };
-    mailer::Mailer mail(config, tasks, nullptr, durable);
+}
+
+// Fetches custom templates now (a bad one is reported at startup) and starts the outbox
+// sweeper, which also resends what a previous run left behind.
+void StartMail(mailer::Mailer& mail, outbox::Outbox* mail_outbox) {
     mail.Preload();
-    if (mail_outbox) {
-        mail_outbox->Start();  // also resends what a previous run left behind
+    if (mail_outbox != nullptr) {
+        mail_outbox->Start();
     }
-    const api::Api api({config, GOTRUE_VERSION, tasks, database, mail.Templates()});
-    api::Server server(
+}
+
+api::Server MakeServer(const conf::Config& config, const api::Api& api) {
+    return api::Server(
         config.api,
         [&api](api::Request& request) { return api.Handle(request); },
         api::HashingLane::For(
@@ -142,6 +151,10 @@ int Serve(const conf::Config& config) {
             config.password.hash_concurrency
         )
     );
+}
+
+// Binds the port; false (logged) when it cannot.
+bool Listen(api::Server& server, const conf::Config& config) {
     try {
         server.Start();
     } catch (const std::exception& error) {
@@ -151,13 +164,7 @@ int Serve(const conf::Config& config) {
             config.api.port,
             observability::Quote(error.what())
         );
-        // The sweeper may already have queued resends that use the outbox: finish them before
-        // the objects they use go away.
-        if (mail_outbox) {
-            mail_outbox->Stop();
-        }
-        static_cast<void>(tasks.Drain(config.worker.shutdown_duration));
-        return 1;
+        return false;
     }
     spdlog::info(
         "GoTrue API started component=serve version={} host={} port={} url=http://{}:{}",
@@ -167,11 +174,21 @@ int Serve(const conf::Config& config) {
         config.api.host.empty() ? "localhost" : config.api.host,
         server.Port()
     );
+    return true;
+}
 
+// Blocks until SIGTERM, SIGINT or SIGHUP; returns it.
+int WaitForTermination() {
     int signal = 0;
     while (signal == 0) {
         signal = WaitForSignal(std::chrono::hours(1));
     }
+    return signal;
+}
+
+// Waits for in-flight requests, in steps so a second signal can cut it short; exits the
+// process when the deadline passes or a second signal comes.
+void DrainRequests(api::Server& server, const conf::Config& config, int signal) {
     spdlog::info(
         "shutting down: draining in-flight requests component=serve signal={} in_flight={} "
         "timeout_ms={}",
@@ -179,8 +196,6 @@ int Serve(const conf::Config& config) {
         server.InFlight(),
         config.api.shutdown_timeout.count()
     );
-
-    // Drain in steps so a second signal can cut it short.
     const auto deadline = std::chrono::steady_clock::now() + config.api.shutdown_timeout;
     bool drained = false;
     while (!drained) {
@@ -207,14 +222,49 @@ int Serve(const conf::Config& config) {
             }
         }
     }
-    server.Stop();
-    if (mail_outbox) {
-        mail_outbox->Stop();  // no new retries; what is queued is drained below
+}
+
+// Stops the outbox sweeper (no new retries) and gives what is queued or still running
+// (detached at a request deadline, fire-and-forget mail) GOTRUE_WORKER_SHUTDOWN_DURATION to
+// finish, before the objects it uses go away. Drain logs anything unfinished; false then.
+bool StopBackgroundWork(
+    outbox::Outbox* mail_outbox, apitask::WorkerPool& tasks, const conf::Config& config
+) {
+    if (mail_outbox != nullptr) {
+        mail_outbox->Stop();
     }
-    // Requests are done; what they left running (detached at their deadline, fire-and-forget
-    // mail) gets GOTRUE_WORKER_SHUTDOWN_DURATION to finish. Drain logs anything unfinished.
-    const auto report = tasks.Drain(config.worker.shutdown_duration);
-    if (!report.complete) {
+    return tasks.Drain(config.worker.shutdown_duration).complete;
+}
+
+}  // namespace
+
+void BlockTerminationSignals() {
+    const sigset_t signals = TerminationSignals();
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill the server
+}
+
+// The objects are declared in dependency order, so they are destroyed in reverse: the mailer
+// before the outbox it sends through, the pool after both (it is drained before either goes).
+int Serve(const conf::Config& config) {
+    storage::Database database(config.db);
+    if (!ConnectMigrated(database, config)) {
+        return 1;
+    }
+    apitask::WorkerPool tasks(TaskPoolOptions(config));
+    std::unique_ptr<outbox::Outbox> mail_outbox;  // set by DurableSends while the chain is built
+    mailer::Mailer mail(config, tasks, nullptr, DurableSends(config, database, tasks, mail_outbox));
+    StartMail(mail, mail_outbox.get());
+    const api::Api api({config, GOTRUE_VERSION, tasks, database, mail.Templates()});
+    api::Server server = MakeServer(config, api);
+    if (!Listen(server, config)) {
+        static_cast<void>(StopBackgroundWork(mail_outbox.get(), tasks, config));
+        return 1;
+    }
+
+    DrainRequests(server, config, WaitForTermination());
+    server.Stop();
+    if (!StopBackgroundWork(mail_outbox.get(), tasks, config)) {
         spdlog::error("shutdown: background tasks unfinished, exiting component=serve");
         ForceExit(1);
     }

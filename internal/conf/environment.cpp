@@ -102,88 +102,109 @@ std::string ReadFile(const std::filesystem::path& path) {
     return buffer.str();
 }
 
+// A line of a dotenv file, for error messages ("FILE:LINE: why").
+struct DotenvLine {
+    std::string_view source;
+    int number = 0;
+
+    [[nodiscard]] ConfigError Error(const std::string& why) const {
+        return ConfigError(std::string(source) + ":" + std::to_string(number) + ": " + why);
+    }
+};
+
+// Without surrounding blanks (and a CR left by CRLF line ends).
+std::string_view TrimDotenvLine(std::string_view line) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
+        line.remove_suffix(1);
+    }
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
+        line.remove_prefix(1);
+    }
+    return line;
+}
+
+std::string_view WithoutExport(std::string_view line) {
+    if (line.starts_with("export ")) {
+        line.remove_prefix(7);
+        while (!line.empty() && line.front() == ' ') {
+            line.remove_prefix(1);
+        }
+    }
+    return line;
+}
+
+std::string_view DotenvKey(std::string_view key, const DotenvLine& at) {
+    while (!key.empty() && (key.back() == ' ' || key.back() == '\t')) {
+        key.remove_suffix(1);
+    }
+    if (key.empty()) {
+        throw at.Error("empty key");
+    }
+    for (const char c : key) {
+        if (!IsKeyChar(c)) {
+            throw at.Error("invalid key \"" + std::string(key) + "\"");
+        }
+    }
+    return key;
+}
+
+// The value after "KEY=": '...' verbatim, "..." unescaped and expanded, unquoted expanded up to
+// an inline comment (" #").
+std::string DotenvValue(
+    std::string_view raw, const Environment& values, const Environment& outer, const DotenvLine& at
+) {
+    while (!raw.empty() && (raw.front() == ' ' || raw.front() == '\t')) {
+        raw.remove_prefix(1);
+    }
+    if (!raw.empty() && (raw.front() == '\'' || raw.front() == '"')) {
+        const char quote = raw.front();
+        // Find the closing quote that is not escaped.
+        std::size_t close = 1;
+        while (close < raw.size() && !(raw[close] == quote && raw[close - 1] != '\\')) {
+            ++close;
+        }
+        if (close >= raw.size()) {
+            throw at.Error("unterminated quoted value");
+        }
+        const auto inner = raw.substr(1, close - 1);
+        const auto rest = raw.substr(close + 1);
+        const auto rest_trimmed = rest.find_first_not_of(" \t");
+        if (rest_trimmed != std::string_view::npos && rest[rest_trimmed] != '#') {
+            throw at.Error("unexpected text after the closing quote");
+        }
+        return quote == '\'' ? std::string(inner) : Expand(Unescape(inner), values, outer);
+    }
+    if (const auto comment = raw.find(" #"); comment != std::string_view::npos) {
+        raw = raw.substr(0, comment);
+    }
+    while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\t')) {
+        raw.remove_suffix(1);
+    }
+    return Expand(raw, values, outer);
+}
+
 }  // namespace
 
 Environment ParseDotenv(std::string_view text, const Environment& outer, std::string_view source) {
     Environment values;
-    int line_number = 0;
+    DotenvLine at{source, 0};
     while (!text.empty()) {
-        ++line_number;
+        ++at.number;
         const auto newline = text.find('\n');
-        std::string_view line = text.substr(0, newline);
+        std::string_view line = TrimDotenvLine(text.substr(0, newline));
         text.remove_prefix(newline == std::string_view::npos ? text.size() : newline + 1);
-
-        const auto fail = [&](const std::string& why) {
-            return ConfigError(
-                std::string(source) + ":" + std::to_string(line_number) + ": " + why
-            );
-        };
-        while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')
-        ) {
-            line.remove_suffix(1);
-        }
-        while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
-            line.remove_prefix(1);
-        }
         if (line.empty() || line.front() == '#') {
             continue;
         }
-        if (line.starts_with("export ")) {
-            line.remove_prefix(7);
-            while (!line.empty() && line.front() == ' ') {
-                line.remove_prefix(1);
-            }
-        }
+        line = WithoutExport(line);
         const auto separator = line.find_first_of("=:");
         if (separator == std::string_view::npos) {
-            throw fail("expected KEY=value");
+            throw at.Error("expected KEY=value");
         }
-        std::string_view key = line.substr(0, separator);
-        while (!key.empty() && (key.back() == ' ' || key.back() == '\t')) {
-            key.remove_suffix(1);
-        }
-        if (key.empty()) {
-            throw fail("empty key");
-        }
-        for (const char c : key) {
-            if (!IsKeyChar(c)) {
-                throw fail("invalid key \"" + std::string(key) + "\"");
-            }
-        }
-        std::string_view raw = line.substr(separator + 1);
-        while (!raw.empty() && (raw.front() == ' ' || raw.front() == '\t')) {
-            raw.remove_prefix(1);
-        }
-        std::string value;
-        if (!raw.empty() && (raw.front() == '\'' || raw.front() == '"')) {
-            const char quote = raw.front();
-            // Find the closing quote that is not escaped.
-            std::size_t close = 1;
-            while (close < raw.size() && !(raw[close] == quote && raw[close - 1] != '\\')) {
-                ++close;
-            }
-            if (close >= raw.size()) {
-                throw fail("unterminated quoted value");
-            }
-            const auto inner = raw.substr(1, close - 1);
-            const auto rest = raw.substr(close + 1);
-            const auto rest_trimmed = rest.find_first_not_of(" \t");
-            if (rest_trimmed != std::string_view::npos && rest[rest_trimmed] != '#') {
-                throw fail("unexpected text after the closing quote");
-            }
-            value = quote == '\'' ? std::string(inner) : Expand(Unescape(inner), values, outer);
-        } else {
-            // Unquoted: an inline comment starts at " #".
-            if (const auto comment = raw.find(" #"); comment != std::string_view::npos) {
-                raw = raw.substr(0, comment);
-            }
-            while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\t')) {
-                raw.remove_suffix(1);
-            }
-            value = Expand(raw, values, outer);
-        }
+        const std::string_view key = DotenvKey(line.substr(0, separator), at);
+        std::string value = DotenvValue(line.substr(separator + 1), values, outer, at);
         if (value.size() > kMaxValueBytes) {
-            throw fail(
+            throw at.Error(
                 "the value of " + std::string(key) + " is longer than " +
                 std::to_string(kMaxValueBytes) + " bytes (after ${VAR} expansion)"
             );

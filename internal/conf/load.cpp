@@ -175,9 +175,33 @@ Variable Ours(Variable variable) {
     return variable;
 }
 
-std::vector<Variable> BuildVariables() {
-    std::vector<Variable> v;
-    // Server and database.
+std::string AsString(std::string_view value) {
+    return std::string(value);
+}
+
+// A variable that sets one key of a map setting (GOTRUE_MAILER_SUBJECTS_INVITE sets
+// mailer.subjects["INVITE"]); `parse` turns the text into the map's value type.
+template <typename Field, typename Parse>
+Variable MapEntry(
+    std::string name,
+    std::string default_text,
+    std::string description,
+    std::string key,
+    Field field,
+    Parse parse
+) {
+    return Var(
+        std::move(name),
+        std::move(default_text),
+        std::move(description),
+        [key = std::move(key), field, parse](Config& config, std::string_view value) {
+            field(config)[key] = parse(value);
+        }
+    );
+}
+
+// Where the site and this server live, and request handling as GoTrue has it.
+void AddSiteAndApi(std::vector<Variable>& v) {
     v.push_back(
         Var("GOTRUE_SITE_URL",
             std::string(kRequired),
@@ -229,6 +253,10 @@ std::vector<Variable> BuildVariables() {
             String(GOTRUE_FIELD(api.request_id_header)),
             {"REQUEST_ID_HEADER"})
     );
+}
+
+// Threads, queues and connection limits of our server (GoTrue has none of these).
+void AddServerCapacity(std::vector<Variable>& v) {
     v.push_back(Ours(
         Var("GOTRUE_API_HANDLER_THREADS",
             "16",
@@ -267,6 +295,10 @@ std::vector<Variable> BuildVariables() {
             "How long SIGTERM waits for in-flight requests before exiting anyway.",
             PositiveDuration(GOTRUE_FIELD(api.shutdown_timeout)))
     ));
+}
+
+// The database and its connection pool.
+void AddDatabase(std::vector<Variable>& v) {
     v.push_back(
         Var("GOTRUE_DB_DRIVER",
             "postgres",
@@ -327,6 +359,9 @@ std::vector<Variable> BuildVariables() {
             "How long startup retries an unreachable database (with backoff) before exiting.",
             PositiveDuration(GOTRUE_FIELD(db.connect_retry_duration)))
     ));
+}
+
+void AddLogging(std::vector<Variable>& v) {
     v.push_back(
         Var("GOTRUE_LOG_LEVEL",
             "info",
@@ -360,8 +395,10 @@ std::vector<Variable> BuildVariables() {
             "Write logs to this file instead of stderr.",
             String(GOTRUE_FIELD(logging.file)))
     );
+}
 
-    // JWT.
+// Access tokens.
+void AddJwt(std::vector<Variable>& v) {
     v.push_back(
         Var("GOTRUE_JWT_SECRET",
             std::string(kRequired),
@@ -400,8 +437,9 @@ std::vector<Variable> BuildVariables() {
     v.push_back(Var(
         "GOTRUE_JWT_KEY_ID", "", "kid header of issued tokens.", String(GOTRUE_FIELD(jwt.key_id))
     ));
+}
 
-    // Signup and providers.
+void AddSignupAndProviders(std::vector<Variable>& v) {
     v.push_back(Var(
         "GOTRUE_DISABLE_SIGNUP", "false", "Refuse new signups.", Bool(GOTRUE_FIELD(disable_signup))
     ));
@@ -446,14 +484,14 @@ std::vector<Variable> BuildVariables() {
         std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) {
             return static_cast<char>(std::toupper(c));
         });
-        v.push_back(
-            Var("GOTRUE_EXTERNAL_" + upper + "_ENABLED",
-                "false",
-                "Reported by /settings only (OAuth is not implemented).",
-                [name = std::string(provider)](Config& c, std::string_view value) {
-                    c.external.oauth_enabled[name] = ParseBool(value);
-                })
-        );
+        v.push_back(MapEntry(
+            "GOTRUE_EXTERNAL_" + upper + "_ENABLED",
+            "false",
+            "Reported by /settings only (OAuth is not implemented).",
+            std::string(provider),
+            GOTRUE_FIELD(external.oauth_enabled),
+            ParseBool
+        ));
     }
     v.push_back(
         Var("GOTRUE_SAML_ENABLED",
@@ -470,8 +508,10 @@ std::vector<Variable> BuildVariables() {
     v.push_back(Var(
         "GOTRUE_SMS_PROVIDER", "", "Reported by /settings only.", String(GOTRUE_FIELD(sms.provider))
     ));
+}
 
-    // Passwords and sessions.
+// Password rules and hashing.
+void AddPasswords(std::vector<Variable>& v) {
     v.push_back(Var(
         "GOTRUE_PASSWORD_MIN_LENGTH",
         "6",
@@ -513,6 +553,10 @@ std::vector<Variable> BuildVariables() {
             "':'-separated character sets a password must draw from.",
             String(GOTRUE_FIELD(password.required_characters)))
     );
+}
+
+// Refresh tokens and password changes.
+void AddSessionSecurity(std::vector<Variable>& v) {
     v.push_back(
         Var("GOTRUE_SECURITY_REFRESH_TOKEN_ROTATION_ENABLED",
             "true",
@@ -537,8 +581,10 @@ std::vector<Variable> BuildVariables() {
             "PUT /user password needs current_password.",
             Bool(GOTRUE_FIELD(security.update_password_require_current_password)))
     );
+}
 
-    // Mailer and SMTP.
+// When mail is sent and how long its tokens last.
+void AddMailerFlows(std::vector<Variable>& v) {
     v.push_back(
         Var("GOTRUE_MAILER_AUTOCONFIRM",
             "false",
@@ -587,47 +633,55 @@ std::vector<Variable> BuildVariables() {
             "Hosts (X-Forwarded-Host/Host) allowed to build mail links.",
             List(GOTRUE_FIELD(mailer.external_hosts)))
     );
+}
+
+// Per-kind subjects, body templates, link paths and notification switches.
+void AddMailContent(std::vector<Variable>& v) {
     for (const auto kind : kMailKinds) {
         const std::string key(kind);
-        v.push_back(
-            Var("GOTRUE_MAILER_SUBJECTS_" + key,
-                "",
-                "Subject of the " + Lower(key) + " mail (empty: built-in).",
-                [key](Config& c, std::string_view value) {
-                    c.mailer.subjects[key] = std::string(value);
-                })
-        );
-        v.push_back(
-            Var("GOTRUE_MAILER_TEMPLATES_" + key,
-                "",
-                "URL of the " + Lower(key) + " mail body template (empty: built-in).",
-                [key](Config& c, std::string_view value) {
-                    c.mailer.templates[key] = std::string(value);
-                })
-        );
+        v.push_back(MapEntry(
+            "GOTRUE_MAILER_SUBJECTS_" + key,
+            "",
+            "Subject of the " + Lower(key) + " mail (empty: built-in).",
+            key,
+            GOTRUE_FIELD(mailer.subjects),
+            AsString
+        ));
+        v.push_back(MapEntry(
+            "GOTRUE_MAILER_TEMPLATES_" + key,
+            "",
+            "URL of the " + Lower(key) + " mail body template (empty: built-in).",
+            key,
+            GOTRUE_FIELD(mailer.templates),
+            AsString
+        ));
     }
     for (const auto kind : kUrlPathKinds) {
         const std::string key(kind);
-        v.push_back(
-            Var("GOTRUE_MAILER_URLPATHS_" + key,
-                "/verify",
-                "Path of the " + Lower(key) + " link.",
-                [key](Config& c, std::string_view value) {
-                    c.mailer.url_paths[key] = std::string(value);
-                })
-        );
+        v.push_back(MapEntry(
+            "GOTRUE_MAILER_URLPATHS_" + key,
+            "/verify",
+            "Path of the " + Lower(key) + " link.",
+            key,
+            GOTRUE_FIELD(mailer.url_paths),
+            AsString
+        ));
     }
     for (const auto kind : kNotifications) {
         const std::string key(kind);
-        v.push_back(
-            Var("GOTRUE_MAILER_NOTIFICATIONS_" + key + "_ENABLED",
-                "false",
-                "Send the " + Lower(key) + " notification mail.",
-                [key](Config& c, std::string_view value) {
-                    c.mailer.notifications[key] = ParseBool(value);
-                })
-        );
+        v.push_back(MapEntry(
+            "GOTRUE_MAILER_NOTIFICATIONS_" + key + "_ENABLED",
+            "false",
+            "Send the " + Lower(key) + " notification mail.",
+            key,
+            GOTRUE_FIELD(mailer.notifications),
+            ParseBool
+        ));
     }
+}
+
+// Retrying background sends that failed.
+void AddMailOutbox(std::vector<Variable>& v) {
     v.push_back(Ours(
         Var("GOTRUE_MAILER_OUTBOX_SWEEP_INTERVAL",
             "5s",
@@ -652,6 +706,10 @@ std::vector<Variable> BuildVariables() {
             "Undelivered background mails older than this are given up (logged at error level).",
             PositiveDuration(GOTRUE_FIELD(mailer.outbox_max_age)))
     ));
+}
+
+// Fetching and caching custom body templates.
+void AddTemplateFetch(std::vector<Variable>& v) {
     v.push_back(
         Var("GOTRUE_MAILER_TEMPLATE_MAX_SIZE",
             "1000000",
@@ -678,6 +736,9 @@ std::vector<Variable> BuildVariables() {
             "Back-off after a failed template fetch.",
             PositiveDuration(GOTRUE_FIELD(mailer.template_retry_interval)))
     );
+}
+
+void AddSmtp(std::vector<Variable>& v) {
     v.push_back(
         Var("GOTRUE_SMTP_HOST",
             "",
@@ -738,8 +799,9 @@ std::vector<Variable> BuildVariables() {
             "SMTP total timeout per attempt.",
             PositiveDuration(GOTRUE_FIELD(smtp.timeout)))
     ));
+}
 
-    // Rate limits.
+void AddRateLimits(std::vector<Variable>& v) {
     v.push_back(
         Var("GOTRUE_RATE_LIMIT_EMAIL_SENT",
             "30",
@@ -776,8 +838,10 @@ std::vector<Variable> BuildVariables() {
             "Anonymous sign-ins per key per hour.",
             Number(GOTRUE_FIELD(rate_limit.anonymous_users)))
     );
+}
 
-    // Background work.
+// The process-wide worker pool.
+void AddBackgroundWork(std::vector<Variable>& v) {
     v.push_back(
         Var("GOTRUE_WORKER_ENABLED",
             "false",
@@ -804,6 +868,26 @@ std::vector<Variable> BuildVariables() {
             "Tasks that may wait for a pool thread.",
             PositiveInt(GOTRUE_FIELD(worker.queue_size)))
     ));
+}
+
+// The variables in documentation order (the README table lists them as added here).
+std::vector<Variable> BuildVariables() {
+    std::vector<Variable> v;
+    AddSiteAndApi(v);
+    AddServerCapacity(v);
+    AddDatabase(v);
+    AddLogging(v);
+    AddJwt(v);
+    AddSignupAndProviders(v);
+    AddPasswords(v);
+    AddSessionSecurity(v);
+    AddMailerFlows(v);
+    AddMailContent(v);
+    AddMailOutbox(v);
+    AddTemplateFetch(v);
+    AddSmtp(v);
+    AddRateLimits(v);
+    AddBackgroundWork(v);
     return v;
 }
 

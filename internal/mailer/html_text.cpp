@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstddef>
+#include <string>
+#include <string_view>
 #include <utility>
 
 namespace gotrue::mailer {
@@ -100,82 +103,75 @@ bool IsBlock(const std::string& name) {
     return std::find(kBlocks.begin(), kBlocks.end(), name) != kBlocks.end();
 }
 
-}  // namespace
-
-std::string HtmlToText(std::string_view html) {
+// What HtmlToText has written so far, and the state tags change.
+struct TextState {
     std::string text;
     std::string pending_href;  // of the <a> being read
     std::size_t link_text_start = 0;
     bool skipping = false;  // inside <script> or <style>
-    std::size_t i = 0;
-    while (i < html.size()) {
-        if (html[i] != '<') {
-            const auto next = html.find('<', i);
-            if (!skipping) {
-                std::string chunk = DecodeEntities(html.substr(
-                    i, next == std::string_view::npos ? std::string_view::npos : next - i
-                ));
-                // Whitespace in HTML source is layout, not content.
-                std::string collapsed;
-                for (const char c : chunk) {
-                    const bool space = std::isspace(static_cast<unsigned char>(c)) != 0;
-                    if (space) {
-                        if (!collapsed.empty() && collapsed.back() != ' ') {
-                            collapsed += ' ';
-                        } else if (collapsed.empty() && !text.empty() && text.back() != ' ' && text.back() != '\n') {
-                            collapsed += ' ';
-                        }
-                    } else {
-                        collapsed += c;
-                    }
-                }
-                text += collapsed;
+};
+
+// Appends character data (entities decoded); whitespace in HTML source is layout, not content.
+void AppendCharacterData(std::string& text, std::string_view raw) {
+    std::string chunk = DecodeEntities(raw);
+    std::string collapsed;
+    for (const char c : chunk) {
+        const bool space = std::isspace(static_cast<unsigned char>(c)) != 0;
+        if (space) {
+            if (!collapsed.empty() && collapsed.back() != ' ') {
+                collapsed += ' ';
+            } else if (collapsed.empty() && !text.empty() && text.back() != ' ' && text.back() != '\n') {
+                collapsed += ' ';
             }
-            i = next == std::string_view::npos ? html.size() : next;
-            continue;
-        }
-        const auto close = html.find('>', i);
-        if (close == std::string_view::npos) {
-            break;
-        }
-        const std::string_view tag = html.substr(i + 1, close - i - 1);
-        i = close + 1;
-        const bool closing = !tag.empty() && tag.front() == '/';
-        std::string name = Lower(tag.substr(closing ? 1 : 0));
-        name = name.substr(0, name.find_first_of(" \t\n/"));
-        if (name == "script" || name == "style") {
-            skipping = !closing;
-            continue;
-        }
-        if (skipping) {
-            continue;
-        }
-        if (name == "br") {
-            text += '\n';
-        } else if (IsBlock(name)) {
-            while (!text.empty() && text.back() == ' ') {
-                text.pop_back();
-            }
-            if (!text.empty() && text.back() != '\n') {
-                text += '\n';
-            }
-            if (closing && !text.empty()) {
-                text += '\n';
-            }
-        } else if (name == "a") {
-            if (!closing) {
-                pending_href = DecodeEntities(Attribute(tag, "href"));
-                link_text_start = text.size();
-            } else if (!pending_href.empty()) {
-                const std::string link_text = text.substr(link_text_start);
-                if (link_text.find(pending_href) == std::string::npos) {
-                    text += " (" + pending_href + ")";
-                }
-                pending_href.clear();
-            }
+        } else {
+            collapsed += c;
         }
     }
-    // Trim spaces at line ends and collapse runs of blank lines.
+    text += collapsed;
+}
+
+// A tag's effect (`tag` is its source between < and >): line breaks for <br> and block
+// elements, " (href)" after a link whose text does not show its target, script/style skipped.
+void ApplyTag(TextState& state, std::string_view tag) {
+    std::string& text = state.text;
+    const bool closing = !tag.empty() && tag.front() == '/';
+    std::string name = Lower(tag.substr(closing ? 1 : 0));
+    name = name.substr(0, name.find_first_of(" \t\n/"));
+    if (name == "script" || name == "style") {
+        state.skipping = !closing;
+        return;
+    }
+    if (state.skipping) {
+        return;
+    }
+    if (name == "br") {
+        text += '\n';
+    } else if (IsBlock(name)) {
+        while (!text.empty() && text.back() == ' ') {
+            text.pop_back();
+        }
+        if (!text.empty() && text.back() != '\n') {
+            text += '\n';
+        }
+        if (closing && !text.empty()) {
+            text += '\n';
+        }
+    } else if (name == "a") {
+        if (!closing) {
+            state.pending_href = DecodeEntities(Attribute(tag, "href"));
+            state.link_text_start = text.size();
+        } else if (!state.pending_href.empty()) {
+            const std::string link_text = text.substr(state.link_text_start);
+            if (link_text.find(state.pending_href) == std::string::npos) {
+                text += " (" + state.pending_href + ")";
+            }
+            state.pending_href.clear();
+        }
+    }
+}
+
+// Trims spaces at line ends and collapses runs of blank lines.
+std::string TidyLines(const std::string& text) {
     std::string out;
     std::size_t blank = 0;
     std::size_t start = 0;
@@ -204,6 +200,31 @@ std::string HtmlToText(std::string_view html) {
         start = end + 1;
     }
     return out;
+}
+
+}  // namespace
+
+std::string HtmlToText(std::string_view html) {
+    constexpr auto kNpos = std::string_view::npos;
+    TextState state;
+    std::size_t i = 0;
+    while (i < html.size()) {
+        if (html[i] != '<') {
+            const auto next = html.find('<', i);
+            if (!state.skipping) {
+                AppendCharacterData(state.text, html.substr(i, next == kNpos ? kNpos : next - i));
+            }
+            i = next == kNpos ? html.size() : next;
+            continue;
+        }
+        const auto close = html.find('>', i);
+        if (close == kNpos) {
+            break;
+        }
+        ApplyTag(state, html.substr(i + 1, close - i - 1));
+        i = close + 1;
+    }
+    return TidyLines(state.text);
 }
 
 }  // namespace gotrue::mailer

@@ -166,49 +166,41 @@ SmtpClient::SmtpClient(conf::SmtpConfig config)
     InitCurlOnce();
 }
 
-void SmtpClient::SendOnce(const Message& message) const {
-    const std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
-    if (!curl) {
-        throw SendError(FailureKind::kTransient, "curl_easy_init failed");
-    }
-    const bool implicit_tls = config_.port == 465;
-    const std::string url = std::string(implicit_tls ? "smtps://" : "smtp://") + config_.host +
-                            ":" + std::to_string(config_.port);
-    curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-    // STARTTLS whenever the relay offers it; required before sending credentials off-host.
-    const bool require_tls = !config_.user.empty() && !IsLoopback(config_.host);
-    curl_easy_setopt(
-        curl.get(),
-        CURLOPT_USE_SSL,
-        static_cast<long>(require_tls ? CURLUSESSL_ALL : CURLUSESSL_TRY)
-    );
-    if (!config_.user.empty()) {
-        curl_easy_setopt(curl.get(), CURLOPT_USERNAME, config_.user.c_str());
-        curl_easy_setopt(curl.get(), CURLOPT_PASSWORD, config_.pass.c_str());
-    }
-    curl_easy_setopt(
-        curl.get(), CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config_.connect_timeout.count())
-    );
-    curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, static_cast<long>(config_.timeout.count()));
-    curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
-    std::string from_address = "<";
-    from_address += config_.admin_email;
-    from_address += '>';
-    curl_easy_setopt(curl.get(), CURLOPT_MAIL_FROM, from_address.c_str());
-    const std::unique_ptr<curl_slist, SlistDeleter> recipients(
-        curl_slist_append(nullptr, AngleBracketed(OneLine(message.to)).c_str())
-    );
-    curl_easy_setopt(curl.get(), CURLOPT_MAIL_RCPT, recipients.get());
+namespace {
 
+// Where and how to connect: smtps:// on 465, otherwise STARTTLS whenever the relay offers it
+// (required before sending credentials off-host); credentials and timeouts.
+void SetConnection(CURL* curl, const conf::SmtpConfig& config) {
+    const bool implicit_tls = config.port == 465;
+    const std::string url = std::string(implicit_tls ? "smtps://" : "smtp://") + config.host + ":" +
+                            std::to_string(config.port);
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    const bool require_tls = !config.user.empty() && !IsLoopback(config.host);
+    curl_easy_setopt(
+        curl, CURLOPT_USE_SSL, static_cast<long>(require_tls ? CURLUSESSL_ALL : CURLUSESSL_TRY)
+    );
+    if (!config.user.empty()) {
+        curl_easy_setopt(curl, CURLOPT_USERNAME, config.user.c_str());
+        curl_easy_setopt(curl, CURLOPT_PASSWORD, config.pass.c_str());
+    }
+    curl_easy_setopt(
+        curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config.connect_timeout.count())
+    );
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(config.timeout.count()));
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+}
+
+// The mail's header lines: the standard ones, then GOTRUE_SMTP_HEADERS.
+std::vector<std::string> HeaderLines(const conf::SmtpConfig& config, const Message& message) {
     std::vector<std::string> header_lines{
-        FromHeader(OneLine(config_.sender_name), OneLine(config_.admin_email)),
+        FromHeader(OneLine(config.sender_name), OneLine(config.admin_email)),
         "To: " + OneLine(message.to),
         TextHeader("Subject", OneLine(message.subject)),
         "Date: " + DateHeader(),
-        "Message-ID: " + MessageId(DomainOf(config_.admin_email)),
+        "Message-ID: " + MessageId(DomainOf(config.admin_email)),
         "MIME-Version: 1.0",
     };
-    for (const auto& [name, value] : ParseExtraHeaders(config_.headers)) {
+    for (const auto& [name, value] : ParseExtraHeaders(config.headers)) {
         auto line = FoldedHeader(name, Replace(value, "$messageType", message.type));
         if (!line) {
             spdlog::warn(
@@ -222,14 +214,20 @@ void SmtpClient::SendOnce(const Message& message) const {
     }
     // Makes the top-level part multipart/alternative instead of curl's multipart/mixed.
     header_lines.emplace_back("Content-Type: multipart/alternative");
-    curl_slist* raw_headers = nullptr;
-    for (const auto& line : header_lines) {
-        raw_headers = curl_slist_append(raw_headers, line.c_str());
-    }
-    const std::unique_ptr<curl_slist, SlistDeleter> headers(raw_headers);
-    curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
+    return header_lines;
+}
 
-    const std::unique_ptr<curl_mime, MimeDeleter> mime(curl_mime_init(curl.get()));
+std::unique_ptr<curl_slist, SlistDeleter> ToSlist(const std::vector<std::string>& lines) {
+    curl_slist* raw = nullptr;
+    for (const auto& line : lines) {
+        raw = curl_slist_append(raw, line.c_str());
+    }
+    return std::unique_ptr<curl_slist, SlistDeleter>(raw);
+}
+
+// The body: a plain-text part derived from the HTML, then the HTML part.
+std::unique_ptr<curl_mime, MimeDeleter> MimeBody(CURL* curl, const Message& message) {
+    std::unique_ptr<curl_mime, MimeDeleter> mime(curl_mime_init(curl));
     const std::string text = HtmlToText(message.html);
     curl_mimepart* text_part = curl_mime_addpart(mime.get());
     curl_mime_data(text_part, text.data(), text.size());
@@ -239,6 +237,29 @@ void SmtpClient::SendOnce(const Message& message) const {
     curl_mime_data(html_part, message.html.data(), message.html.size());
     curl_mime_type(html_part, "text/html; charset=utf-8");
     curl_mime_encoder(html_part, "quoted-printable");
+    return mime;
+}
+
+}  // namespace
+
+void SmtpClient::SendOnce(const Message& message) const {
+    const std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+    if (!curl) {
+        throw SendError(FailureKind::kTransient, "curl_easy_init failed");
+    }
+    SetConnection(curl.get(), config_);
+    std::string from_address = "<";
+    from_address += config_.admin_email;
+    from_address += '>';
+    curl_easy_setopt(curl.get(), CURLOPT_MAIL_FROM, from_address.c_str());
+    // The lists and the body must live until curl_easy_perform returns.
+    const std::unique_ptr<curl_slist, SlistDeleter> recipients(
+        curl_slist_append(nullptr, AngleBracketed(OneLine(message.to)).c_str())
+    );
+    curl_easy_setopt(curl.get(), CURLOPT_MAIL_RCPT, recipients.get());
+    const auto headers = ToSlist(HeaderLines(config_, message));
+    curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
+    const auto mime = MimeBody(curl.get(), message);
     curl_easy_setopt(curl.get(), CURLOPT_MIMEPOST, mime.get());
 
     char error_buffer[CURL_ERROR_SIZE] = {};

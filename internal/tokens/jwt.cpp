@@ -53,14 +53,17 @@ std::string_view KindText(VerifyErrorKind kind) {
 }
 
 // golang-jwt's newError: "<sentinel>: <message>".
-VerifyResult Fail(VerifyErrorKind kind, std::string_view message) {
+VerifyError Fail(VerifyErrorKind kind, std::string_view message) {
     std::string detail(KindText(kind));
     if (!message.empty()) {
         detail += ": ";
         detail += message;
     }
-    return VerifyResult(VerifyError{kind, std::move(detail)});
+    return VerifyError{kind, std::move(detail)};
 }
+
+// A verification step: the error that stops verification, or nullopt to go on.
+using Check = std::optional<VerifyError>;
 
 std::optional<std::string> DecodeSegment(std::string_view segment, std::string& error) {
     if (const auto offset = crypto::Base64UrlErrorOffset(segment)) {
@@ -141,6 +144,163 @@ DateStatus ReadNumericDate(const rapidjson::Value& claims, const char* name, std
     return DateStatus::kPresent;
 }
 
+// The three dot-separated parts of a token, and the part the signature covers.
+struct Segments {
+    std::string_view header;
+    std::string_view claims;
+    std::string_view signature;
+    std::string_view signing_input;
+};
+
+// nullopt unless the token has exactly three segments.
+std::optional<Segments> SplitSegments(std::string_view token) {
+    const std::size_t first_dot = token.find('.');
+    const std::size_t second_dot =
+        first_dot == std::string_view::npos ? first_dot : token.find('.', first_dot + 1);
+    if (second_dot == std::string_view::npos ||
+        token.find('.', second_dot + 1) != std::string_view::npos) {
+        return std::nullopt;
+    }
+    return Segments{
+        token.substr(0, first_dot),
+        token.substr(first_dot + 1, second_dot - first_dot - 1),
+        token.substr(second_dot + 1),
+        token.substr(0, second_dot),
+    };
+}
+
+// The registered time claims the validator checks after the signature.
+struct ClaimDates {
+    std::int64_t exp = 0;
+    std::int64_t nbf = 0;
+    DateStatus exp_status = DateStatus::kAbsent;
+    DateStatus nbf_status = DateStatus::kAbsent;
+};
+
+// Decodes header and claims into `parsed` and reads their exp, nbf and iat into `dates`.
+Check DecodeToken(
+    std::string_view token, const Segments& segments, VerifiedToken& parsed, ClaimDates& dates
+) {
+    using Kind = VerifyErrorKind;
+    std::string error;
+    const auto header_json = DecodeSegment(segments.header, error);
+    if (!header_json) {
+        if (StartsWithBearer(token)) {
+            return Fail(Kind::kMalformed, "tokenstring should not contain 'bearer '");
+        }
+        return Fail(Kind::kMalformed, "could not base64 decode header: " + error);
+    }
+    if (const auto json_error = ParseObject(*header_json, parsed.header)) {
+        return Fail(Kind::kMalformed, "could not JSON decode header: " + *json_error);
+    }
+    const auto claims_json = DecodeSegment(segments.claims, error);
+    if (!claims_json) {
+        return Fail(Kind::kMalformed, "could not base64 decode claim: " + error);
+    }
+    if (const auto json_error = ParseObject(*claims_json, parsed.claims)) {
+        return Fail(Kind::kMalformed, "could not JSON decode claim: " + *json_error);
+    }
+    std::int64_t iat = 0;
+    dates.exp_status = ReadNumericDate(parsed.claims, "exp", dates.exp);
+    dates.nbf_status = ReadNumericDate(parsed.claims, "nbf", dates.nbf);
+    for (const auto& [status, name] :
+         {std::pair{dates.exp_status, "exp"},
+          std::pair{dates.nbf_status, "nbf"},
+          std::pair{ReadNumericDate(parsed.claims, "iat", iat), "iat"}}) {
+        if (status == DateStatus::kInvalid) {
+            return Fail(
+                Kind::kMalformed,
+                std::string("could not JSON decode claim: ") + name + " is invalid"
+            );
+        }
+    }
+    return std::nullopt;
+}
+
+Check CheckAlgorithm(const rapidjson::Document& header) {
+    using Kind = VerifyErrorKind;
+    const auto alg = header.FindMember("alg");
+    if (alg == header.MemberEnd() || !alg->value.IsString()) {
+        return Fail(Kind::kUnverifiable, "signing method (alg) is unspecified");
+    }
+    const std::string_view alg_name(alg->value.GetString(), alg->value.GetStringLength());
+    bool known = false;
+    for (const std::string_view candidate : kKnownAlgorithms) {
+        known = known || candidate == alg_name;
+    }
+    if (!known) {
+        return Fail(Kind::kUnverifiable, "signing method (alg) is unavailable");
+    }
+    // The one line that matters most: the server decides the algorithm, never the token.
+    if (alg_name != kAlgorithm) {
+        return Fail(
+            Kind::kSignatureInvalid, "signing method " + std::string(alg_name) + " is invalid"
+        );
+    }
+    return std::nullopt;
+}
+
+Check CheckSignature(
+    const Segments& segments,
+    const rapidjson::Document& header,
+    std::string_view secret,
+    const VerifyOptions& options
+) {
+    using Kind = VerifyErrorKind;
+    std::string error;
+    const auto signature = DecodeSegment(segments.signature, error);
+    if (!signature) {
+        return Fail(Kind::kMalformed, "could not base64 decode signature: " + error);
+    }
+    // GoTrue's keyfunc: a string kid must name a configured key.
+    const auto kid = header.FindMember("kid");
+    if (kid != header.MemberEnd() && kid->value.IsString()) {
+        const std::string_view kid_value(kid->value.GetString(), kid->value.GetStringLength());
+        if (kid_value != options.key_id) {
+            return Fail(
+                Kind::kUnverifiable,
+                "error while executing keyfunc: invalid kid: " + std::string(kid_value)
+            );
+        }
+    }
+    if (secret.empty()) {
+        // An empty HMAC key is public knowledge; never accept signatures made with it.
+        return Fail(Kind::kUnverifiable, "error while executing keyfunc: no secret configured");
+    }
+    // Constant-time: a timing difference here would let an attacker forge the MAC byte by byte.
+    if (!crypto::ConstantTimeEquals(
+            crypto::HmacSha256(secret, segments.signing_input), *signature
+        )) {
+        return Fail(Kind::kSignatureInvalid, "signature is invalid");
+    }
+    return std::nullopt;
+}
+
+// golang-jwt's validator collects every claim error and joins them with ", ".
+Check CheckDates(const ClaimDates& dates, std::int64_t now_unix, const VerifyOptions& options) {
+    std::string claim_errors;
+    const auto add_error = [&claim_errors](std::string_view message) {
+        if (!claim_errors.empty()) {
+            claim_errors += ", ";
+        }
+        claim_errors += message;
+    };
+    if (dates.exp_status == DateStatus::kAbsent) {
+        if (options.require_exp) {
+            add_error("token is missing required claim: exp claim is required");
+        }
+    } else if (now_unix >= dates.exp) {
+        add_error("token is expired");
+    }
+    if (dates.nbf_status == DateStatus::kPresent && now_unix < dates.nbf) {
+        add_error("token is not valid yet");
+    }
+    if (!claim_errors.empty()) {
+        return Fail(VerifyErrorKind::kInvalidClaims, claim_errors);
+    }
+    return std::nullopt;
+}
+
 std::string Serialize(const rapidjson::Value& value) {
     rapidjson::StringBuffer buffer;
     rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
@@ -215,126 +375,28 @@ VerifyResult VerifyHs256(
     std::int64_t now_unix,
     const VerifyOptions& options
 ) {
-    using Kind = VerifyErrorKind;
     if (token.size() > kMaxTokenBytes) {
-        return Fail(Kind::kMalformed, "token is too large");
+        return VerifyResult(Fail(VerifyErrorKind::kMalformed, "token is too large"));
     }
-
-    const std::size_t first_dot = token.find('.');
-    const std::size_t second_dot =
-        first_dot == std::string_view::npos ? first_dot : token.find('.', first_dot + 1);
-    if (second_dot == std::string_view::npos ||
-        token.find('.', second_dot + 1) != std::string_view::npos) {
-        return Fail(Kind::kMalformed, "token contains an invalid number of segments");
-    }
-    const std::string_view header_part = token.substr(0, first_dot);
-    const std::string_view claims_part = token.substr(first_dot + 1, second_dot - first_dot - 1);
-    const std::string_view signature_part = token.substr(second_dot + 1);
-    const std::string_view signing_input = token.substr(0, second_dot);
-
-    std::string error;
-    const auto header_json = DecodeSegment(header_part, error);
-    if (!header_json) {
-        if (StartsWithBearer(token)) {
-            return Fail(Kind::kMalformed, "tokenstring should not contain 'bearer '");
-        }
-        return Fail(Kind::kMalformed, "could not base64 decode header: " + error);
-    }
-    VerifiedToken parsed;
-    if (const auto json_error = ParseObject(*header_json, parsed.header)) {
-        return Fail(Kind::kMalformed, "could not JSON decode header: " + *json_error);
-    }
-    const auto claims_json = DecodeSegment(claims_part, error);
-    if (!claims_json) {
-        return Fail(Kind::kMalformed, "could not base64 decode claim: " + error);
-    }
-    if (const auto json_error = ParseObject(*claims_json, parsed.claims)) {
-        return Fail(Kind::kMalformed, "could not JSON decode claim: " + *json_error);
-    }
-    std::int64_t exp = 0;
-    std::int64_t nbf = 0;
-    std::int64_t iat = 0;
-    const DateStatus exp_status = ReadNumericDate(parsed.claims, "exp", exp);
-    const DateStatus nbf_status = ReadNumericDate(parsed.claims, "nbf", nbf);
-    for (const auto& [status, name] :
-         {std::pair{exp_status, "exp"},
-          std::pair{nbf_status, "nbf"},
-          std::pair{ReadNumericDate(parsed.claims, "iat", iat), "iat"}}) {
-        if (status == DateStatus::kInvalid) {
-            return Fail(
-                Kind::kMalformed,
-                std::string("could not JSON decode claim: ") + name + " is invalid"
-            );
-        }
-    }
-
-    const auto alg = parsed.header.FindMember("alg");
-    if (alg == parsed.header.MemberEnd() || !alg->value.IsString()) {
-        return Fail(Kind::kUnverifiable, "signing method (alg) is unspecified");
-    }
-    const std::string_view alg_name(alg->value.GetString(), alg->value.GetStringLength());
-    bool known = false;
-    for (const std::string_view candidate : kKnownAlgorithms) {
-        known = known || candidate == alg_name;
-    }
-    if (!known) {
-        return Fail(Kind::kUnverifiable, "signing method (alg) is unavailable");
-    }
-    // The one line that matters most: the server decides the algorithm, never the token.
-    if (alg_name != kAlgorithm) {
-        return Fail(
-            Kind::kSignatureInvalid, "signing method " + std::string(alg_name) + " is invalid"
+    const auto segments = SplitSegments(token);
+    if (!segments) {
+        return VerifyResult(
+            Fail(VerifyErrorKind::kMalformed, "token contains an invalid number of segments")
         );
     }
-
-    const auto signature = DecodeSegment(signature_part, error);
-    if (!signature) {
-        return Fail(Kind::kMalformed, "could not base64 decode signature: " + error);
+    VerifiedToken parsed;
+    ClaimDates dates;
+    Check error = DecodeToken(token, *segments, parsed, dates);
+    if (!error) {
+        error = CheckAlgorithm(parsed.header);
     }
-
-    // GoTrue's keyfunc: a string kid must name a configured key.
-    const auto kid = parsed.header.FindMember("kid");
-    if (kid != parsed.header.MemberEnd() && kid->value.IsString()) {
-        const std::string_view kid_value(kid->value.GetString(), kid->value.GetStringLength());
-        if (kid_value != options.key_id) {
-            return Fail(
-                Kind::kUnverifiable,
-                "error while executing keyfunc: invalid kid: " + std::string(kid_value)
-            );
-        }
+    if (!error) {
+        error = CheckSignature(*segments, parsed.header, secret, options);
     }
-    if (secret.empty()) {
-        // An empty HMAC key is public knowledge; never accept signatures made with it.
-        return Fail(Kind::kUnverifiable, "error while executing keyfunc: no secret configured");
+    if (!error) {
+        error = CheckDates(dates, now_unix, options);
     }
-
-    // Constant-time: a timing difference here would let an attacker forge the MAC byte by byte.
-    if (!crypto::ConstantTimeEquals(crypto::HmacSha256(secret, signing_input), *signature)) {
-        return Fail(Kind::kSignatureInvalid, "signature is invalid");
-    }
-
-    // golang-jwt's validator collects every claim error and joins them with ", ".
-    std::string claim_errors;
-    const auto add_error = [&claim_errors](std::string_view message) {
-        if (!claim_errors.empty()) {
-            claim_errors += ", ";
-        }
-        claim_errors += message;
-    };
-    if (exp_status == DateStatus::kAbsent) {
-        if (options.require_exp) {
-            add_error("token is missing required claim: exp claim is required");
-        }
-    } else if (now_unix >= exp) {
-        add_error("token is expired");
-    }
-    if (nbf_status == DateStatus::kPresent && now_unix < nbf) {
-        add_error("token is not valid yet");
-    }
-    if (!claim_errors.empty()) {
-        return Fail(Kind::kInvalidClaims, claim_errors);
-    }
-    return VerifyResult(std::move(parsed));
+    return error ? VerifyResult(std::move(*error)) : VerifyResult(std::move(parsed));
 }
 
 }  // namespace gotrue::tokens

@@ -1,0 +1,37 @@
+#pragma once
+
+// How values print (Go's fmt) and the escapers: html/template's text context, text/template's
+// html and urlquery.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mailer/go_template.hpp"
+
+namespace gotrue::mailer::go_template_internal {
+
+// Go's fmt %v for the values a template sees.
+std::string Format(const TemplateValue& value);
+
+// fmt.Sprint: a space between operands when neither is a string. Stops appending operands once
+// the result is longer than max_bytes (the caller then fails the render).
+std::string Sprint(const std::vector<TemplateValue>& values, std::size_t max_bytes);
+
+// fmt.Sprintln: always a space between operands, and a final newline. max_bytes as Sprint.
+std::string Sprintln(const std::vector<TemplateValue>& values, std::size_t max_bytes);
+
+// text/template's evalArgs: a lone string as is, anything else through Sprint.
+std::string EvalArgs(const std::vector<TemplateValue>& values, std::size_t max_bytes);
+
+// html/template's text-context escaper (escape_plus) or, without '+', text/template's html.
+std::string HtmlEscape(std::string_view text, bool escape_plus);
+
+// url.QueryEscape.
+std::string QueryEscape(std::string_view text);
+
+// The Go type name used in error messages.
+std::string_view KindName(ValueKind kind);
+
+}  // namespace gotrue::mailer::go_template_internal
