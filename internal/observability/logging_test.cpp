@@ -160,7 +160,7 @@ TEST_SUITE("logging") {
         );
     }
 
-    TEST_CASE("text that looks like a number stays text; JSON has no NaN") {
+    TEST_CASE("text that looks like a number stays text, and JSON has no NaN") {
         const Field fields[] = {
             {"sqlstate", "23505"},
             {"flag", "true"},
