@@ -8,8 +8,6 @@
 #include <string_view>
 #include <vector>
 
-#include <spdlog/spdlog.h>
-
 #include "cmd/commands.hpp"
 #include "conf/environment.hpp"
 #include "conf/load.hpp"

@@ -1,12 +1,12 @@
-#include <spdlog/spdlog.h>
-
 #include "cmd/commands.hpp"
-#include "observability/logging.hpp"
+#include "logs/logs.hpp"
 #include "storage/database.hpp"
 #include "storage/migration.hpp"
 #include "storage/migrator.hpp"
 
 namespace gotrue::cmd {
+
+constexpr logs::Logger kLog{"migrate"};
 
 int Migrate(const conf::Config& config) {
     try {
@@ -17,16 +17,13 @@ int Migrate(const conf::Config& config) {
             lease.Connection(), config.db.name_space, storage::EmbeddedMigrations()
         );
         const int applied = migrator.Apply();
-        spdlog::info(
-            "GoTrue migrations applied successfully component=migrate applied={} namespace={}",
-            applied,
-            config.db.name_space
+        kLog.Info(
+            "GoTrue migrations applied successfully",
+            {{"applied", applied}, {"namespace", config.db.name_space}}
         );
         return 0;
     } catch (const std::exception& error) {
-        spdlog::error(
-            "migration failed component=migrate error={}", observability::Quote(error.what())
-        );
+        kLog.Error("migration failed", {{"error", error.what()}});
         return 1;
     }
 }

@@ -9,14 +9,12 @@
 #include <string>
 #include <thread>
 
-#include <spdlog/spdlog.h>
-
 #include "api/api.hpp"
 #include "api/server.hpp"
 #include "apitask/worker_pool.hpp"
 #include "cmd/commands.hpp"
+#include "logs/logs.hpp"
 #include "mailer/mailer.hpp"
-#include "observability/logging.hpp"
 #include "outbox/outbox.hpp"
 #include "storage/database.hpp"
 #include "storage/migration.hpp"
@@ -24,6 +22,8 @@
 
 namespace gotrue::cmd {
 namespace {
+
+constexpr logs::Logger kLog{"serve"};
 
 sigset_t TerminationSignals() {
     sigset_t signals;
@@ -63,7 +63,7 @@ int WaitForSignal(std::chrono::milliseconds timeout) {
 
 // Exits without running destructors: threads may still hold the objects they would destroy.
 [[noreturn]] void ForceExit(int status) {
-    spdlog::default_logger()->flush();
+    logs::Flush();
     std::_Exit(status);
 }
 
@@ -77,17 +77,16 @@ bool ConnectMigrated(storage::Database& database, const conf::Config& config) {
         );
         const auto pending = migrator.Pending();
         if (!pending.empty()) {
-            spdlog::error(
-                "database is not migrated: run `gotrue migrate` first component=serve pending={} "
-                "first_pending={} namespace={}",
-                pending.size(),
-                pending.front().name,
-                config.db.name_space
+            kLog.Error(
+                "database is not migrated: run `gotrue migrate` first",
+                {{"pending", pending.size()},
+                 {"first_pending", pending.front().name},
+                 {"namespace", config.db.name_space}}
             );
             return false;
         }
     } catch (const std::exception& error) {
-        spdlog::error("cannot start component=serve error={}", observability::Quote(error.what()));
+        kLog.Error("cannot start", {{"error", error.what()}});
         return false;
     }
     return true;
@@ -158,21 +157,20 @@ bool Listen(api::Server& server, const conf::Config& config) {
     try {
         server.Start();
     } catch (const std::exception& error) {
-        spdlog::error(
-            "cannot listen component=serve host={} port={} error={}",
-            observability::Quote(config.api.host),
-            config.api.port,
-            observability::Quote(error.what())
+        kLog.Error(
+            "cannot listen",
+            {{"host", config.api.host}, {"port", config.api.port}, {"error", error.what()}}
         );
         return false;
     }
-    spdlog::info(
-        "GoTrue API started component=serve version={} host={} port={} url=http://{}:{}",
-        GOTRUE_VERSION,
-        observability::Quote(config.api.host.empty() ? "0.0.0.0" : config.api.host),
-        server.Port(),
-        config.api.host.empty() ? "localhost" : config.api.host,
-        server.Port()
+    kLog.Info(
+        "GoTrue API started",
+        {{"version", GOTRUE_VERSION},
+         {"host", config.api.host.empty() ? "0.0.0.0" : config.api.host},
+         {"port", server.Port()},
+         {"url",
+          "http://" + (config.api.host.empty() ? "localhost" : config.api.host) + ":" +
+              std::to_string(server.Port())}}
     );
     return true;
 }
@@ -189,12 +187,11 @@ int WaitForTermination() {
 // Waits for in-flight requests, in steps so a second signal can cut it short; exits the
 // process when the deadline passes or a second signal comes.
 void DrainRequests(api::Server& server, const conf::Config& config, int signal) {
-    spdlog::info(
-        "shutting down: draining in-flight requests component=serve signal={} in_flight={} "
-        "timeout_ms={}",
-        SignalName(signal),
-        server.InFlight(),
-        config.api.shutdown_timeout.count()
+    kLog.Info(
+        "shutting down: draining in-flight requests",
+        {{"signal", SignalName(signal)},
+         {"in_flight", server.InFlight()},
+         {"timeout_ms", config.api.shutdown_timeout.count()}}
     );
     const auto deadline = std::chrono::steady_clock::now() + config.api.shutdown_timeout;
     bool drained = false;
@@ -203,20 +200,18 @@ void DrainRequests(api::Server& server, const conf::Config& config, int signal) 
             deadline - std::chrono::steady_clock::now()
         );
         if (left.count() <= 0) {
-            spdlog::error(
-                "shutdown deadline passed, exiting with requests in flight component=serve "
-                "in_flight={}",
-                server.InFlight()
+            kLog.Error(
+                "shutdown deadline passed, exiting with requests in flight",
+                {{"in_flight", server.InFlight()}}
             );
             ForceExit(1);
         }
         drained = server.Drain(std::min(left, std::chrono::milliseconds(100)));
         if (!drained) {
             if (const int again = WaitForSignal(std::chrono::milliseconds(0)); again != 0) {
-                spdlog::warn(
-                    "second signal, exiting now component=serve signal={} in_flight={}",
-                    SignalName(again),
-                    server.InFlight()
+                kLog.Warn(
+                    "second signal, exiting now",
+                    {{"signal", SignalName(again)}, {"in_flight", server.InFlight()}}
                 );
                 ForceExit(1);
             }
@@ -265,10 +260,10 @@ int Serve(const conf::Config& config) {
     DrainRequests(server, config, WaitForTermination());
     server.Stop();
     if (!StopBackgroundWork(mail_outbox.get(), tasks, config)) {
-        spdlog::error("shutdown: background tasks unfinished, exiting component=serve");
+        kLog.Error("shutdown: background tasks unfinished, exiting");
         ForceExit(1);
     }
-    spdlog::info("shutdown complete component=serve");
+    kLog.Info("shutdown complete");
     return 0;
 }
 

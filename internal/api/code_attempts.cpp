@@ -2,14 +2,15 @@
 
 #include <string>
 
-#include <spdlog/spdlog.h>
-
+#include "logs/logs.hpp"
 #include "models/one_time_token.hpp"
 #include "models/user.hpp"
 #include "models/verification_attempt.hpp"
 
 namespace gotrue::api {
 namespace {
+
+constexpr logs::Logger kLog{"api"};
 
 // 429 rather than 403 otp_expired: the code may well be right, and telling the user it expired
 // would send them to request new codes that are refused too until the window ends.
@@ -29,10 +30,9 @@ HttpError LockoutError(std::chrono::seconds left, CodeMail mail) {
 void BurnCodes(pqxx::transaction_base& tx, std::string_view user_id) {
     models::DeleteOneTimeTokensHoldingCodes(tx, user_id);  // before the columns it compares with
     models::ClearUserTokens(tx, user_id);
-    spdlog::warn(
-        "one-time codes cleared after {} failed attempts component=api user_id={}",
-        kMaxCodeFailures,
-        user_id
+    kLog.Warn(
+        "one-time codes cleared after " + std::to_string(kMaxCodeFailures) + " failed attempts",
+        {{"user_id", user_id}}
     );
 }
 

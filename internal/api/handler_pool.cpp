@@ -2,13 +2,12 @@
 
 #include <utility>
 
-#include <spdlog/spdlog.h>
+#include "logs/logs.hpp"
 
 namespace gotrue::api {
 
 HandlerPool::HandlerPool(int threads, std::size_t capacity) : capacity_(capacity) {
-    static_cast<void>(spdlog::default_logger_raw()
-    );  // spdlog's registry before the threads: see WorkerPool
+    logs::PrepareForThreads();  // before the threads that log (see logs.hpp)
     threads_.reserve(static_cast<std::size_t>(threads));
     for (int i = 0; i < threads; ++i) {
         threads_.emplace_back([this] { Work(); });

@@ -3,21 +3,22 @@
 #include <utility>
 
 #include <rapidjson/document.h>
-#include <spdlog/spdlog.h>
 
 #include "api/errors.hpp"
 #include "api/json.hpp"
 #include "apitask/apitask.hpp"
 #include "conf/value_parsers.hpp"
 #include "crypto/crypto.hpp"
+#include "logs/logs.hpp"
 #include "mailer/mail_client.hpp"
 #include "models/one_time_token.hpp"
 #include "models/rate_limit_bucket.hpp"
-#include "observability/logging.hpp"
 #include "storage/transaction.hpp"
 
 namespace gotrue::api {
 namespace {
+
+constexpr logs::Logger kLog{"api"};
 
 // The token column a preparation changes and its one_time_tokens row, captured so a failed send
 // can restore both (they hold different tokens: the code's hash and the link's token).
@@ -151,10 +152,9 @@ MailService::MailService(
                 period.count() > 0 ? 1000.0 / static_cast<double>(period.count()) : 0;
         }
     } catch (const std::exception& error) {
-        spdlog::warn(
-            "GOTRUE_RATE_LIMIT_EMAIL_SENT is not N or N/<duration>, using 30 per hour "
-            "component=api value={}",
-            observability::Quote(spec)
+        kLog.Warn(
+            "GOTRUE_RATE_LIMIT_EMAIL_SENT is not N or N/<duration>, using 30 per hour",
+            {{"value", spec}}
         );
         budget_capacity_ = 30;
         budget_refill_per_s_ = 30 / 3600.0;
@@ -419,10 +419,9 @@ void MailService::Deliver(Request& request, OutgoingMail& mail) {
         try {
             storage::WithTransaction(database_, mail.undo);
         } catch (const std::exception& error) {
-            spdlog::error(
-                "could not undo a mail preparation component=api request_id={} error={}",
-                request.request_id,
-                observability::Quote(error.what())
+            kLog.Error(
+                "could not undo a mail preparation",
+                {{"request_id", request.request_id}, {"error", error.what()}}
             );
         }
     };

@@ -5,16 +5,16 @@
 #include <chrono>
 #include <utility>
 
-#include <spdlog/spdlog.h>
-
 #include "api/errors.hpp"
 #include "api/router.hpp"
 #include "apitask/apitask.hpp"
-#include "observability/logging.hpp"
+#include "logs/logs.hpp"
 #include "observability/request_id.hpp"
 
 namespace gotrue::api {
 namespace {
+
+constexpr logs::Logger kLog{"api"};
 
 std::string Lower(std::string text) {
     std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) {
@@ -75,16 +75,16 @@ Middleware LogRequests() {
             return response;
         }
         const auto elapsed = std::chrono::steady_clock::now() - request.received_at;
-        spdlog::info(
-            "request completed component=api method={} path={} status={} duration_ms={} "
-            "remote_addr={} referer={} request_id={}",
-            request.method,
-            observability::Quote(request.path),
-            response.status,
-            std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count(),
-            observability::Quote(request.remote_address),
-            observability::Quote(request.headers.Get("Referer").value_or("")),
-            request.request_id
+        kLog.Info(
+            "request completed",
+            {{"method", request.method},
+             {"path", request.path},
+             {"status", response.status},
+             {"duration_ms",
+              std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()},
+             {"remote_addr", request.remote_address},
+             {"referer", request.headers.Get("Referer").value_or("")},
+             {"request_id", request.request_id}}
         );
         return response;
     };

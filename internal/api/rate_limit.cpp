@@ -11,18 +11,19 @@
 #include <optional>
 
 #include <arpa/inet.h>
-#include <spdlog/spdlog.h>
 
 #include "api/api.hpp"
 #include "api/errors.hpp"
 #include "apitask/task.hpp"
 #include "crypto/crypto.hpp"
+#include "logs/logs.hpp"
 #include "models/rate_limit_bucket.hpp"
-#include "observability/logging.hpp"
 #include "storage/transaction.hpp"
 
 namespace gotrue::api {
 namespace {
+
+constexpr logs::Logger kLog{"api"};
 
 constexpr double kBurst = 30;              // GoTrue's burst for every endpoint limiter
 constexpr double kWindowSeconds = 5 * 60;  // limits are "N per 5 minutes"
@@ -145,9 +146,7 @@ void BucketSweeper::MaybeSweep() {
             )
         );
     } catch (const std::exception& error) {
-        spdlog::debug(
-            "rate limit sweep skipped component=api error={}", observability::Quote(error.what())
-        );
+        kLog.Debug("rate limit sweep skipped", {{"error", error.what()}});
     }
 }
 
@@ -182,7 +181,7 @@ std::function<void()> FullBucketSweep(storage::Database& database) {
         const long long deleted = storage::WithTransaction(database, [](pqxx::work& tx) {
             return models::DeleteFullBuckets(tx);
         });
-        spdlog::debug("rate limit buckets swept component=api deleted={}", deleted);
+        kLog.Debug("rate limit buckets swept", {{"deleted", deleted}});
     };
 }
 

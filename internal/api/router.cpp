@@ -5,15 +5,16 @@
 #include <utility>
 
 #include <pqxx/except>
-#include <spdlog/spdlog.h>
 
 #include "api/errors.hpp"
 #include "apitask/apitask.hpp"
 #include "crypto/password_hasher.hpp"
-#include "observability/logging.hpp"
+#include "logs/logs.hpp"
 #include "storage/database.hpp"
 
 namespace gotrue::api {
+
+constexpr logs::Logger kLog{"api"};
 
 std::vector<std::string> SplitPath(const std::string& path) {
     std::vector<std::string> segments;
@@ -51,28 +52,24 @@ Response CallHandler(const Handler& handler, Request& request) {
         return handler(request);
     } catch (const HttpError& error) {
         if (!error.Internal().empty() || error.Status() >= 500) {
-            spdlog::log(
-                error.Status() >= 500 ? spdlog::level::err : spdlog::level::info,
-                "request failed component=api status={} error_code={} error={} request_id={}",
-                error.Status(),
-                error.Code(),
-                observability::Quote(error.Internal().empty() ? error.what() : error.Internal()),
-                request.request_id
+            kLog.Log(
+                error.Status() >= 500 ? logs::Level::kError : logs::Level::kInfo,
+                "request failed",
+                {{"status", error.Status()},
+                 {"error_code", error.Code()},
+                 {"error", error.Internal().empty() ? error.what() : error.Internal()},
+                 {"request_id", request.request_id}}
             );
         }
         return RenderError(error, request);
     } catch (const apitask::WorkerClosedError& error) {
-        spdlog::error("{} component=api request_id={}", error.what(), request.request_id);
+        kLog.Error(error.what(), {{"request_id", request.request_id}});
         return RenderError(
             HttpError(500, kUnexpectedFailure, "failed to run task", error.what()), request
         );
     } catch (const apitask::QueueFullError& error) {
         // Back-pressure: the task pool stayed full until the request's deadline.
-        spdlog::warn(
-            "task queue full component=api error={} request_id={}",
-            observability::Quote(error.what()),
-            request.request_id
-        );
+        kLog.Warn("task queue full", {{"error", error.what()}, {"request_id", request.request_id}});
         HttpError busy(
             503, kOverRequestRateLimit, "Server is busy, please retry after a moment", error.what()
         );
@@ -80,9 +77,7 @@ Response CallHandler(const Handler& handler, Request& request) {
         return RenderError(busy, request);
     } catch (const crypto::HasherBusy& error) {
         // Admission control of bcrypt (crypto/password_hasher.hpp): refused at once, retryable.
-        spdlog::warn(
-            "password hashing at capacity component=api request_id={}", request.request_id
-        );
+        kLog.Warn("password hashing at capacity", {{"request_id", request.request_id}});
         HttpError busy(
             503, kOverRequestRateLimit, "Server is busy, please retry after a moment", error.what()
         );
@@ -90,10 +85,8 @@ Response CallHandler(const Handler& handler, Request& request) {
         return RenderError(busy, request);
     } catch (const storage::PoolTimeoutError& error) {
         // Every connection is busy: a retryable 503 rather than a request that hangs.
-        spdlog::warn(
-            "database pool exhausted component=api error={} request_id={}",
-            observability::Quote(error.what()),
-            request.request_id
+        kLog.Warn(
+            "database pool exhausted", {{"error", error.what()}, {"request_id", request.request_id}}
         );
         return RenderError(
             ServiceUnavailable("Service temporarily unavailable, please retry", error.what()),
@@ -105,34 +98,26 @@ Response CallHandler(const Handler& handler, Request& request) {
         // failure: 400 instead of a 500 that clients retry and operators get paged for.
         const std::string& state = error.sqlstate();
         if (state.rfind("22", 0) == 0 || state == "54001") {
-            spdlog::info(
-                "database refused input component=api sqlstate={} request_id={}",
-                state,
-                request.request_id
+            kLog.Info(
+                "database refused input", {{"sqlstate", state}, {"request_id", request.request_id}}
             );
             return RenderError(
                 BadRequest(kValidationFailed, "Invalid input: a value is malformed or too large"),
                 request
             );
         }
-        spdlog::error(
-            "database error component=api sqlstate={} error={} request_id={}",
-            state,
-            observability::Quote(error.what()),
-            request.request_id
+        kLog.Error(
+            "database error",
+            {{"sqlstate", state}, {"error", error.what()}, {"request_id", request.request_id}}
         );
         return RenderError(UnexpectedFailure(), request);
     } catch (const std::exception& error) {
-        spdlog::error(
-            "unhandled exception component=api error={} request_id={}",
-            observability::Quote(error.what()),
-            request.request_id
+        kLog.Error(
+            "unhandled exception", {{"error", error.what()}, {"request_id", request.request_id}}
         );
         return RenderError(UnexpectedFailure(), request);
     } catch (...) {
-        spdlog::error(
-            "unhandled non-standard exception component=api request_id={}", request.request_id
-        );
+        kLog.Error("unhandled non-standard exception", {{"request_id", request.request_id}});
         return RenderError(UnexpectedFailure(), request);
     }
 }

@@ -11,7 +11,6 @@
 #include <pistache/net.h>
 #include <pistache/peer.h>
 #include <pistache/transport.h>
-#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
 #include "api/deadline_watcher.hpp"
@@ -22,10 +21,12 @@
 #include "api/request_framer.hpp"
 #include "api/router.hpp"
 #include "crypto/password_hasher.hpp"
-#include "observability/logging.hpp"
+#include "logs/logs.hpp"
 
 namespace gotrue::api {
 namespace {
+
+constexpr logs::Logger kLog{"api"};
 
 namespace Http = Pistache::Http;
 
@@ -99,7 +100,7 @@ public:
             if (!IsFieldValue(value)) {
                 // A control character would split the header (response splitting): a bug
                 // upstream of here, never a reason to write it.
-                spdlog::error("unsafe response header dropped component=api name={}", name);
+                kLog.Error("unsafe response header dropped", {{"name", name}});
                 continue;
             }
             if (name == "Content-Type" || name == "content-type") {
@@ -166,12 +167,12 @@ public:
                         "Processing this request timed out, please retry after a moment."
                     );
                     if (responder->Send(RenderError(timeout, context))) {
-                        spdlog::warn(
-                            "request timed out component=api method={} path={} status=504 "
-                            "request_id={}",
-                            context.method,
-                            observability::Quote(context.path),
-                            context.request_id
+                        kLog.Warn(
+                            "request timed out",
+                            {{"method", context.method},
+                             {"path", context.path},
+                             {"status", 504},
+                             {"request_id", context.request_id}}
                         );
                     }
                 }
@@ -215,10 +216,9 @@ public:
                 busy.WithHeader("Retry-After", "1");
             }
             responder->Send(RenderError(busy, context));
-            spdlog::warn(
-                "{} queue full component=api status=503 request_id={}",
-                hashing ? "hashing" : "handler",
-                context.request_id
+            kLog.Warn(
+                hashing ? "hashing queue full" : "handler queue full",
+                {{"status", 503}, {"request_id", context.request_id}}
             );
             EndRequest();
         }
@@ -246,10 +246,8 @@ public:
 private:
     void Deliver(Responder& responder, const Response& response, const std::string& request_id) {
         if (!responder.Send(response)) {
-            spdlog::info(
-                "late response dropped component=api status={} request_id={}",
-                response.status,
-                request_id
+            kLog.Info(
+                "late response dropped", {{"status", response.status}, {"request_id", request_id}}
             );
         }
         EndRequest();
@@ -311,9 +309,7 @@ public:
                 ToRequest(*current.head, incoming), responder, std::move(*current.reservation)
             );
         } catch (const std::exception& error) {
-            spdlog::error(
-                "request not dispatched component=api error={}", observability::Quote(error.what())
-            );
+            kLog.Error("request not dispatched", {{"error", error.what()}});
             responder->Send(RenderError(UnexpectedFailure(), Request{}));
         }
     }
@@ -491,12 +487,12 @@ private:
         const int fd = peer.fd();
         static_cast<void>(::send(fd, wire.data(), wire.size(), MSG_NOSIGNAL | MSG_DONTWAIT));
         ::shutdown(fd, close_read ? SHUT_RDWR : SHUT_WR);
-        spdlog::info(
-            "request refused component=api status={} error={} remote_addr={} request_id={}",
-            error.status,
-            observability::Quote(error.message),
-            observability::Quote(peer.address().host()),
-            context.request_id
+        kLog.Info(
+            "request refused",
+            {{"status", error.status},
+             {"error", error.message},
+             {"remote_addr", peer.address().host()},
+             {"request_id", context.request_id}}
         );
     }
 

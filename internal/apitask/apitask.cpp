@@ -3,12 +3,13 @@
 #include <string>
 #include <utility>
 
-#include <spdlog/spdlog.h>
-
 #include "apitask/request_worker.hpp"
+#include "logs/logs.hpp"
 
 namespace gotrue::apitask {
 namespace {
+
+constexpr logs::Logger kLog{"apitask"};
 
 class FunctionTask final : public Task {
 public:
@@ -45,11 +46,9 @@ void Start(const Context& context, std::unique_ptr<Task> task, WhenFull when_ful
     }
     worker->Done();
     if (when_full == WhenFull::kRunInline) {
-        spdlog::warn(
-            "apitask: pool full, running task on the request thread component=apitask "
-            "task_type={} request_id={}",
-            task->Type(),
-            context.RequestId()
+        kLog.Warn(
+            "apitask: pool full, running task on the request thread",
+            {{"task_type", task->Type()}, {"request_id", context.RequestId()}}
         );
         static_cast<void>(Execute(*task, context.WithoutWorker(), MetricsOf(context)));
         return;
@@ -88,11 +87,9 @@ void Wait(const Context& context) noexcept {
         if (auto* metrics = MetricsOf(context)) {
             metrics->DetachedOnDeadline(left);
         }
-        spdlog::warn(
-            "apitask: request deadline reached, tasks continue in the worker pool "
-            "component=apitask action=apitask request_id={} detached={}",
-            context.RequestId(),
-            left
+        kLog.Warn(
+            "apitask: request deadline reached, tasks continue in the worker pool",
+            {{"action", "apitask"}, {"request_id", context.RequestId()}, {"detached", left}}
         );
     }
 }
@@ -112,11 +109,9 @@ TransactionHook::~TransactionHook() {
         if (auto* metrics = MetricsOf(context_)) {
             metrics->DroppedOnRollback(dropped);
         }
-        spdlog::debug(
-            "apitask: transaction rolled back, held tasks dropped component=apitask "
-            "request_id={} dropped={}",
-            context_.RequestId(),
-            dropped
+        kLog.Debug(
+            "apitask: transaction rolled back, held tasks dropped",
+            {{"request_id", context_.RequestId()}, {"dropped", dropped}}
         );
     }
 }

@@ -13,7 +13,7 @@
 //     counted; it never changes the response and never crashes the process.
 //   - Tasks started while the request holds a database transaction wait for its commit and
 //     are dropped on rollback (TransactionHook).
-// Depends on the standard library and spdlog only: no HTTP, no database.
+// Depends on the standard library and the logs module only: no HTTP, no database.
 
 #include <memory>
 #include <stdexcept>

@@ -7,25 +7,15 @@
 #include <utility>
 
 #include <cxxabi.h>
-#include <spdlog/spdlog.h>
 
 #include "apitask/apitask.hpp"
 #include "apitask/request_worker.hpp"
+#include "logs/logs.hpp"
 
 namespace gotrue::apitask {
 namespace {
 
-// Log values are quoted so the log formatter keeps them as one field.
-std::string Quoted(std::string_view text) {
-    std::string out = "\"";
-    for (const char c : text) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-        }
-        out += c == '\n' ? ' ' : c;
-    }
-    return out + "\"";
-}
+constexpr logs::Logger kLog{"apitask"};
 
 // "St13runtime_error" -> "std::runtime_error".
 std::string Demangle(const char* name) {
@@ -49,31 +39,32 @@ TaskResult Execute(Task& task, const Context& context, Metrics* metrics) noexcep
         result = task.Run(context);
         outcome = result.IsOk() ? 0 : 1;
         if (!result.IsOk()) {
-            spdlog::error(
-                "apitask: error running task component=apitask action=apitask task_type={} "
-                "request_id={} error={}",
-                task.Type(),
-                context.RequestId(),
-                Quoted(result.Error())
+            kLog.Error(
+                "apitask: error running task",
+                {{"action", "apitask"},
+                 {"task_type", task.Type()},
+                 {"request_id", context.RequestId()},
+                 {"error", result.Error()}}
             );
         }
     } catch (const std::exception& error) {
         result = TaskResult::Failure(std::string("task threw: ") + error.what());
-        spdlog::error(
-            "apitask: task threw component=apitask action=apitask task_type={} request_id={} "
-            "exception_type={} error={}",
-            task.Type(),
-            context.RequestId(),
-            Quoted(Demangle(typeid(error).name())),
-            Quoted(error.what())
+        kLog.Error(
+            "apitask: task threw",
+            {{"action", "apitask"},
+             {"task_type", task.Type()},
+             {"request_id", context.RequestId()},
+             {"exception_type", Demangle(typeid(error).name())},
+             {"error", error.what()}}
         );
     } catch (...) {
         result = TaskResult::Failure("task threw a non-standard exception");
-        spdlog::error(
-            "apitask: task threw component=apitask action=apitask task_type={} request_id={} "
-            "exception_type=unknown",
-            task.Type(),
-            context.RequestId()
+        kLog.Error(
+            "apitask: task threw",
+            {{"action", "apitask"},
+             {"task_type", task.Type()},
+             {"request_id", context.RequestId()},
+             {"exception_type", "unknown"}}
         );
     }
     if (metrics != nullptr) {
@@ -84,10 +75,7 @@ TaskResult Execute(Task& task, const Context& context, Metrics* metrics) noexcep
 
 WorkerPool::WorkerPool(PoolOptions options)
     : capacity_(std::max<std::size_t>(options.queue_size, 1)) {
-    // Create spdlog's registry here, before the threads that log: its lazy construction inside
-    // the (uninstrumented) shared library is invisible to ThreadSanitizer when two pool threads
-    // log first at the same time.
-    static_cast<void>(spdlog::default_logger_raw());
+    logs::PrepareForThreads();  // before the threads that log (see logs.hpp)
     const std::size_t count = std::max<std::size_t>(options.threads, 1);
     threads_.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
@@ -249,20 +237,16 @@ DrainReport WorkerPool::Drain(std::chrono::milliseconds timeout) {
     std::size_t unfinished = 0;
     for (const auto& [type, count] : report.running) {
         unfinished += count;
-        spdlog::error(
-            "apitask: task still running at shutdown component=apitask action=apitask "
-            "task_type={} count={} state=running",
-            type,
-            count
+        kLog.Error(
+            "apitask: task still running at shutdown",
+            {{"action", "apitask"}, {"task_type", type}, {"count", count}, {"state", "running"}}
         );
     }
     for (const auto& [type, count] : report.queued) {
         unfinished += count;
-        spdlog::error(
-            "apitask: task dropped at shutdown component=apitask action=apitask task_type={} "
-            "count={} state=queued",
-            type,
-            count
+        kLog.Error(
+            "apitask: task dropped at shutdown",
+            {{"action", "apitask"}, {"task_type", type}, {"count", count}, {"state", "queued"}}
         );
     }
     for (auto& job : dropped) {

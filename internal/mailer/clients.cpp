@@ -5,12 +5,13 @@
 #include <memory>
 #include <utility>
 
-#include <spdlog/spdlog.h>
-
 #include "apitask/apitask.hpp"
+#include "logs/logs.hpp"
 
 namespace gotrue::mailer {
 namespace {
+
+constexpr logs::Logger kLog{"mailer"};
 
 bool IsLocalChar(char c) {
     constexpr std::string_view kSpecial = ".!#$%&'*+/=?^_`{|}~-";
@@ -75,9 +76,7 @@ bool IsValidEmail(std::string_view address) {
 }
 
 NoopClient::NoopClient(std::string site_url) {
-    spdlog::info(
-        "no SMTP configured: mail is accepted and dropped component=mailer site_url={}", site_url
-    );
+    kLog.Info("no SMTP configured: mail is accepted and dropped", {{"site_url", site_url}});
 }
 
 void NoopClient::Send(const apitask::Context& /*context*/, const Message& message) {

@@ -6,7 +6,7 @@
 //     -> TaskClient (GOTRUE_MAILER_EMAIL_BACKGROUND_SENDING: one apitask per mail)
 //      | PoolClient (GOTRUE_WORKER_ENABLED: fire-and-forget on the worker pool)
 //     -> SmtpClient (libcurl, retries transient failures) | NoopClient (no SMTP host).
-// Depends on apitask, conf, libcurl and spdlog; knows nothing of HTTP or the database.
+// Depends on apitask, conf, libcurl and logs; knows nothing of HTTP or the database.
 
 #include <stdexcept>
 #include <string>

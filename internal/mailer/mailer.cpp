@@ -2,11 +2,12 @@
 
 #include <utility>
 
-#include <spdlog/spdlog.h>
-
+#include "logs/logs.hpp"
 #include "mailer/smtp_client.hpp"
 
 namespace gotrue::mailer {
+
+constexpr logs::Logger kLog{"mailer"};
 
 Mailer::Mailer(
     const conf::Config& config,
@@ -52,12 +53,13 @@ Mailer::Mailer(
         *templates_,
         *validate_
     );
-    spdlog::info(
-        "mailer ready component=mailer transport={} mode={}",
-        config.smtp.host.empty() ? "noop" : "smtp",
-        config.worker.enabled
-            ? "worker_pool"
-            : (config.mailer.email_background_sending ? "request_background" : "synchronous")
+    kLog.Info(
+        "mailer ready",
+        {{"transport", config.smtp.host.empty() ? "noop" : "smtp"},
+         {"mode",
+          config.worker.enabled
+              ? "worker_pool"
+              : (config.mailer.email_background_sending ? "request_background" : "synchronous")}}
     );
 }
 

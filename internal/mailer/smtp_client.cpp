@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <ctime>
 #include <memory>
 #include <mutex>
@@ -13,15 +14,23 @@
 
 #include <curl/curl.h>
 #include <rapidjson/document.h>
-#include <spdlog/spdlog.h>
 
 #include "json/parser.hpp"
+#include "logs/logs.hpp"
 #include "mailer/html_text.hpp"
 #include "mailer/mail_header.hpp"
-#include "observability/logging.hpp"
 
 namespace gotrue::mailer {
 namespace {
+
+constexpr logs::Logger kLog{"mailer"};
+
+std::int64_t MillisecondsSince(std::chrono::steady_clock::time_point started) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now() - started
+    )
+        .count();
+}
 
 void InitCurlOnce() {
     static std::once_flag once;
@@ -75,9 +84,7 @@ std::vector<std::pair<std::string, std::string>> ParseExtraHeaders(const std::st
     const json::ParseResult parsed = json::Parse(json);
     const rapidjson::Value& document = parsed.document;
     if (!parsed.Ok() || !document.IsObject()) {
-        spdlog::warn(
-            "GOTRUE_SMTP_HEADERS is not a JSON object of string lists, ignored component=mailer"
-        );
+        kLog.Warn("GOTRUE_SMTP_HEADERS is not a JSON object of string lists, ignored");
         return headers;
     }
     for (const auto& member : document.GetObject()) {
@@ -203,10 +210,9 @@ std::vector<std::string> HeaderLines(const conf::SmtpConfig& config, const Messa
     for (const auto& [name, value] : ParseExtraHeaders(config.headers)) {
         auto line = FoldedHeader(name, Replace(value, "$messageType", message.type));
         if (!line) {
-            spdlog::warn(
-                "GOTRUE_SMTP_HEADERS value too long for a mail header line, header left out "
-                "component=mailer header={}",
-                observability::Quote(name)
+            kLog.Warn(
+                "GOTRUE_SMTP_HEADERS value too long for a mail header line, header left out",
+                {{"header", name}}
             );
             continue;
         }
@@ -283,35 +289,30 @@ void SmtpClient::Send(const apitask::Context& context, const Message& message) {
         const auto started = std::chrono::steady_clock::now();
         try {
             SendOnce(message);
-            spdlog::info(
-                "mail.send component=mailer mail_type={} to_domain={} attempt={} outcome=sent "
-                "duration_ms={} request_id={}",
-                message.type,
-                observability::Quote(DomainOf(message.to)),
-                attempt,
-                std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::steady_clock::now() - started
-                )
-                    .count(),
-                context.RequestId()
+            kLog.Info(
+                "mail.send",
+                {{"mail_type", message.type},
+                 {"to_domain", DomainOf(message.to)},
+                 {"attempt", attempt},
+                 {"outcome", "sent"},
+                 {"duration_ms", MillisecondsSince(started)},
+                 {"request_id", context.RequestId()}}
             );
             return;
         } catch (const SendError& error) {
             const bool retry = error.Kind() == FailureKind::kTransient && attempt < attempts;
-            spdlog::log(
-                retry ? spdlog::level::warn : spdlog::level::err,
-                "mail.send component=mailer mail_type={} to_domain={} attempt={} outcome={} "
-                "duration_ms={} request_id={} error={}",
-                message.type,
-                observability::Quote(DomainOf(message.to)),
-                attempt,
-                error.Kind() == FailureKind::kTransient ? "transient_failure" : "permanent_failure",
-                std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::steady_clock::now() - started
-                )
-                    .count(),
-                context.RequestId(),
-                observability::Quote(error.what())
+            kLog.Log(
+                retry ? logs::Level::kWarn : logs::Level::kError,
+                "mail.send",
+                {{"mail_type", message.type},
+                 {"to_domain", DomainOf(message.to)},
+                 {"attempt", attempt},
+                 {"outcome",
+                  error.Kind() == FailureKind::kTransient ? "transient_failure"
+                                                          : "permanent_failure"},
+                 {"duration_ms", MillisecondsSince(started)},
+                 {"request_id", context.RequestId()},
+                 {"error", error.what()}}
             );
             if (!retry) {
                 throw;

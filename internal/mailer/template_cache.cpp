@@ -4,12 +4,13 @@
 #include <utility>
 
 #include <curl/curl.h>
-#include <spdlog/spdlog.h>
 
-#include "observability/logging.hpp"
+#include "logs/logs.hpp"
 
 namespace gotrue::mailer {
 namespace {
+
+constexpr logs::Logger kLog{"mailer"};
 
 struct Download {
     std::string body;
@@ -121,13 +122,10 @@ std::shared_ptr<const GoTemplate> TemplateCache::Body(MailKind kind) {
     auto [body, error] = Fetch(url, options_.max_size, options_.fetch_timeout);
     if (!body) {
         entry.failed_at = now;
-        spdlog::warn(
-            "custom mail template not loaded, using the {} one component=mailer mail_type={} "
-            "url={} error={}",
-            entry.current ? "previous" : "built-in",
-            info.type,
-            observability::Quote(url),
-            observability::Quote(error)
+        kLog.Warn(
+            entry.current ? "custom mail template not loaded, using the previous one"
+                          : "custom mail template not loaded, using the built-in one",
+            {{"mail_type", info.type}, {"url", url}, {"error", error}}
         );
         return fallback();
     }
@@ -138,13 +136,11 @@ std::shared_ptr<const GoTemplate> TemplateCache::Body(MailKind kind) {
         return entry.current;
     } catch (const TemplateError& parse_error) {
         entry.failed_at = now;
-        spdlog::error(
-            "custom mail template rejected: it does not parse, using the {} one component=mailer "
-            "mail_type={} url={} error={}",
-            entry.current ? "previous" : "built-in",
-            info.type,
-            observability::Quote(url),
-            observability::Quote(parse_error.what())
+        kLog.Error(
+            entry.current
+                ? "custom mail template rejected: it does not parse, using the previous one"
+                : "custom mail template rejected: it does not parse, using the built-in one",
+            {{"mail_type", info.type}, {"url", url}, {"error", parse_error.what()}}
         );
         return fallback();
     }

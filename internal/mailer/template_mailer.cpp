@@ -2,12 +2,12 @@
 
 #include <utility>
 
-#include <spdlog/spdlog.h>
-
+#include "logs/logs.hpp"
 #include "mailer/confirmation_url.hpp"
-#include "observability/logging.hpp"
 
 namespace gotrue::mailer {
+
+constexpr logs::Logger kLog{"mailer"};
 
 TemplateMailer::TemplateMailer(
     MailerSettings settings, TemplateCache& templates, MailClient& client
@@ -23,11 +23,9 @@ TemplateMailer::TemplateMailer(
             subjects_.emplace(info.kind, GoTemplate::Parse(subject, "subject"));
         } catch (const TemplateError& error) {
             // A custom subject that does not parse is rejected now, not at send time.
-            spdlog::error(
-                "custom mail subject rejected, using the built-in one component=mailer "
-                "mail_type={} error={}",
-                info.type,
-                observability::Quote(error.what())
+            kLog.Error(
+                "custom mail subject rejected, using the built-in one",
+                {{"mail_type", info.type}, {"error", error.what()}}
             );
             subjects_.emplace(info.kind, GoTemplate::Parse(info.default_subject, "subject"));
         }
@@ -89,11 +87,9 @@ Message TemplateMailer::Render(MailKind kind, const MailInput& input) {
     } catch (const TemplateError& error) {
         // A custom template can still fail on this mail's data (a field of a string, say):
         // the mail goes out with the built-in body rather than broken or not at all.
-        spdlog::error(
-            "mail template failed to render, using the built-in one component=mailer mail_type={} "
-            "error={}",
-            info.type,
-            observability::Quote(error.what())
+        kLog.Error(
+            "mail template failed to render, using the built-in one",
+            {{"mail_type", info.type}, {"error", error.what()}}
         );
         message.html = TemplateCache::BuiltIn(kind)->Render(data, true);
     }

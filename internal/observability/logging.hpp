@@ -1,16 +1,19 @@
 #pragma once
 
-// observability: log setup. Every module logs through spdlog with logfmt-style fields at the
-// end of the message ("request completed method=GET status=200 request_id=..."); the
-// formatter installed here turns each line into one JSON object ({"time","level",
-// "component","msg", fields...}) or a human-readable line. The component is the spdlog
-// logger's name (see Component()).
+// observability: log setup. Modules log through logs::Logger (internal/logs), which hands the
+// message and its fields to the formatter installed here as data; the formatter turns each
+// event into one JSON object per line ({"time","level","component","msg", fields...}) or a
+// human-readable line, escaping every value.
 
 #include <memory>
 #include <string>
 #include <string_view>
 
-#include <spdlog/spdlog.h>
+#include "logs/logs.hpp"
+
+namespace spdlog {
+class formatter;
+}  // namespace spdlog
 
 namespace gotrue::observability {
 
@@ -25,24 +28,15 @@ struct LogOptions {
 // Installs the formatter, level and sink on the default logger. Call once, first thing.
 void SetupLogging(const LogOptions& options);
 
-// The logger for one component ("api", "storage", ...), sharing the default logger's sink.
-[[nodiscard]] std::shared_ptr<spdlog::logger> Component(const std::string& name);
+// The formatter SetupLogging installs, for a logger of one's own (tests).
+[[nodiscard]] std::unique_ptr<spdlog::formatter> MakeFormatter(LogFormat format);
 
-// A field value for a log message that the formatter reads back as exactly one value, whatever
-// the value contains: kept as is when it is only printable ASCII without `"`, `=` or `\`, else
-// quoted, with `"` and `\` escaped and every control character (C0, DEL, C1, U+2028/U+2029) and
-// invalid UTF-8 byte written as an escape, so it can neither end the field nor the line:
-// Quote("a b") == "\"a b\"", Quote("a\rb") == "\"a\\rb\"". Use it for every value a client can
-// influence (paths, headers, addresses, error texts).
-[[nodiscard]] std::string Quote(std::string_view value);
-
-// Renders one log line. Exposed for tests of the formatter.
+// Renders one event. JSON: strings escaped as JSON (invalid UTF-8 becomes U+FFFD), numbers and
+// booleans as such. Text: `time LEVEL [component] message key=value ...`, a text value quoted
+// unless it is printable ASCII without space, `"`, `=` or `\`. In both, control characters (C0,
+// DEL, C1, U+2028/U+2029) are escaped, so an event is always exactly one line.
 [[nodiscard]] std::string FormatLine(
-    LogFormat format,
-    std::string_view time,
-    std::string_view level,
-    std::string_view component,
-    std::string_view message
+    LogFormat format, std::string_view time, std::string_view level, const logs::Record& record
 );
 
 }  // namespace gotrue::observability

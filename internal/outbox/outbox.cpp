@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <utility>
 
-#include <spdlog/spdlog.h>
-
-#include "observability/logging.hpp"
+#include "logs/logs.hpp"
 #include "storage/transaction.hpp"
 
 namespace gotrue::outbox {
 namespace {
+
+constexpr logs::Logger kLog{"outbox"};
 
 std::string DomainOf(const std::string& address) {
     const auto at = address.rfind('@');
@@ -75,29 +75,22 @@ void Outbox::Reschedule(long long id, const std::string& error) {
     const int attempts = row[0].as<int>();
     const bool expired = row[1].as<bool>();
     const std::string type = row[2].as<std::string>();
-    const std::string domain = observability::Quote(DomainOf(row[3].as<std::string>()));
+    const std::string domain = DomainOf(row[3].as<std::string>());
     if (expired) {
         Remove(id);
-        spdlog::error(
-            "mail given up after retrying until GOTRUE_MAILER_OUTBOX_MAX_AGE component=outbox "
-            "mail_type={} "
-            "to_domain={} attempts={} error={}",
-            type,
-            domain,
-            attempts,
-            observability::Quote(error)
+        kLog.Error(
+            "mail given up after retrying until GOTRUE_MAILER_OUTBOX_MAX_AGE",
+            {{"mail_type", type}, {"to_domain", domain}, {"attempts", attempts}, {"error", error}}
         );
         return;
     }
-    spdlog::warn(
-        "mail kept in the outbox for a later retry component=outbox mail_type={} to_domain={} "
-        "attempts={} "
-        "retry_in_ms={} error={}",
-        type,
-        domain,
-        attempts,
-        row[4].as<long long>(),
-        observability::Quote(error)
+    kLog.Warn(
+        "mail kept in the outbox for a later retry",
+        {{"mail_type", type},
+         {"to_domain", domain},
+         {"attempts", attempts},
+         {"retry_in_ms", row[4].as<long long>()},
+         {"error", error}}
     );
 }
 
@@ -110,25 +103,21 @@ apitask::TaskResult Outbox::Deliver(
         try {
             if (error.Kind() == mailer::FailureKind::kPermanent) {
                 Remove(id);
-                spdlog::error(
-                    "mail dropped: the relay refused it permanently component=outbox mail_type={} "
-                    "to_domain={} "
-                    "request_id={} error={}",
-                    message.type,
-                    observability::Quote(DomainOf(message.to)),
-                    context.RequestId(),
-                    observability::Quote(error.what())
+                kLog.Error(
+                    "mail dropped: the relay refused it permanently",
+                    {{"mail_type", message.type},
+                     {"to_domain", DomainOf(message.to)},
+                     {"request_id", context.RequestId()},
+                     {"error", error.what()}}
                 );
             } else {
                 Reschedule(id, error.what());
             }
         } catch (const std::exception& database_error) {
             // The row stays leased; a sweep retries it when the lease runs out.
-            spdlog::error(
-                "outbox update failed, mail retried after its lease component=outbox id={} "
-                "error={}",
-                id,
-                observability::Quote(database_error.what())
+            kLog.Error(
+                "outbox update failed, mail retried after its lease",
+                {{"id", id}, {"error", database_error.what()}}
             );
         }
         return apitask::TaskResult::Failure(error.what());
@@ -137,11 +126,9 @@ apitask::TaskResult Outbox::Deliver(
         Remove(id);
     } catch (const std::exception& database_error) {
         // Delivered, but the row stays: a later retry would send it twice. Logged for operators.
-        spdlog::error(
-            "mail sent but not removed from the outbox, it may be sent again component=outbox "
-            "id={} error={}",
-            id,
-            observability::Quote(database_error.what())
+        kLog.Error(
+            "mail sent but not removed from the outbox, it may be sent again",
+            {{"id", id}, {"error", database_error.what()}}
         );
     }
     return apitask::TaskResult::Ok();
@@ -198,13 +185,11 @@ std::size_t Outbox::Sweep() {
             pool_.Enqueue(context, DeliveryTask(item.id, std::move(item.message)));
             ++queued;
         } catch (const apitask::QueueFullError&) {
-            spdlog::warn(
-                "worker pool full, outbox mail retried later component=outbox id={}", item.id
-            );
+            kLog.Warn("worker pool full, outbox mail retried later", {{"id", item.id}});
         }
     }
     if (queued > 0) {
-        spdlog::info("outbox: retrying mails component=outbox queued={}", queued);
+        kLog.Info("outbox: retrying mails", {{"queued", queued}});
     }
     return queued;
 }
@@ -215,10 +200,7 @@ void Outbox::Start() {
             try {
                 static_cast<void>(Sweep());
             } catch (const std::exception& error) {
-                spdlog::warn(
-                    "outbox sweep failed component=outbox error={}",
-                    observability::Quote(error.what())
-                );
+                kLog.Warn("outbox sweep failed", {{"error", error.what()}});
             }
             std::unique_lock lock(mutex_);
             wake_.wait_for(lock, stop, options_.sweep_interval, [] { return false; });
@@ -250,10 +232,9 @@ void OutboxClient::Send(const apitask::Context& context, const mailer::Message& 
             pool_.Enqueue(context, std::move(task));
         } catch (const apitask::QueueFullError&) {
             // Stored: a sweep sends it when the lease runs out. The request need not fail.
-            spdlog::warn(
-                "worker pool full, mail left to the outbox component=outbox id={} request_id={}",
-                id,
-                context.RequestId()
+            kLog.Warn(
+                "worker pool full, mail left to the outbox",
+                {{"id", id}, {"request_id", context.RequestId()}}
             );
         }
         return;
@@ -263,10 +244,9 @@ void OutboxClient::Send(const apitask::Context& context, const mailer::Message& 
     try {
         static_cast<void>(apitask::Run(context, std::move(task)));
     } catch (const apitask::QueueFullError&) {
-        spdlog::warn(
-            "worker pool full, mail left to the outbox component=outbox id={} request_id={}",
-            id,
-            context.RequestId()
+        kLog.Warn(
+            "worker pool full, mail left to the outbox",
+            {{"id", id}, {"request_id", context.RequestId()}}
         );
     }
 }

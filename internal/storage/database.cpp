@@ -4,10 +4,12 @@
 #include <thread>
 #include <utility>
 
-#include <spdlog/spdlog.h>
+#include "logs/logs.hpp"
 
 namespace gotrue::storage {
 namespace {
+
+constexpr logs::Logger kLog{"storage"};
 
 // libpq messages end in newlines; log lines should not.
 std::string OneLine(std::string text) {
@@ -50,12 +52,9 @@ void Database::Connect() {
                     " attempts: " + message
                 );
             }
-            spdlog::warn(
-                "database not reachable, retrying component=storage attempt={} retry_in_ms={} "
-                "error=\"{}\"",
-                attempt,
-                backoff.count(),
-                message
+            kLog.Warn(
+                "database not reachable, retrying",
+                {{"attempt", attempt}, {"retry_in_ms", backoff.count()}, {"error", message}}
             );
             std::this_thread::sleep_for(backoff);
             backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));

@@ -5,9 +5,11 @@
 #include <set>
 #include <utility>
 
-#include <spdlog/spdlog.h>
+#include "logs/logs.hpp"
 
 namespace gotrue::storage {
+
+constexpr logs::Logger kLog{"migrate"};
 
 Migrator::Migrator(
     pqxx::connection& connection, std::string name_space, std::vector<Migration> migrations
@@ -124,14 +126,15 @@ int Migrator::Apply() {
             throw MigrationError("migration " + migration.name + " failed: " + error.what());
         }
         ++applied;
-        spdlog::info(
-            "migration applied component=migrate version={} name={} duration_ms={}",
-            migration.version,
-            migration.name,
-            std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - started
-            )
-                .count()
+        kLog.Info(
+            "migration applied",
+            {{"version", migration.version},
+             {"name", migration.name},
+             {"duration_ms",
+              std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::steady_clock::now() - started
+              )
+                  .count()}}
         );
     }
     return applied;

@@ -1,6 +1,7 @@
 // Attack replays through the real binary: hygiene.
 
 #include <chrono>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -205,6 +206,61 @@ TEST_SUITE("hygiene") {
         const auto control = server.Get("/settings", {"Referer: http://a.example/\x1b[2J\x7f"});
         CHECK(control.status == 400);
         CHECK(server.Output().find('\x1b') == std::string::npos);
+    }
+
+    TEST_CASE("log-field injection: a request id header cannot add a field or change the component"
+    ) {
+        AuthServer server(MailMode::kSync, {{"GOTRUE_API_REQUEST_ID_HEADER", "X-Request-Id"}});
+        // The referer is logged as sent: it tries to close the value and the JSON string.
+        const std::string referer = R"(x" component=evil status=500 ", "component":"evil)";
+        const auto response = server.Get(
+            "/settings", {"X-Request-Id: abc status=200 component=evil", "Referer: " + referer}
+        );
+        REQUIRE(response.status == 200);
+        const auto line = LogLineWith(server, "abc_status_200_component_evil");
+        std::set<std::string> keys;
+        for (const auto& member : line.GetObject()) {
+            keys.insert(member.name.GetString());
+        }
+        CHECK(
+            keys ==
+            std::set<std::string>{
+                "time",
+                "level",
+                "component",
+                "msg",
+                "method",
+                "path",
+                "status",
+                "duration_ms",
+                "remote_addr",
+                "referer",
+                "request_id"}
+        );
+        CHECK(std::string(line["component"].GetString()) == "api");
+        CHECK(std::string(line["msg"].GetString()) == "request completed");
+        CHECK(line["status"].GetInt() == 200);
+        CHECK(std::string(line["request_id"].GetString()) == "abc_status_200_component_evil");
+        CHECK(std::string(line["referer"].GetString()) == referer);
+        // A line break in the header: refused before any handler, and still one line per event.
+        const std::string answer = gotrue::testing::RawExchange(
+            server.Process().Port(),
+            "GET /settings HTTP/1.1\r\nHost: x\r\nX-Request-Id: abc\ncomponent=evil "
+            "status=200\r\n\r\n",
+            std::chrono::seconds(2)
+        );
+        CHECK(answer.rfind("HTTP/1.1 400", 0) == 0);
+        static_cast<void>(LogLineWith(server, R"("msg":"request refused")"));
+        std::istringstream output(server.Output());
+        for (std::string text; std::getline(output, text);) {
+            CAPTURE(text);
+            REQUIRE(text.rfind('{', 0) == 0);
+            rapidjson::Document event;
+            event.Parse(text.c_str());
+            REQUIRE_FALSE(event.HasParseError());
+            CHECK(std::string(event["component"].GetString()) != "evil");
+            CHECK_FALSE(event.HasMember("evil"));
+        }
     }
 
     TEST_CASE("unbounded growth: one bucket per client however it spells its address") {
