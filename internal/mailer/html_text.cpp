@@ -5,20 +5,14 @@
 #include <cctype>
 #include <utility>
 
+#include "text/ascii.hpp"
+
 namespace gotrue::mailer {
 namespace {
 
-std::string Lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-        return static_cast<char>(std::tolower(c));
-    });
-    return out;
-}
-
 // The value of attribute `name` in a tag's source (`a href="x"`), or "".
 std::string Attribute(std::string_view tag, std::string_view name) {
-    const std::string lower = Lower(tag);
+    const std::string lower = text::ToLower(tag);
     std::size_t pos = 0;
     while ((pos = lower.find(name, pos)) != std::string::npos) {
         const bool starts_word =
@@ -141,7 +135,7 @@ std::string HtmlToText(std::string_view html) {
         const std::string_view tag = html.substr(i + 1, close - i - 1);
         i = close + 1;
         const bool closing = !tag.empty() && tag.front() == '/';
-        std::string name = Lower(tag.substr(closing ? 1 : 0));
+        std::string name = text::ToLower(tag.substr(closing ? 1 : 0));
         name = name.substr(0, name.find_first_of(" \t\n/"));
         if (name == "script" || name == "style") {
             skipping = !closing;

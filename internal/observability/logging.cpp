@@ -15,6 +15,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 
 #include "observability/utf8.hpp"
+#include "text/ascii.hpp"
 
 namespace gotrue::observability {
 namespace {
@@ -86,19 +87,6 @@ void AppendEscaped(std::string& out, std::string_view text, Escaping style) {
     }
 }
 
-int HexValue(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 // The value of `digits` hex digits at the start of `text`, or -1.
 long HexNumber(std::string_view text, std::size_t digits) {
     if (text.size() < digits) {
@@ -106,7 +94,7 @@ long HexNumber(std::string_view text, std::size_t digits) {
     }
     long value = 0;
     for (std::size_t i = 0; i < digits; ++i) {
-        const int digit = HexValue(text[i]);
+        const int digit = text::HexValue(text[i]);
         if (digit < 0) {
             return -1;
         }
@@ -367,10 +355,7 @@ std::string FormatLine(
     }
     out.append(time.substr(0, std::min<std::size_t>(time.size(), 23)));  // millisecond precision
     out += ' ';
-    std::string upper(level);
-    for (auto& c : upper) {
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    }
+    std::string upper = text::ToUpper(level);
     upper.resize(5, ' ');
     out += upper;
     out += ' ';
