@@ -10,9 +10,9 @@
 #include <spdlog/spdlog.h>
 
 #include "api/api.hpp"
-#include "api/server.hpp"
 #include "apitask/worker_pool.hpp"
 #include "cmd/commands.hpp"
+#include "http/server.hpp"
 #include "mailer/mailer.hpp"
 #include "observability/logging.hpp"
 #include "outbox/outbox.hpp"
@@ -134,13 +134,8 @@ int Serve(const conf::Config& config) {
         mail_outbox->Start();  // also resends what a previous run left behind
     }
     const api::Api api({config, GOTRUE_VERSION, tasks, database, mail.Templates()});
-    api::Server server(
-        config.api,
-        [&api](api::Request& request) { return api.Handle(request); },
-        api::HashingLane::For(
-            [&api](const api::Request& request) { return api.Hashes(request); },
-            config.password.hash_concurrency
-        )
+    http::Server server(
+        config.api, [&api](http::Request& request) { return api.Handle(request); }, api.Lane()
     );
     try {
         server.Start();

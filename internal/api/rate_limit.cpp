@@ -14,7 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/api.hpp"
-#include "api/errors.hpp"
+#include "api/http_types.hpp"
 #include "apitask/task.hpp"
 #include "crypto/crypto.hpp"
 #include "models/rate_limit_bucket.hpp"
