@@ -15,12 +15,10 @@ using gotrue::api::Response;
 
 namespace {
 
-Request WithVersion(const char* version) {
+// Errors are rendered in the legacy format (no X-Supabase-Api-Version).
+Request LegacyRequest() {
     Request request;
     request.request_id = "req-1";
-    if (version != nullptr) {
-        request.headers.Set("X-Supabase-Api-Version", version);
-    }
     return request;
 }
 
@@ -40,7 +38,7 @@ TEST_SUITE("module errors") {
         "module errors map to GoTrue's statuses: pool timeout 503, closed worker 500, full queue "
         "503"
     ) {
-        Request request = WithVersion(nullptr);
+        Request request = LegacyRequest();
         const auto pool_timeout = CallHandler(
             [](Request&) -> Response { throw gotrue::storage::PoolTimeoutError("no connection"); },
             request
@@ -66,7 +64,7 @@ TEST_SUITE("module errors") {
     }
 
     TEST_CASE("PostgreSQL data exceptions (SQLSTATE class 22, 54001) are the client's 400") {
-        Request request = WithVersion(nullptr);
+        Request request = LegacyRequest();
         for (const char* state : {"22001", "22P02", "22021", "54001"}) {
             CAPTURE(state);
             const auto response = CallHandler(
