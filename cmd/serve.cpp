@@ -10,9 +10,9 @@
 #include <thread>
 
 #include "api/api.hpp"
-#include "api/server.hpp"
 #include "apitask/worker_pool.hpp"
 #include "cmd/commands.hpp"
+#include "http/server.hpp"
 #include "logs/logs.hpp"
 #include "mailer/mailer.hpp"
 #include "outbox/outbox.hpp"
@@ -141,19 +141,14 @@ void StartMail(mailer::Mailer& mail, outbox::Outbox* mail_outbox) {
     }
 }
 
-api::Server MakeServer(const conf::Config& config, const api::Api& api) {
-    return api::Server(
-        config.api,
-        [&api](api::Request& request) { return api.Handle(request); },
-        api::HashingLane::For(
-            [&api](const api::Request& request) { return api.Hashes(request); },
-            config.password.hash_concurrency
-        )
+http::Server MakeServer(const conf::Config& config, const api::Api& api) {
+    return http::Server(
+        config.api, [&api](http::Request& request) { return api.Handle(request); }, api.Lane()
     );
 }
 
 // Binds the port; false (logged) when it cannot.
-bool Listen(api::Server& server, const conf::Config& config) {
+bool Listen(http::Server& server, const conf::Config& config) {
     try {
         server.Start();
     } catch (const std::exception& error) {
@@ -186,7 +181,7 @@ int WaitForTermination() {
 
 // Waits for in-flight requests, in steps so a second signal can cut it short; exits the
 // process when the deadline passes or a second signal comes.
-void DrainRequests(api::Server& server, const conf::Config& config, int signal) {
+void DrainRequests(http::Server& server, const conf::Config& config, int signal) {
     kLog.Info(
         "shutting down: draining in-flight requests",
         {{"signal", SignalName(signal)},
@@ -251,7 +246,7 @@ int Serve(const conf::Config& config) {
     mailer::Mailer mail(config, tasks, nullptr, DurableSends(config, database, tasks, mail_outbox));
     StartMail(mail, mail_outbox.get());
     const api::Api api({config, GOTRUE_VERSION, tasks, database, mail.Templates()});
-    api::Server server = MakeServer(config, api);
+    http::Server server = MakeServer(config, api);
     if (!Listen(server, config)) {
         static_cast<void>(StopBackgroundWork(mail_outbox.get(), tasks, config));
         return 1;

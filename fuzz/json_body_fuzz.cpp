@@ -1,5 +1,5 @@
 // Fuzzes the JSON reader every request body and stored value goes through (internal/json,
-// api/json): json::Parse, then what handlers do with a body (ParseJsonBody, the typed field
+// http/json): json::Parse, then what handlers do with a body (ParseJsonBody, the typed field
 // readers, metadata merging).
 //
 // Checked besides "no crash, leak, UB or stack overflow": a parsed document holds no U+0000,
@@ -21,9 +21,9 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "api/errors.hpp"
-#include "api/http.hpp"
-#include "api/json.hpp"
+#include "http/errors.hpp"
+#include "http/http.hpp"
+#include "http/json.hpp"
 #include "json/parser.hpp"
 
 namespace {
@@ -45,7 +45,7 @@ void CheckText(const rapidjson::Value& text) {
     if (value.find('\0') != std::string_view::npos) {
         Fail("U+0000 in a parsed string");
     }
-    if (gotrue::api::ToSafeText(value) != value) {
+    if (gotrue::http::ToSafeText(value) != value) {
         Fail("a parsed string is not valid UTF-8");
     }
 }
@@ -136,19 +136,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
     }
     try {
-        const auto body = gotrue::api::ParseJsonBody(text);
+        const auto body = gotrue::http::ParseJsonBody(text);
         for (const char* name : {"email", "password", "token_hash", "type", "refresh_token"}) {
-            static_cast<void>(gotrue::api::StringField(body, name));
+            static_cast<void>(gotrue::http::StringField(body, name));
         }
-        static_cast<void>(gotrue::api::BoolField(body, "create_user"));
-        if (const auto metadata = gotrue::api::ObjectField(body, "data")) {
+        static_cast<void>(gotrue::http::BoolField(body, "create_user"));
+        if (const auto metadata = gotrue::http::ObjectField(body, "data")) {
             const std::string merged =
-                gotrue::api::MergeJsonObjects(R"({"a":1,"b":{"c":2}})", *metadata);
+                gotrue::http::MergeJsonObjects(R"({"a":1,"b":{"c":2}})", *metadata);
             if (!gotrue::json::Parse(merged).Ok()) {
                 Fail("merged metadata is not JSON");
             }
         }
-    } catch (const gotrue::api::HttpError& error) {
+    } catch (const gotrue::http::HttpError& error) {
         if (error.Status() != 400) {
             Fail("a body error is not a 400");
         }

@@ -1,11 +1,10 @@
-// Fuzzes the redirect policy (api/redirect_url.hpp): ParseWebUrl, IsRedirectAllowed and
+// Fuzzes the redirect policy (http/redirect_url.hpp): ParseWebUrl, IsRedirectAllowed and
 // GlobMatch. The input is split at the first NUL into a URL and, after it, an allow-list glob.
 //
 // Checked besides "no crash, leak or UB": an accepted URL holds only printable ASCII, no
 // backslash and no userinfo, and is never javascript:/data:/vbscript:/file:; GlobMatch agrees
 // with a plain backtracking matcher on short inputs (a differential test of the linear one).
 
-#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -14,7 +13,8 @@
 #include <string_view>
 #include <vector>
 
-#include "api/redirect_url.hpp"
+#include "http/redirect_url.hpp"
+#include "text/ascii.hpp"
 
 namespace {
 
@@ -66,14 +66,6 @@ bool NaiveGlob(std::string_view pattern, std::string_view text) {
     return pattern.front() == text.front() && NaiveGlob(pattern.substr(1), text.substr(1));
 }
 
-std::string Lower(std::string_view text) {
-    std::string out(text);
-    for (auto& c : out) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    return out;
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -81,16 +73,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto split = input.find('\0');
     const std::string_view url = input.substr(0, split);
     const std::string_view glob = split == std::string_view::npos ? "" : input.substr(split + 1);
-    static_cast<void>(gotrue::api::ParseWebUrl(url));
+    static_cast<void>(gotrue::http::ParseWebUrl(url));
     const std::vector<std::string> allow_list{
         std::string(glob), "http://*.example.com/**", "myapp://**"};
-    if (gotrue::api::IsRedirectAllowed(url, "http://localhost:3000", allow_list)) {
+    if (gotrue::http::IsRedirectAllowed(url, "http://localhost:3000", allow_list)) {
         for (const char c : url) {
             if (c <= 0x20 || c >= 0x7F || c == '\\') {
                 Fail("an accepted URL holds a byte browsers read differently", url);
             }
         }
-        const std::string lower = Lower(url);
+        const std::string lower = gotrue::text::ToLower(url);
         for (const char* scheme : {"javascript:", "data:", "vbscript:", "file:"}) {
             if (lower.rfind(scheme, 0) == 0) {
                 Fail("an accepted URL runs code or reads files", url);
@@ -100,7 +92,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (scheme_end != std::string_view::npos) {
             const auto rest = url.substr(scheme_end + 3);
             const auto authority = rest.substr(0, rest.find_first_of("/?#"));
-            const std::string scheme = Lower(url.substr(0, scheme_end));
+            const std::string scheme = gotrue::text::ToLower(url.substr(0, scheme_end));
             const bool web = scheme == "http" || scheme == "https";
             if (web && authority.find('@') != std::string_view::npos) {
                 Fail("an accepted web URL has userinfo", url);
@@ -108,7 +100,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
     }
     if (glob.size() <= 12 && url.size() <= 24 &&
-        gotrue::api::GlobMatch(glob, url) != NaiveGlob(glob, url)) {
+        gotrue::http::GlobMatch(glob, url) != NaiveGlob(glob, url)) {
         Fail("GlobMatch disagrees with the reference matcher", input);
     }
     return 0;

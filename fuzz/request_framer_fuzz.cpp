@@ -1,5 +1,5 @@
-// Fuzzes the request framer (api/request_framer.hpp) and the conversion of what it reads into
-// what handlers see (api::ToSafeText, api::ParseQuery). The first byte of the input chooses
+// Fuzzes the request framer (http/request_framer.hpp) and the conversion of what it reads into
+// what handlers see (http::ToSafeText, http::ParseQuery). The first byte of the input chooses
 // where to split the rest into two reads, the way bytes arrive over TCP.
 //
 // Checked besides "no crash, leak, UB or hang": the framer's decisions do not depend on how the
@@ -16,15 +16,15 @@
 #include <string_view>
 #include <vector>
 
-#include "api/http.hpp"
-#include "api/request_framer.hpp"
+#include "http/http.hpp"
+#include "http/request_framer.hpp"
 
 namespace {
 
-using gotrue::api::FramerLimits;
-using gotrue::api::FramingError;
-using gotrue::api::RequestFramer;
-using gotrue::api::RequestHead;
+using gotrue::http::FramerLimits;
+using gotrue::http::FramingError;
+using gotrue::http::RequestFramer;
+using gotrue::http::RequestHead;
 
 [[noreturn]] void Fail(const char* what) {
     static_cast<void>(std::fprintf(stderr, "request_framer_fuzz: %s\n", what));
@@ -78,17 +78,17 @@ struct Recorder final : RequestFramer::Sink {
             Fail("a head with an unknown version was accepted");
         }
         for (const auto& [name, value] : head.headers) {
-            const std::string safe = gotrue::api::ToSafeText(value);
-            if (safe.find('\0') != std::string::npos || gotrue::api::ToSafeText(safe) != safe) {
+            const std::string safe = gotrue::http::ToSafeText(value);
+            if (safe.find('\0') != std::string::npos || gotrue::http::ToSafeText(safe) != safe) {
                 Fail("a header value is not made safe");
             }
         }
         const auto question = head.target.find('?');
         if (question != std::string::npos) {
             for (const auto& [key, value] :
-                 gotrue::api::ParseQuery(head.target.substr(question + 1))) {
-                if (gotrue::api::ToSafeText(key) != key ||
-                    gotrue::api::ToSafeText(value) != value) {
+                 gotrue::http::ParseQuery(head.target.substr(question + 1))) {
+                if (gotrue::http::ToSafeText(key) != key ||
+                    gotrue::http::ToSafeText(value) != value) {
                     Fail("a query parameter is not valid UTF-8");
                 }
             }
@@ -134,8 +134,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             Fail("a byte at a time is framed differently from one read");
         }
     }
-    const std::string safe = gotrue::api::ToSafeText(bytes);
-    if (gotrue::api::ToSafeText(safe) != safe || safe.find('\0') != std::string::npos) {
+    const std::string safe = gotrue::http::ToSafeText(bytes);
+    if (gotrue::http::ToSafeText(safe) != safe || safe.find('\0') != std::string::npos) {
         Fail("ToSafeText is not idempotent or leaves a NUL");
     }
     return 0;

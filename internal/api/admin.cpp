@@ -8,12 +8,13 @@
 #include <rapidjson/document.h>
 
 #include "api/api.hpp"
-#include "api/errors.hpp"
-#include "api/json.hpp"
+#include "api/http_types.hpp"
 #include "api/pagination.hpp"
+#include "api/redirect.hpp"
 #include "api/request_info.hpp"
 #include "api/transaction.hpp"
 #include "api/users.hpp"
+#include "api/validation.hpp"
 #include "api/views.hpp"
 #include "conf/value_parsers.hpp"
 #include "crypto/crypto.hpp"
@@ -133,7 +134,6 @@ models::User Api::LoadAdminTarget(Request& request) {
 }
 
 Response Api::AdminListUsers(Request& request) {
-    static_cast<void>(RequireAdmin(request));
     const auto number = [&](const char* key, long long fallback) {
         const auto it = request.query.find(key);
         if (it == request.query.end() || it->second.empty()) {
@@ -223,7 +223,7 @@ Response Api::AdminListUsers(Request& request) {
 }
 
 Response Api::AdminCreateUser(Request& request) {
-    const Caller admin = RequireAdmin(request);
+    const Caller& admin = GuardedCaller(request);
     const auto document = ParseJsonBody(request.body);
     const std::string id = StringField(document, "id").value_or("");
     const std::string raw_email = StringField(document, "email").value_or("");
@@ -303,13 +303,12 @@ Response Api::AdminCreateUser(Request& request) {
 }
 
 Response Api::AdminGetUser(Request& request) {
-    static_cast<void>(RequireAdmin(request));
     const models::User user = LoadAdminTarget(request);
     return JsonResponse(200, UserJson(user, LoadIdentities(user.id)));
 }
 
 Response Api::AdminUpdateUser(Request& request) {
-    const Caller admin = RequireAdmin(request);
+    const Caller& admin = GuardedCaller(request);
     const models::User target = LoadAdminTarget(request);
     const auto document = ParseJsonBody(request.body);
     const auto raw_email = StringField(document, "email");
@@ -391,7 +390,7 @@ Response Api::AdminUpdateUser(Request& request) {
 }
 
 Response Api::AdminDeleteUser(Request& request) {
-    const Caller admin = RequireAdmin(request);
+    const Caller& admin = GuardedCaller(request);
     const models::User target = LoadAdminTarget(request);
     bool soft = false;
     if (!request.body.empty()) {
@@ -437,7 +436,7 @@ Response Api::AdminDeleteUser(Request& request) {
 }
 
 Response Api::Invite(Request& request) {
-    const Caller admin = RequireAdmin(request);
+    const Caller& admin = GuardedCaller(request);
     const auto document = ParseJsonBody(request.body);
     const std::string email = ValidateEmail(StringField(document, "email").value_or(""));
     const std::string data = ObjectField(document, "data").value_or("{}");
@@ -481,7 +480,7 @@ Response Api::Invite(Request& request) {
 }
 
 Response Api::GenerateLink(Request& request) {
-    const Caller admin = RequireAdmin(request);
+    const Caller& admin = GuardedCaller(request);
     const auto document = ParseJsonBody(request.body);
     const std::string type = StringField(document, "type").value_or("");
     const std::string email = ValidateEmail(StringField(document, "email").value_or(""));

@@ -1,11 +1,23 @@
 #include "api/api.hpp"
 
+#include <any>
 #include <utility>
 #include <vector>
 
-#include "api/middleware.hpp"
+#include "api/module_errors.hpp"
+#include "http/middleware.hpp"
 
 namespace gotrue::api {
+
+using http::Router;
+
+const Caller& GuardedCaller(const Request& request) {
+    const auto* caller = std::any_cast<Caller>(&request.principal);
+    if (caller == nullptr) {
+        throw UnexpectedFailure("route without a guard that authenticates its caller");
+    }
+    return *caller;
+}
 
 Api::Api(ApiDeps deps)
     : deps_(std::move(deps)),
@@ -18,19 +30,21 @@ Api::Api(ApiDeps deps)
     AddRoutes();
     // Outermost first, in GoTrue's order (contract §1.4).
     std::vector<Middleware> middlewares{
-        Recoverer(),
-        AssignRequestId(deps_.config.api.request_id_header),
-        LogRequests(),
-        Cors(),
-        LimitBody(kMaxBodyBytes),
-        AttachTasks(deps_.tasks, deps_.config.api.max_request_duration),
+        http::Recoverer(),
+        RenderModuleErrors(),  // what escapes the middlewares below (handlers': see AddRoutes)
+        http::AssignRequestId(deps_.config.api.request_id_header),
+        http::LogRequests(),
+        http::Cors(),
+        http::LimitBody(http::kMaxBodyBytes),
+        http::AttachTasks(deps_.tasks, deps_.config.api.max_request_duration),
         EqualizeTiming(timing_),  // outside the task wait, so request-scoped mail counts
     };
     // As upstream, the request waits for its tasks only in background-sending mode.
     if (deps_.config.mailer.email_background_sending) {
-        middlewares.push_back(WithBackgroundTasks());
+        middlewares.push_back(http::WithBackgroundTasks());
     }
-    pipeline_ = Chain(middlewares, [this](Request& request) { return router_.Dispatch(request); });
+    pipeline_ =
+        http::Chain(middlewares, [this](Request& request) { return router_.Dispatch(request); });
 }
 
 void Api::AddRoutes() {
@@ -47,6 +61,7 @@ void Api::AddRoutes() {
         const auto grant = request.query.find("grant_type");
         return grant != request.query.end() && grant->second == "password";
     };
+    router_.Use(RenderModuleErrors());
     router_.Add("GET", "/health", bind(&Api::Health));
     router_.Add("GET", "/settings", bind(&Api::Settings));
     const auto& limits = deps_.config.rate_limit;
@@ -66,17 +81,30 @@ void Api::AddRoutes() {
         "POST", "/magiclink", Limited("magiclink", limits.otp, bind(&Api::MagicLink)), always
     );
     router_.Add("POST", "/otp", Limited("otp", limits.otp, bind(&Api::Otp)), always);
-    router_.Add("GET", "/admin/users", bind(&Api::AdminListUsers));
-    router_.Add("POST", "/admin/users", bind(&Api::AdminCreateUser), always);
-    router_.Add("GET", "/admin/users/:user_id", bind(&Api::AdminGetUser));
-    router_.Add("PUT", "/admin/users/:user_id", bind(&Api::AdminUpdateUser), always);
-    router_.Add("DELETE", "/admin/users/:user_id", bind(&Api::AdminDeleteUser));
-    router_.Add("POST", "/invite", bind(&Api::Invite), always);
-    router_.Add("POST", "/admin/generate_link", bind(&Api::GenerateLink), always);
+    // As upstream: the /admin group and /invite take only admins; the guard hands the admin
+    // (audit actor) to the handler in Request::principal.
+    const Router::Guard require_admin = [this](Request& request) {
+        request.principal = RequireAdmin(request);
+    };
+    auto admin = router_.Route("/admin", require_admin);
+    admin.Add("GET", "/users", bind(&Api::AdminListUsers));
+    admin.Add("POST", "/users", bind(&Api::AdminCreateUser), always);
+    admin.Add("GET", "/users/:user_id", bind(&Api::AdminGetUser));
+    admin.Add("PUT", "/users/:user_id", bind(&Api::AdminUpdateUser), always);
+    admin.Add("DELETE", "/users/:user_id", bind(&Api::AdminDeleteUser));
+    router_.Route("", require_admin).Add("POST", "/invite", bind(&Api::Invite), always);
+    admin.Add("POST", "/generate_link", bind(&Api::GenerateLink), always);
 }
 
 bool Api::Hashes(const Request& request) const {
     return router_.Hashes(request);
+}
+
+http::HashingLane Api::Lane() const {
+    return http::HashingLane::For(
+        [this](const Request& request) { return Hashes(request); },
+        crypto::HasherLimits::ForCpus(deps_.config.password.hash_concurrency).concurrency
+    );
 }
 
 Response Api::Handle(Request& request) const {

@@ -1,22 +1,23 @@
 #pragma once
 
-// api: the HTTP surface of the server. Api holds the route table and the middleware order;
-// Server (server.hpp) feeds it requests from Pistache. Handlers are methods of Api, one endpoint
-// per file (signup.cpp, verify.cpp, token.cpp, user.cpp, logout.cpp, ...), each shaped
+// api: the endpoints of the server. Api holds the route table and the middleware order;
+// http::Server (http/server.hpp) feeds it requests from Pistache. Handlers are methods of Api, one
+// endpoint per file (signup.cpp, verify.cpp, token.cpp, user.cpp, logout.cpp, ...), each shaped
 // parse -> validate -> slow work (bcrypt) -> one transaction -> mail after commit -> respond.
 
 #include <string>
 #include <vector>
 
-#include "api/http.hpp"
+#include "api/http_types.hpp"
 #include "api/mail.hpp"
 #include "api/rate_limit.hpp"
-#include "api/router.hpp"
 #include "api/timing.hpp"
 #include "api/views.hpp"
 #include "apitask/worker_pool.hpp"
 #include "conf/config.hpp"
 #include "crypto/password_hasher.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
 #include "mailer/template_mailer.hpp"
 #include "models/session.hpp"
 #include "models/user.hpp"
@@ -42,6 +43,10 @@ struct Caller {
     std::vector<std::string> amr;  // authentication methods of the session
 };
 
+// The caller the guard of the route's group authenticated (Api::RequireAdmin for /admin and
+// /invite); 500 when the route has no such guard, a mistake in the route table.
+[[nodiscard]] const Caller& GuardedCaller(const Request& request);
+
 // A string claim of a verified token ("" when absent or not a string).
 [[nodiscard]] std::string StringClaim(const rapidjson::Value& claims, const char* name);
 
@@ -54,6 +59,9 @@ public:
 
     // Whether the request will hash a password (the server runs it on its hashing lane).
     [[nodiscard]] bool Hashes(const Request& request) const;
+
+    // The server's hashing lane for these requests, sized as the password hasher admits hashes.
+    [[nodiscard]] http::HashingLane Lane() const;
 
 private:
     void AddRoutes();
@@ -84,7 +92,8 @@ private:
     // GOTRUE_RATE_LIMIT_HEADER is not set.
     [[nodiscard]] Handler Limited(std::string bucket, double per_five_minutes, Handler handler);
 
-    // 401/403 unless the bearer token's role is in GOTRUE_JWT_ADMIN_ROLES (contract §2.1).
+    // 401/403 unless the bearer token's role is in GOTRUE_JWT_ADMIN_ROLES (contract §2.1). The
+    // guard of the admin routes (AddRoutes): their handlers read the admin with GuardedCaller.
     [[nodiscard]] Caller RequireAdmin(const Request& request);
 
     // The user named by the :user_id path parameter: 404 when it is not a UUID or unknown.
@@ -120,7 +129,7 @@ private:
     MailService mail_;
     BucketSweeper bucket_sweeper_;  // forgets full rate-limit buckets (see Limited)
     std::shared_ptr<TimingEqualizer> timing_ = std::make_shared<TimingEqualizer>();
-    Router router_;
+    http::Router router_;
     Handler pipeline_;
 };
 

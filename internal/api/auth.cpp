@@ -7,8 +7,8 @@
 #include <rapidjson/document.h>
 
 #include "api/api.hpp"
-#include "api/errors.hpp"
-#include "api/request_info.hpp"
+#include "api/http_types.hpp"
+#include "api/validation.hpp"
 #include "tokens/jwt.hpp"
 
 namespace gotrue::api {

@@ -20,7 +20,7 @@
 
 #include <pqxx/pqxx>
 
-#include "api/errors.hpp"
+#include "api/http_types.hpp"
 
 namespace gotrue::api {
 

@@ -1,7 +1,7 @@
 // POST /logout (contract §2.14).
 
 #include "api/api.hpp"
-#include "api/errors.hpp"
+#include "api/http_types.hpp"
 #include "api/request_info.hpp"
 #include "api/transaction.hpp"
 #include "models/audit_log.hpp"

@@ -4,8 +4,7 @@
 
 #include <rapidjson/document.h>
 
-#include "api/errors.hpp"
-#include "api/json.hpp"
+#include "api/http_types.hpp"
 #include "apitask/apitask.hpp"
 #include "conf/value_parsers.hpp"
 #include "crypto/crypto.hpp"

@@ -12,7 +12,7 @@
 
 #include <pqxx/pqxx>
 
-#include "api/http.hpp"
+#include "api/http_types.hpp"
 #include "conf/config.hpp"
 #include "mailer/mail_kind.hpp"
 #include "mailer/template_mailer.hpp"

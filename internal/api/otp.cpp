@@ -1,12 +1,13 @@
 // POST /magiclink and POST /otp (contract §2.9).
 
 #include "api/api.hpp"
-#include "api/errors.hpp"
-#include "api/json.hpp"
+#include "api/http_types.hpp"
+#include "api/redirect.hpp"
 #include "api/request_info.hpp"
 #include "api/sessions.hpp"
 #include "api/transaction.hpp"
 #include "api/users.hpp"
+#include "api/validation.hpp"
 #include "crypto/crypto.hpp"
 #include "crypto/password.hpp"
 #include "models/audit_log.hpp"

@@ -13,7 +13,7 @@
 #include <arpa/inet.h>
 
 #include "api/api.hpp"
-#include "api/errors.hpp"
+#include "api/http_types.hpp"
 #include "apitask/task.hpp"
 #include "crypto/crypto.hpp"
 #include "logs/logs.hpp"

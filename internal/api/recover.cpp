@@ -1,10 +1,11 @@
 // POST /recover (contract §2.7), POST /resend (§2.8).
 
 #include "api/api.hpp"
-#include "api/errors.hpp"
-#include "api/json.hpp"
+#include "api/http_types.hpp"
+#include "api/redirect.hpp"
 #include "api/request_info.hpp"
 #include "api/transaction.hpp"
+#include "api/validation.hpp"
 #include "models/audit_log.hpp"
 
 namespace gotrue::api {

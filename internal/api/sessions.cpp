@@ -5,7 +5,7 @@
 
 #include <rapidjson/document.h>
 
-#include "api/json.hpp"
+#include "api/http_types.hpp"
 #include "api/request_info.hpp"
 #include "tokens/jwt.hpp"
 

@@ -7,7 +7,7 @@
 
 #include <pqxx/pqxx>
 
-#include "api/http.hpp"
+#include "api/http_types.hpp"
 #include "api/views.hpp"
 #include "conf/config.hpp"
 #include "models/session.hpp"

@@ -3,12 +3,13 @@
 #include <rapidjson/document.h>
 
 #include "api/api.hpp"
-#include "api/errors.hpp"
-#include "api/json.hpp"
+#include "api/http_types.hpp"
+#include "api/redirect.hpp"
 #include "api/request_info.hpp"
 #include "api/sessions.hpp"
 #include "api/transaction.hpp"
 #include "api/users.hpp"
+#include "api/validation.hpp"
 #include "api/views.hpp"
 #include "crypto/password.hpp"
 #include "models/audit_log.hpp"

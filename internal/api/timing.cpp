@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "api/errors.hpp"
+#include "api/http_types.hpp"
 
 namespace gotrue::api {
 

@@ -20,7 +20,7 @@
 #include <random>
 #include <string>
 
-#include "api/http.hpp"
+#include "api/http_types.hpp"
 
 namespace gotrue::api {
 

@@ -4,8 +4,7 @@
 #include <cctype>
 
 #include "api/api.hpp"
-#include "api/errors.hpp"
-#include "api/json.hpp"
+#include "api/http_types.hpp"
 #include "api/request_info.hpp"
 #include "api/sessions.hpp"
 #include "api/transaction.hpp"

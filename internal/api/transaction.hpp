@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "api/http.hpp"
+#include "api/http_types.hpp"
 #include "apitask/apitask.hpp"
 #include "storage/transaction.hpp"
 

@@ -6,10 +6,11 @@
 
 #include "api/api.hpp"
 #include "api/code_attempts.hpp"
-#include "api/errors.hpp"
-#include "api/json.hpp"
+#include "api/http_types.hpp"
+#include "api/redirect.hpp"
 #include "api/request_info.hpp"
 #include "api/transaction.hpp"
+#include "api/validation.hpp"
 #include "api/views.hpp"
 #include "crypto/crypto.hpp"
 #include "crypto/password.hpp"

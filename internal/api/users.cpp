@@ -4,7 +4,7 @@
 
 #include <rapidjson/document.h>
 
-#include "api/json.hpp"
+#include "api/http_types.hpp"
 #include "models/session.hpp"
 #include "observability/request_id.hpp"
 

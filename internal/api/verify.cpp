@@ -8,8 +8,8 @@
 
 #include "api/api.hpp"
 #include "api/code_attempts.hpp"
-#include "api/errors.hpp"
-#include "api/json.hpp"
+#include "api/http_types.hpp"
+#include "api/redirect.hpp"
 #include "api/request_info.hpp"
 #include "api/sessions.hpp"
 #include "api/transaction.hpp"

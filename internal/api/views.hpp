@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "api/json.hpp"
+#include "api/http_types.hpp"
 #include "models/session.hpp"
 #include "models/user.hpp"
 

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "conf/value_parsers.hpp"
+#include "text/ascii.hpp"
 
 namespace gotrue::conf {
 namespace {
@@ -104,14 +105,6 @@ Setter PositiveDuration(Field field) {
     [](Config & c) -> auto& { \
         return c.path;        \
     }  // NOLINT
-
-std::string Lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-        return static_cast<char>(std::tolower(c));
-    });
-    return out;
-}
 
 // OAuth providers in the order /settings lists them (contract §2.5); email, phone and
 // anonymous_users have their own switches.
@@ -369,7 +362,7 @@ void AddLogging(std::vector<Variable>& v) {
             [](Config& c, std::string_view value) {
                 static constexpr std::array<std::string_view, 8> kLevels{
                     "trace", "debug", "info", "warn", "warning", "error", "fatal", "panic"};
-                const std::string level = Lower(value);
+                const std::string level = text::ToLower(value);
                 if (std::find(kLevels.begin(), kLevels.end(), level) == kLevels.end()) {
                     throw std::invalid_argument("unknown level \"" + std::string(value) + "\"");
                 }
@@ -480,10 +473,7 @@ void AddSignupAndProviders(std::vector<Variable>& v) {
             PositiveDuration(GOTRUE_FIELD(external.flow_state_expiry)))
     );
     for (const auto provider : kOAuthProviders) {
-        std::string upper(provider);
-        std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) {
-            return static_cast<char>(std::toupper(c));
-        });
+        const std::string upper = text::ToUpper(provider);
         v.push_back(MapEntry(
             "GOTRUE_EXTERNAL_" + upper + "_ENABLED",
             "false",
@@ -642,7 +632,7 @@ void AddMailContent(std::vector<Variable>& v) {
         v.push_back(MapEntry(
             "GOTRUE_MAILER_SUBJECTS_" + key,
             "",
-            "Subject of the " + Lower(key) + " mail (empty: built-in).",
+            "Subject of the " + text::ToLower(key) + " mail (empty: built-in).",
             key,
             GOTRUE_FIELD(mailer.subjects),
             AsString
@@ -650,7 +640,7 @@ void AddMailContent(std::vector<Variable>& v) {
         v.push_back(MapEntry(
             "GOTRUE_MAILER_TEMPLATES_" + key,
             "",
-            "URL of the " + Lower(key) + " mail body template (empty: built-in).",
+            "URL of the " + text::ToLower(key) + " mail body template (empty: built-in).",
             key,
             GOTRUE_FIELD(mailer.templates),
             AsString
@@ -661,7 +651,7 @@ void AddMailContent(std::vector<Variable>& v) {
         v.push_back(MapEntry(
             "GOTRUE_MAILER_URLPATHS_" + key,
             "/verify",
-            "Path of the " + Lower(key) + " link.",
+            "Path of the " + text::ToLower(key) + " link.",
             key,
             GOTRUE_FIELD(mailer.url_paths),
             AsString
@@ -672,7 +662,7 @@ void AddMailContent(std::vector<Variable>& v) {
         v.push_back(MapEntry(
             "GOTRUE_MAILER_NOTIFICATIONS_" + key + "_ENABLED",
             "false",
-            "Send the " + Lower(key) + " notification mail.",
+            "Send the " + text::ToLower(key) + " notification mail.",
             key,
             GOTRUE_FIELD(mailer.notifications),
             ParseBool

@@ -5,7 +5,7 @@
 // both cores of a 2-core machine busy, and /health waited seconds behind them. PasswordHasher
 // admits at most `concurrency` hashes at a time and lets at most `max_waiting` callers wait, each
 // for at most `max_wait`; anyone beyond is refused at once with HasherBusy (the API answers 503
-// with Retry-After). The server also bounds who may call it (api::HashingLane), so waiting here
+// with Retry-After). The server also bounds who may call it (http::HashingLane), so waiting here
 // never holds the threads other requests need.
 
 #include <chrono>
@@ -30,7 +30,7 @@ struct HasherLimits {
     std::chrono::milliseconds max_wait{1000};
 
     // `concurrency` hashes at once (0: one per CPU) and four times as many waiting: the hashing
-    // lane's threads (api::HashingLane) never find it full.
+    // lane's threads (http::HashingLane) never find it full.
     [[nodiscard]] static HasherLimits ForCpus(int concurrency = 0);
 };
 

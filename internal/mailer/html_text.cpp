@@ -8,20 +8,14 @@
 #include <string_view>
 #include <utility>
 
+#include "text/ascii.hpp"
+
 namespace gotrue::mailer {
 namespace {
 
-std::string Lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) {
-        return static_cast<char>(std::tolower(c));
-    });
-    return out;
-}
-
 // The value of attribute `name` in a tag's source (`a href="x"`), or "".
 std::string Attribute(std::string_view tag, std::string_view name) {
-    const std::string lower = Lower(tag);
+    const std::string lower = text::ToLower(tag);
     std::size_t pos = 0;
     while ((pos = lower.find(name, pos)) != std::string::npos) {
         const bool starts_word =
@@ -135,7 +129,7 @@ void AppendCharacterData(std::string& text, std::string_view raw) {
 void ApplyTag(TextState& state, std::string_view tag) {
     std::string& text = state.text;
     const bool closing = !tag.empty() && tag.front() == '/';
-    std::string name = Lower(tag.substr(closing ? 1 : 0));
+    std::string name = text::ToLower(tag.substr(closing ? 1 : 0));
     name = name.substr(0, name.find_first_of(" \t\n/"));
     if (name == "script" || name == "style") {
         state.skipping = !closing;

@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "observability/utf8.hpp"
+#include "text/ascii.hpp"
 
 namespace gotrue::observability {
 namespace {
@@ -217,10 +218,7 @@ std::string FormatLine(
     }
     out.append(time.substr(0, std::min<std::size_t>(time.size(), 23)));  // millisecond precision
     out += ' ';
-    std::string upper(level);
-    for (auto& c : upper) {
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    }
+    std::string upper = text::ToUpper(level);
     upper.resize(5, ' ');
     out += upper;
     out += ' ';

@@ -8,22 +8,10 @@
 #include <vector>
 
 #include "mailer/go_template/lexer_internal.hpp"
+#include "text/ascii.hpp"
 
 namespace gotrue::mailer::go_template_internal {
 namespace {
-
-int HexValue(char c) {
-    if (IsDigit(c)) {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 std::string DescribeChar(char c) {
     const auto byte = static_cast<unsigned char>(c);
@@ -304,7 +292,7 @@ private:
         if (StartsWith(pos, "0x") || StartsWith(pos, "0X")) {
             form = Form::kHex;
             pos += 2;
-            while (pos < src_.size() && HexValue(src_[pos]) >= 0) {
+            while (pos < src_.size() && text::HexValue(src_[pos]) >= 0) {
                 ++pos;
             }
         } else {
@@ -456,7 +444,7 @@ private:
     std::uint32_t ReadDigits(std::size_t& pos, int count, int base, std::size_t escape) const {
         std::uint32_t value = 0;
         for (int i = 0; i < count; ++i) {
-            const int digit = pos < src_.size() ? HexValue(src_[pos]) : -1;
+            const int digit = pos < src_.size() ? text::HexValue(src_[pos]) : -1;
             if (digit < 0 || digit >= base) {
                 source_.Fail(escape, "invalid escape sequence in string");
             }

@@ -1,0 +1,97 @@
+#pragma once
+
+// The HTTP vocabulary handlers use. Only server.cpp knows Pistache; handlers take a Request and
+// return a Response, so tests call them in process (GoTrue's httptest style).
+
+#include <any>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "apitask/context.hpp"
+
+namespace gotrue::http {
+
+// Header names compare case-insensitively; one value per name (Set replaces).
+class Headers final {
+public:
+    [[nodiscard]] std::optional<std::string> Get(std::string_view name) const;
+
+    [[nodiscard]] bool Has(std::string_view name) const { return Get(name).has_value(); }
+
+    void Set(std::string name, std::string value);
+    // Appends without looking for an existing entry (the caller knows the name is new).
+    void Add(std::string name, std::string value);
+    void Remove(std::string_view name);
+
+    [[nodiscard]] const std::vector<std::pair<std::string, std::string>>& All() const {
+        return entries_;
+    }
+
+private:
+    std::vector<std::pair<std::string, std::string>> entries_;
+};
+
+struct Request {
+    std::string method;                         // upper case: GET, POST, ...
+    std::string path;                           // without the query string
+    std::map<std::string, std::string> query;   // decoded
+    std::map<std::string, std::string> params;  // path parameters, e.g. {"user_id", "..."}
+    Headers headers;
+    std::string body;
+    std::string remote_address;
+    std::string request_id;
+    std::chrono::steady_clock::time_point received_at = std::chrono::steady_clock::now();
+    // Side work of this request (apitask). Set by the AttachTasks middleware; carries a
+    // request worker when background tasks are enabled.
+    apitask::Context tasks;
+    // Set by handlers whose timing must not reveal whether an address exists (timing.hpp).
+    std::string timing_endpoint;
+    std::string timing_variant;
+    // Who is calling, as the guard of the route's group established it (Router::Group), for
+    // the handler to read; of a type the application defines, never read here.
+    std::any principal;
+};
+
+struct Response {
+    int status = 200;
+    Headers headers;
+    std::string body;
+    // Not written before this time (timing equalisation, timing.hpp). The server waits on a
+    // timer, not on a thread; in-process callers may ignore it.
+    std::optional<std::chrono::steady_clock::time_point> not_before;
+    // Released once the response is written or dropped: lets a middleware count the responses
+    // still waiting to go out.
+    std::shared_ptr<void> hold;
+};
+
+using Handler = std::function<Response(Request&)>;
+// Wraps the next step; code after `next(request)` runs after the handler.
+using Middleware = std::function<Response(Request&, const Handler& next)>;
+
+// 200 application/json with `body`.
+[[nodiscard]] Response JsonResponse(int status, std::string body);
+
+// The token of `Authorization: Bearer <token>` ("bearer" in any case); 401 no_authorization when
+// the header is missing or malformed (contract §2.1).
+[[nodiscard]] std::string BearerToken(const Request& request);
+
+// Percent-decoding for query strings ('+' is a space) and path segments.
+[[nodiscard]] std::string UrlDecode(std::string_view text, bool plus_is_space = true);
+
+// `text` as valid UTF-8 without NUL: every byte sequence that is not valid UTF-8, and U+0000, is
+// replaced by U+FFFD. Everything a handler reads off a request (header values, query and path
+// parameters) goes through it, so no client byte can make PostgreSQL refuse a text parameter.
+[[nodiscard]] std::string ToSafeText(std::string_view text);
+
+// The parameters of a query string ("a=1&b=x%20y"), decoded and made safe; of repeated names the
+// first is kept, as Go's url.Values.Get reads them.
+[[nodiscard]] std::map<std::string, std::string> ParseQuery(std::string_view query);
+
+}  // namespace gotrue::http

@@ -1,0 +1,54 @@
+#pragma once
+
+// The request pipeline's cross-cutting steps, composed in Api (api.cpp) in GoTrue's order
+// (contract §1.4): recoverer -> request id -> request log -> CORS -> body limit -> routes.
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "apitask/worker_pool.hpp"
+#include "http/http.hpp"
+
+namespace gotrue::http {
+
+// Request bodies above this size get 413 request_entity_too_large (GoTrue: 1 << 20).
+inline constexpr std::size_t kMaxBodyBytes = 1 << 20;
+
+// Last line of defence: any exception escaping the pipeline becomes a logged 500.
+[[nodiscard]] Middleware Recoverer();
+
+// The request id GoTrue would use: the value of `header_name` (GOTRUE_API_REQUEST_ID_HEADER)
+// when the request carries it, reduced by observability::SafeRequestId, else a new UUID.
+[[nodiscard]] std::string RequestIdFor(const Request& request, const std::string& header_name);
+
+// Sets Request::request_id (unless the server already did) with RequestIdFor.
+[[nodiscard]] Middleware AssignRequestId(std::string header_name);
+
+// One log line per request: method, path, status, duration, remote address, request id.
+// /health is not logged (as upstream).
+[[nodiscard]] Middleware LogRequests();
+
+// CORS as GoTrue configures it: any origin (reflected, with credentials), GoTrue's allowed
+// and exposed headers plus `extra_allowed_headers`; answers preflight requests itself.
+[[nodiscard]] Middleware Cors(std::vector<std::string> extra_allowed_headers = {});
+
+// 413 request_entity_too_large for bodies over `max_bytes`.
+[[nodiscard]] Middleware LimitBody(std::size_t max_bytes = kMaxBodyBytes);
+
+// Gives the request its apitask context: request id, the task deadline and the pool. Tasks
+// stop being waited for a little before the request deadline (`max_request_duration`; 0: no
+// deadline) so the response still goes out normally instead of a 504.
+[[nodiscard]] Middleware AttachTasks(
+    apitask::WorkerPool& pool, std::chrono::milliseconds max_request_duration
+);
+
+// GoTrue's apitask.Middleware: attaches a request worker, runs the handler, and joins the
+// request's tasks before the response leaves, also when the handler throws.
+[[nodiscard]] Middleware WithBackgroundTasks();
+
+// Composes `middlewares` (outermost first) around `last`.
+[[nodiscard]] Handler Chain(const std::vector<Middleware>& middlewares, Handler last);
+
+}  // namespace gotrue::http

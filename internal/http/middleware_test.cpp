@@ -1,0 +1,54 @@
+#include "http/middleware.hpp"
+
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+using gotrue::http::Chain;
+using gotrue::http::Handler;
+using gotrue::http::Middleware;
+using gotrue::http::Request;
+using gotrue::http::Response;
+
+TEST_SUITE("middleware") {
+    TEST_CASE("Chain runs middleware outermost first and unwinds in reverse") {
+        std::vector<std::string> trace;
+        const auto step = [&trace](std::string name) -> Middleware {
+            return [&trace, name](Request& request, const Handler& next) {
+                trace.push_back(name + ">");
+                Response response = next(request);
+                trace.push_back("<" + name);
+                return response;
+            };
+        };
+        const Handler handler = Chain({step("a"), step("b")}, [&trace](Request&) {
+            trace.push_back("handler");
+            return Response{};
+        });
+        Request request;
+        static_cast<void>(handler(request));
+        CHECK(trace == std::vector<std::string>{"a>", "b>", "handler", "<b", "<a"});
+    }
+
+    TEST_CASE("log-field injection: a request id from the header is reduced to a safe alphabet") {
+        Request request;
+        request.headers.Set("X-Request-Id", "abc status=200 user_id=admin\r\nlevel=error");
+        CHECK(
+            gotrue::http::RequestIdFor(request, "X-Request-Id") ==
+            "abc_status_200_user_id_admin__level_error"
+        );
+        request.headers.Set("X-Request-Id", std::string(300, 'x'));
+        CHECK(gotrue::http::RequestIdFor(request, "X-Request-Id") == std::string(128, 'x'));
+        // Without the header configured the client's value is ignored.
+        CHECK(gotrue::http::RequestIdFor(request, "").size() == 36);
+    }
+
+    TEST_CASE("the recoverer turns an escaping exception into a 500") {
+        const Handler handler = Chain({gotrue::http::Recoverer()}, [](Request&) -> Response {
+            throw std::logic_error("boom");
+        });
+        Request request;
+        CHECK(handler(request).status == 500);
+    }
+}
