@@ -9,6 +9,7 @@
 #include "api/api.hpp"
 #include "api/errors.hpp"
 #include "api/request_info.hpp"
+#include "models/session.hpp"
 #include "tokens/jwt.hpp"
 
 namespace gotrue::api {

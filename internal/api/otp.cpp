@@ -42,7 +42,8 @@ Response Api::SendMagicLink(
     std::vector<OutgoingMail> mails =
         RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
             std::vector<OutgoingMail> prepared;
-            auto user = models::FindUserByEmailAndAudience(tx, email, aud, true);
+            auto user =
+                models::FindUserByEmailAndAudience(tx, email, aud, models::Lock::kForUpdate);
             exists = user.has_value();
             if (!user && !create_user) {
                 throw UnprocessableEntity(kOtpDisabled, "Signups not allowed for otp");

@@ -30,7 +30,8 @@ Response Api::Recover(Request& request) {
         request,
         deps_.database,
         [&](pqxx::work& tx) -> std::optional<OutgoingMail> {
-            auto user = models::FindUserByEmailAndAudience(tx, email, aud, true);
+            auto user =
+                models::FindUserByEmailAndAudience(tx, email, aud, models::Lock::kForUpdate);
             if (!user) {
                 return std::nullopt;  // contract §2.17: the same 200 {} as for a real user
             }
@@ -83,7 +84,7 @@ Response Api::Resend(Request& request) {
     bool exists = false;
     auto mails = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
         std::vector<OutgoingMail> prepared;
-        auto user = models::FindUserByEmailAndAudience(tx, email, aud, true);
+        auto user = models::FindUserByEmailAndAudience(tx, email, aud, models::Lock::kForUpdate);
         if (!user) {
             return prepared;  // contract §2.17
         }

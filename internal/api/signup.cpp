@@ -12,7 +12,6 @@
 #include "api/views.hpp"
 #include "crypto/password.hpp"
 #include "models/audit_log.hpp"
-#include "models/session.hpp"
 #include "observability/request_id.hpp"
 
 namespace gotrue::api {
@@ -91,7 +90,8 @@ Response Api::Signup(Request& request) {
 
     Outcome outcome = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
         Outcome result;
-        auto existing = models::FindUserByEmailAndAudience(tx, email, aud, true);
+        auto existing =
+            models::FindUserByEmailAndAudience(tx, email, aud, models::Lock::kForUpdate);
         if (existing && existing->IsConfirmed()) {
             models::RecordAudit(tx, *existing, "user_repeated_signup", ClientIp(request));
             if (config.mailer.autoconfirm) {
@@ -119,7 +119,9 @@ Response Api::Signup(Request& request) {
         if (config.mailer.autoconfirm) {
             models::RecordAudit(tx, result.user, "user_signedup", ClientIp(request));
             models::RecordAudit(tx, result.user, "login", ClientIp(request));
-            result.session = IssueSession(tx, result.user, "password", request, config);
+            result.session = IssueSession(
+                tx, result.user, models::AuthenticationMethod::kPassword, request, config
+            );
         } else {
             models::RecordAudit(tx, result.user, "user_confirmation_requested", ClientIp(request));
             result.mail = mail_.PrepareConfirmation(tx, result.user, redirect_to);
