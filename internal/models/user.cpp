@@ -132,63 +132,47 @@ UPDATE users
 RETURNING raw_user_meta_data::text AS raw_user_meta_data
 )sql";
 
-// Code columns: one statement per column, as a column name cannot be a parameter.
+// Statements on one code column, joined from its name (a column cannot be a parameter).
+constexpr std::string_view kUpdateUsersSet = R"sql(UPDATE users SET )sql";
+constexpr std::string_view kClaimWhere =
+    R"sql( = '', updated_at = now() WHERE id = $1::uuid AND )sql";
+constexpr std::string_view kClaimEnd = R"sql( = $2 RETURNING id)sql";
+constexpr std::string_view kRestoreSentAt = R"sql( = $2, )sql";
+constexpr std::string_view kRestoreEnd =
+    R"sql( = to_timestamp($3::bigint / 1000000.0) WHERE id = $1::uuid)sql";
+
+// $1 user, $2 the code expected: clears the column, returning a row, if it still holds $2.
+template <const std::string_view& Column>
+constexpr std::string_view kClaimToken =
+    sql::Join<kUpdateUsersSet, Column, kClaimWhere, Column, kClaimEnd>;
+
+// $1 user, $2 code, $3 sent_at (microseconds).
+template <const std::string_view& Column, const std::string_view& SentAt>
+constexpr std::string_view kRestoreToken =
+    sql::Join<kUpdateUsersSet, Column, kRestoreSentAt, SentAt, kRestoreEnd>;
+
 struct TokenColumnStatements {
     OneTimeTokenType type;
-    std::string_view claim;    // $1 user, $2 the code expected; returns a row when cleared
-    std::string_view restore;  // $1 user, $2 code, $3 sent_at (micros)
+    std::string_view claim;
+    std::string_view restore;
 };
 
 constexpr std::array<TokenColumnStatements, 5> kTokenColumnStatements{{
     {OneTimeTokenType::kConfirmation,
-     R"sql(
-UPDATE users SET confirmation_token = '', updated_at = now()
- WHERE id = $1::uuid AND confirmation_token = $2 RETURNING id
-)sql",
-     R"sql(
-UPDATE users SET confirmation_token = $2,
-                 confirmation_sent_at = to_timestamp($3::bigint / 1000000.0)
- WHERE id = $1::uuid
-)sql"},
+     kClaimToken<columns::kConfirmationToken>,
+     kRestoreToken<columns::kConfirmationToken, columns::kConfirmationSentAt>},
     {OneTimeTokenType::kReauthentication,
-     R"sql(
-UPDATE users SET reauthentication_token = '', updated_at = now()
- WHERE id = $1::uuid AND reauthentication_token = $2 RETURNING id
-)sql",
-     R"sql(
-UPDATE users SET reauthentication_token = $2,
-                 reauthentication_sent_at = to_timestamp($3::bigint / 1000000.0)
- WHERE id = $1::uuid
-)sql"},
+     kClaimToken<columns::kReauthenticationToken>,
+     kRestoreToken<columns::kReauthenticationToken, columns::kReauthenticationSentAt>},
     {OneTimeTokenType::kRecovery,
-     R"sql(
-UPDATE users SET recovery_token = '', updated_at = now()
- WHERE id = $1::uuid AND recovery_token = $2 RETURNING id
-)sql",
-     R"sql(
-UPDATE users SET recovery_token = $2, recovery_sent_at = to_timestamp($3::bigint / 1000000.0)
- WHERE id = $1::uuid
-)sql"},
+     kClaimToken<columns::kRecoveryToken>,
+     kRestoreToken<columns::kRecoveryToken, columns::kRecoverySentAt>},
     {OneTimeTokenType::kEmailChangeNew,
-     R"sql(
-UPDATE users SET email_change_token_new = '', updated_at = now()
- WHERE id = $1::uuid AND email_change_token_new = $2 RETURNING id
-)sql",
-     R"sql(
-UPDATE users SET email_change_token_new = $2,
-                 email_change_sent_at = to_timestamp($3::bigint / 1000000.0)
- WHERE id = $1::uuid
-)sql"},
+     kClaimToken<columns::kEmailChangeTokenNew>,
+     kRestoreToken<columns::kEmailChangeTokenNew, columns::kEmailChangeSentAt>},
     {OneTimeTokenType::kEmailChangeCurrent,
-     R"sql(
-UPDATE users SET email_change_token_current = '', updated_at = now()
- WHERE id = $1::uuid AND email_change_token_current = $2 RETURNING id
-)sql",
-     R"sql(
-UPDATE users SET email_change_token_current = $2,
-                 email_change_sent_at = to_timestamp($3::bigint / 1000000.0)
- WHERE id = $1::uuid
-)sql"},
+     kClaimToken<columns::kEmailChangeTokenCurrent>,
+     kRestoreToken<columns::kEmailChangeTokenCurrent, columns::kEmailChangeSentAt>},
 }};
 
 constexpr std::string_view kRestorePendingEmailChange = R"sql(

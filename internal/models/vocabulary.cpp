@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <stdexcept>
+#include <utility>
 
 #include "models/user.hpp"
 
@@ -11,28 +12,28 @@ namespace {
 
 constexpr std::array<OneTimeTokenTypeInfo, 5> kTokenTypes{{
     {OneTimeTokenType::kConfirmation,
-     "confirmation_token",
-     "confirmation_sent_at",
+     columns::kConfirmationToken,
+     columns::kConfirmationSentAt,
      &User::confirmation_token,
      &User::confirmation_sent_at},
     {OneTimeTokenType::kReauthentication,
-     "reauthentication_token",
-     "reauthentication_sent_at",
+     columns::kReauthenticationToken,
+     columns::kReauthenticationSentAt,
      &User::reauthentication_token,
      &User::reauthentication_sent_at},
     {OneTimeTokenType::kRecovery,
-     "recovery_token",
-     "recovery_sent_at",
+     columns::kRecoveryToken,
+     columns::kRecoverySentAt,
      &User::recovery_token,
      &User::recovery_sent_at},
     {OneTimeTokenType::kEmailChangeNew,
-     "email_change_token_new",
-     "email_change_sent_at",
+     columns::kEmailChangeTokenNew,
+     columns::kEmailChangeSentAt,
      &User::email_change_token_new,
      &User::email_change_sent_at},
     {OneTimeTokenType::kEmailChangeCurrent,
-     "email_change_token_current",
-     "email_change_sent_at",
+     columns::kEmailChangeTokenCurrent,
+     columns::kEmailChangeSentAt,
      &User::email_change_token_current,
      &User::email_change_sent_at},
 }};
@@ -80,6 +81,19 @@ const auto& EntryFor(const Table& table, Value value, auto key) {
     return *it;
 }
 
+// The value of `table` named `text`; `entry_of` gives an entry's (value, name).
+template <typename Table, typename EntryOf>
+auto ParseIn(const Table& table, std::string_view text, EntryOf entry_of)
+    -> std::optional<decltype(entry_of(table[0]).first)> {
+    for (const auto& entry : table) {
+        const auto [value, name] = entry_of(entry);
+        if (name == text) {
+            return value;
+        }
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 const OneTimeTokenTypeInfo& InfoOf(OneTimeTokenType type) {
@@ -91,12 +105,9 @@ std::string_view String(OneTimeTokenType type) {
 }
 
 std::optional<OneTimeTokenType> ParseOneTimeTokenType(std::string_view text) {
-    for (const auto& entry : kTokenTypes) {
-        if (entry.name == text) {
-            return entry.type;
-        }
-    }
-    return std::nullopt;
+    return ParseIn(kTokenTypes, text, [](const auto& entry) {
+        return std::pair(entry.type, entry.name);
+    });
 }
 
 const VerificationTypeInfo& InfoOf(VerificationType type) {
@@ -108,12 +119,9 @@ std::string_view String(VerificationType type) {
 }
 
 std::optional<VerificationType> ParseVerificationType(std::string_view text) {
-    for (const auto& entry : kVerificationTypes) {
-        if (entry.name == text) {
-            return entry.type;
-        }
-    }
-    return std::nullopt;
+    return ParseIn(kVerificationTypes, text, [](const auto& entry) {
+        return std::pair(entry.type, entry.name);
+    });
 }
 
 std::string_view String(AuthenticationMethod method) {
@@ -124,12 +132,7 @@ std::optional<AuthenticationMethod> ParseAuthenticationMethod(std::string_view t
     if (text.ends_with("signup")) {
         text = "email/signup";
     }
-    for (const auto& [method, name] : kMethods) {
-        if (name == text) {
-            return method;
-        }
-    }
-    return std::nullopt;
+    return ParseIn(kMethods, text, [](const auto& entry) { return entry; });
 }
 
 bool IsRecovery(AuthenticationMethod method) {

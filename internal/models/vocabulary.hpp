@@ -15,6 +15,19 @@ namespace gotrue::models {
 
 struct User;
 
+// The users columns of the codes and their send times (the one_time_token_type names).
+namespace columns {
+inline constexpr std::string_view kConfirmationToken = "confirmation_token";
+inline constexpr std::string_view kConfirmationSentAt = "confirmation_sent_at";
+inline constexpr std::string_view kReauthenticationToken = "reauthentication_token";
+inline constexpr std::string_view kReauthenticationSentAt = "reauthentication_sent_at";
+inline constexpr std::string_view kRecoveryToken = "recovery_token";
+inline constexpr std::string_view kRecoverySentAt = "recovery_sent_at";
+inline constexpr std::string_view kEmailChangeTokenNew = "email_change_token_new";
+inline constexpr std::string_view kEmailChangeTokenCurrent = "email_change_token_current";
+inline constexpr std::string_view kEmailChangeSentAt = "email_change_sent_at";
+}  // namespace columns
+
 // auth.one_time_token_type; each type is also the name of the users column holding its code.
 // (phone_change_token is left out: phone changes are not supported.)
 enum class OneTimeTokenType {
