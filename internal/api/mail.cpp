@@ -321,25 +321,32 @@ std::vector<OutgoingMail> MailService::PrepareEmailChange(
         restore_tokens(undo_tx);
         models::RestorePendingEmailChange(undo_tx, user_id, previous_change);
     };
-    std::vector<OutgoingMail> mails;
-    OutgoingMail to_new;
-    to_new.kind = mailer::MailKind::kEmailChange;
-    to_new.input = BaseInput(user, redirect_to);
-    to_new.input.to = new_email;
-    to_new.input.new_email = new_email;
-    to_new.input.token = otp_new;
-    to_new.input.token_hash = link_new;
-    to_new.failure_message = "Error sending email change email";
-    to_new.undo = undo;
-    mails.push_back(to_new);
+    std::vector<OutgoingMail> mails{ChangeMail(user, redirect_to, new_email, otp_new, link_new)};
     if (secure) {
-        OutgoingMail to_current = to_new;
-        to_current.input.to = user.email;
-        to_current.input.token = otp_current;
-        to_current.input.token_hash = link_current;
-        mails.push_back(to_current);
+        mails.push_back(ChangeMail(user, redirect_to, user.email, otp_current, link_current));
+    }
+    for (auto& mail : mails) {
+        mail.undo = undo;
     }
     return mails;
+}
+
+OutgoingMail MailService::ChangeMail(
+    const models::User& user,
+    const std::string& redirect_to,
+    const std::string& to,
+    const std::string& otp,
+    const std::string& link_token
+) const {
+    OutgoingMail mail;
+    mail.kind = mailer::MailKind::kEmailChange;
+    mail.input = BaseInput(user, redirect_to);
+    mail.input.to = to;
+    mail.input.new_email = user.email_change;
+    mail.input.token = otp;
+    mail.input.token_hash = link_token;
+    mail.failure_message = "Error sending email change email";
+    return mail;
 }
 
 OutgoingMail MailService::PrepareReauthentication(pqxx::work& tx, models::User& user) {

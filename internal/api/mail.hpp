@@ -104,6 +104,15 @@ private:
         pqxx::work& tx, models::User& user, const TokenMail& mail, const std::string& redirect_to
     );
 
+    // One mail of an email change, to `to`, carrying `otp` and the link's token.
+    [[nodiscard]] OutgoingMail ChangeMail(
+        const models::User& user,
+        const std::string& redirect_to,
+        const std::string& to,
+        const std::string& otp,
+        const std::string& link_token
+    ) const;
+
     [[nodiscard]] mailer::MailInput BaseInput(
         const models::User& user, const std::string& redirect_to
     ) const;
