@@ -2,8 +2,10 @@
 // JWT whose role is in GOTRUE_JWT_ADMIN_ROLES; no user row is involved.
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <chrono>
+#include <string_view>
 
 #include <rapidjson/document.h>
 
@@ -20,7 +22,10 @@
 #include "crypto/crypto.hpp"
 #include "crypto/password.hpp"
 #include "models/audit_log.hpp"
-#include "models/one_time_token.hpp"
+#include "models/identity.hpp"
+#include "models/session.hpp"
+#include "models/vocabulary.hpp"
+#include "text/ascii.hpp"
 #include "tokens/jwt.hpp"
 
 namespace gotrue::api {
@@ -84,11 +89,279 @@ constexpr const char* kEmailTaken = "A user with this email address has already 
 // The unconfirmed user with `email` (created when missing) for an invitation or a signup link;
 // 422 email_exists when the address is already confirmed.
 models::User UnconfirmedUser(pqxx::work& tx, const NewEmailUser& spec) {
-    auto user = models::FindUserByEmailAndAudience(tx, spec.email, spec.aud, true);
+    auto user =
+        models::FindUserByEmailAndAudience(tx, spec.email, spec.aud, models::Lock::kForUpdate);
     if (user && user->IsConfirmed()) {
         throw UnprocessableEntity(kEmailExists, kEmailTaken);
     }
     return user ? *user : CreateEmailUser(tx, spec);
+}
+
+// A positive integer query parameter, `fallback` when absent (400 otherwise).
+long long PositiveQueryNumber(const Request& request, const char* key, long long fallback) {
+    const auto it = request.query.find(key);
+    if (it == request.query.end() || it->second.empty()) {
+        return fallback;
+    }
+    try {
+        const long long value = conf::ParseInteger(it->second);
+        if (value < 1) {
+            throw std::invalid_argument("must be positive");
+        }
+        return value;
+    } catch (const std::invalid_argument&) {
+        throw BadRequest(
+            kValidationFailed,
+            std::string("Bad Pagination Parameters: ") + key + " must be a positive integer"
+        );
+    }
+}
+
+// `sort`: only created_at, ascending or descending (the default).
+bool OldestFirst(const Request& request) {
+    const auto sort = request.query.find("sort");
+    if (sort == request.query.end() || sort->second.empty()) {
+        return false;
+    }
+    const std::string text = text::ToLower(sort->second);
+    if (text != "created_at" && text != "created_at desc" && text != "created_at asc") {
+        throw BadRequest(
+            kValidationFailed, "Bad Sort Parameters: only created_at [asc|desc] is supported"
+        );
+    }
+    return text == "created_at asc";
+}
+
+// The body of POST /admin/users.
+struct AdminCreateParams {
+    std::string id;
+    std::string email;
+    std::optional<std::string> password;
+    std::optional<std::string> password_hash;
+    bool email_confirm = false;
+    std::string user_metadata;
+    std::string app_metadata;
+    models::OptionalTime banned_until;
+    std::optional<std::string> role;
+    std::optional<std::string> aud;
+};
+
+AdminCreateParams ParseAdminCreate(const std::string& body) {
+    const auto document = ParseJsonBody(body);
+    AdminCreateParams params;
+    params.id = StringField(document, "id").value_or("");
+    const std::string raw_email = StringField(document, "email").value_or("");
+    const std::string phone = StringField(document, "phone").value_or("");
+    params.password = StringField(document, "password");
+    params.password_hash = StringField(document, "password_hash");
+    params.email_confirm = BoolField(document, "email_confirm").value_or(false);
+    static_cast<void>(BoolField(document, "phone_confirm"));
+    params.user_metadata = ObjectField(document, "user_metadata").value_or("{}");
+    params.app_metadata = ObjectField(document, "app_metadata").value_or("{}");
+    const auto ban_duration = StringField(document, "ban_duration");
+    params.role = StringField(document, "role");
+    params.aud = StringField(document, "aud");
+    if (raw_email.empty() && phone.empty()) {
+        throw BadRequest(
+            kValidationFailed, "Cannot create a user without either an email or phone"
+        );
+    }
+    if (!phone.empty()) {
+        throw BadRequest(kPhoneProviderDisabled, "Phone users are not supported by this server");
+    }
+    params.email = ValidateEmail(raw_email);
+    if (params.password && params.password_hash) {
+        throw BadRequest(
+            kValidationFailed, "Only a password or a password hash should be provided"
+        );
+    }
+    if (!params.id.empty() && (!IsUuid(params.id) || params.id == kNilUuid)) {
+        throw BadRequest(kValidationFailed, "Invalid user id, must be a UUID");
+    }
+    if (params.password_hash && !crypto::IsBcryptHash(*params.password_hash)) {
+        throw BadRequest(kValidationFailed, "Invalid password hash format (bcrypt hashes only)");
+    }
+    if (params.password && crypto::PasswordTooLong(*params.password)) {
+        throw BadRequest(kValidationFailed, "Password cannot be longer than 72 characters");
+    }
+    params.banned_until = ban_duration ? BannedUntil(*ban_duration) : std::nullopt;
+    return params;
+}
+
+// The body of PUT /admin/users/{id}; `password` is checked, not yet hashed.
+struct AdminUpdateParams {
+    std::optional<std::string> email;
+    std::optional<std::string> password;
+    std::optional<std::string> password_hash;
+    std::optional<bool> email_confirm;
+    std::optional<std::string> user_metadata;
+    std::optional<std::string> app_metadata;
+    std::optional<std::string> ban_duration;
+    std::optional<std::string> role;
+};
+
+AdminUpdateParams ParseAdminUpdate(const std::string& body, const conf::Config& config) {
+    const auto document = ParseJsonBody(body);
+    AdminUpdateParams params;
+    const auto raw_email = StringField(document, "email");
+    const auto phone = StringField(document, "phone");
+    params.password = StringField(document, "password");
+    params.password_hash = StringField(document, "password_hash");
+    params.email_confirm = BoolField(document, "email_confirm");
+    params.user_metadata = ObjectField(document, "user_metadata");
+    params.app_metadata = ObjectField(document, "app_metadata");
+    params.ban_duration = StringField(document, "ban_duration");
+    params.role = StringField(document, "role");
+    if (phone && !phone->empty()) {
+        throw BadRequest(kPhoneProviderDisabled, "Phone users are not supported by this server");
+    }
+    if (raw_email && !raw_email->empty()) {
+        params.email = ValidateEmail(*raw_email);
+    }
+    if (params.password) {
+        CheckPassword(*params.password, config.password);
+    } else if (params.password_hash && !crypto::IsBcryptHash(*params.password_hash)) {
+        throw BadRequest(kValidationFailed, "Invalid password hash format (bcrypt hashes only)");
+    }
+    return params;
+}
+
+// The plain fields of an admin update (the address and password have their own transitions).
+void ApplyAdminUpdate(
+    models::User& user, const AdminUpdateParams& params, const models::OptionalTime& banned_until
+) {
+    if (params.email_confirm && *params.email_confirm && !user.email_confirmed_at) {
+        user.email_confirmed_at = models::Now();
+    }
+    if (params.user_metadata) {
+        user.raw_user_meta_data = MergeJsonObjects(user.raw_user_meta_data, *params.user_metadata);
+    }
+    if (params.app_metadata) {
+        user.raw_app_meta_data = MergeJsonObjects(user.raw_app_meta_data, *params.app_metadata);
+    }
+    if (params.role) {
+        user.role = *params.role;
+    }
+    user.banned_until = banned_until;
+}
+
+// The link types of POST /admin/generate_link: what each verifies and which mail it is.
+struct LinkType {
+    std::string_view name;
+    models::VerificationType verification;
+    mailer::MailKind kind;
+};
+
+constexpr std::array<LinkType, 6> kLinkTypes{{
+    {"signup", models::VerificationType::kSignup, mailer::MailKind::kConfirmation},
+    {"invite", models::VerificationType::kInvite, mailer::MailKind::kInvite},
+    {"magiclink", models::VerificationType::kMagicLink, mailer::MailKind::kMagicLink},
+    {"recovery", models::VerificationType::kRecovery, mailer::MailKind::kRecovery},
+    {"email_change_current",
+     models::VerificationType::kEmailChange,
+     mailer::MailKind::kEmailChange},
+    {"email_change_new", models::VerificationType::kEmailChange, mailer::MailKind::kEmailChange},
+}};
+
+const LinkType& ParseLinkType(const std::string& text) {
+    for (const auto& type : kLinkTypes) {
+        if (type.name == text) {
+            return type;
+        }
+    }
+    throw BadRequest(kValidationFailed, "Invalid link type");
+}
+
+// The body of POST /admin/generate_link.
+struct GenerateLinkParams {
+    const LinkType* type = nullptr;
+    std::string email;
+    std::optional<std::string> password;   // signup links: checked
+    std::optional<std::string> new_email;  // email change links
+    std::string data;
+    std::optional<std::string> redirect_to;
+};
+
+GenerateLinkParams ParseGenerateLink(const std::string& body, const conf::Config& config) {
+    const auto document = ParseJsonBody(body);
+    GenerateLinkParams params;
+    const std::string type = StringField(document, "type").value_or("");
+    params.email = ValidateEmail(StringField(document, "email").value_or(""));
+    params.password = StringField(document, "password");
+    const auto new_email = StringField(document, "new_email");
+    params.data = ObjectField(document, "data").value_or("{}");
+    params.redirect_to = StringField(document, "redirect_to");
+    params.type = &ParseLinkType(type);
+    const auto verification = params.type->verification;
+    if (verification == models::VerificationType::kEmailChange) {
+        if (!new_email || new_email->empty()) {
+            throw BadRequest(
+                kValidationFailed, "The new_email address is required for email change links"
+            );
+        }
+        params.new_email = ValidateEmail(*new_email);
+    }
+    if (verification == models::VerificationType::kSignup) {
+        if (!params.password || params.password->empty()) {
+            throw BadRequest(kValidationFailed, "Signup requires a valid password");
+        }
+        CheckPassword(*params.password, config.password);
+    }
+    return params;
+}
+
+// A user with its identities and the mail prepared for them, read inside the transaction.
+struct UserWithMail {
+    models::User user;
+    std::vector<models::Identity> identities;
+    OutgoingMail mail;
+};
+
+// The user as stored now, with identities.
+void ReadBack(pqxx::work& tx, const std::string& user_id, UserWithMail& result) {
+    result.user = *models::FindUserById(tx, user_id);
+    result.identities = models::FindIdentitiesByUser(tx, user_id);
+}
+
+// The user a link is for (created for signup and invite links) and its link, prepared as a
+// mail that is never sent.
+models::User PrepareLink(
+    pqxx::work& tx,
+    MailService& mail_service,
+    const GenerateLinkParams& params,
+    const NewEmailUser& spec,
+    const std::string& redirect_to,
+    OutgoingMail& mail
+) {
+    const auto verification = params.type->verification;
+    auto user =
+        models::FindUserByEmailAndAudience(tx, spec.email, spec.aud, models::Lock::kForUpdate);
+    if (verification == models::VerificationType::kSignup ||
+        verification == models::VerificationType::kInvite) {
+        user = UnconfirmedUser(tx, spec);
+        if (verification == models::VerificationType::kInvite) {
+            user->invited_at = models::Now();
+            models::SaveUser(tx, *user);
+        }
+        mail = mail_service.PrepareConfirmation(tx, *user, redirect_to, Throttle::kNone);
+    } else if (!user) {
+        throw NotFound(kUserNotFound, "User with this email not found");
+    } else if (verification == models::VerificationType::kEmailChange) {
+        if (models::FindUserByEmailAndAudience(tx, *params.new_email, spec.aud)) {
+            throw UnprocessableEntity(kEmailExists, kEmailTaken);
+        }
+        auto mails = mail_service.PrepareEmailChange(
+            tx, *user, *params.new_email, redirect_to, Throttle::kNone
+        );
+        const bool to_current = params.type->name == "email_change_current" && mails.size() > 1;
+        mail = to_current ? mails[1] : mails[0];
+    } else {
+        mail = mail_service.PrepareRecovery(
+            tx, *user, redirect_to, params.type->kind, Throttle::kNone
+        );
+    }
+    mail.kind = params.type->kind;
+    return *user;
 }
 
 }  // namespace
@@ -134,74 +407,23 @@ models::User Api::LoadAdminTarget(Request& request) {
 }
 
 Response Api::AdminListUsers(Request& request) {
-    const auto number = [&](const char* key, long long fallback) {
-        const auto it = request.query.find(key);
-        if (it == request.query.end() || it->second.empty()) {
-            return fallback;
-        }
-        try {
-            const long long value = conf::ParseInteger(it->second);
-            if (value < 1) {
-                throw std::invalid_argument("must be positive");
-            }
-            return value;
-        } catch (const std::invalid_argument&) {
-            throw BadRequest(
-                kValidationFailed,
-                std::string("Bad Pagination Parameters: ") + key + " must be a positive integer"
-            );
-        }
-    };
-    const long long page = number("page", 1);
-    const long long per_page = std::min(number("per_page", 50), 1000LL);
-    const std::string filter =
-        request.query.count("filter") != 0 ? request.query.at("filter") : std::string();
-    std::string order = "DESC";
-    if (const auto sort = request.query.find("sort");
-        sort != request.query.end() && !sort->second.empty()) {
-        std::string text = sort->second;
-        std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) {
-            return static_cast<char>(std::tolower(c));
-        });
-        if (text != "created_at" && text != "created_at desc" && text != "created_at asc") {
-            throw BadRequest(
-                kValidationFailed, "Bad Sort Parameters: only created_at [asc|desc] is supported"
-            );
-        }
-        order = text == "created_at asc" ? "ASC" : "DESC";
-    }
-    const std::string aud = RequestAudience(request, deps_.config);
-    const std::string pattern = "%" + filter + "%";
+    const long long page = PositiveQueryNumber(request, "page", 1);
+    models::UserPage query;
+    query.limit = std::min(PositiveQueryNumber(request, "per_page", 50), 1000LL);
+    query.offset = PageOffset(page, query.limit);
+    query.filter = request.query.count("filter") != 0 ? request.query.at("filter") : std::string();
+    query.oldest_first = OldestFirst(request);
+    query.aud = RequestAudience(request, deps_.config);
     std::vector<models::User> users;
     std::vector<std::vector<models::Identity>> identities;
     long long total = 0;
     {
         auto lease = deps_.database.Acquire();
         pqxx::read_transaction tx(lease.Connection());
-        const std::string where =
-            " FROM users WHERE instance_id = $1 AND aud = $2 AND ($3 = '' OR email ILIKE $4 "
-            "OR raw_user_meta_data->>'full_name' ILIKE $4)";
-        total = tx.exec_params1(
-                      "SELECT count(*)" + where,
-                      std::string(models::kNilInstanceId),
-                      aud,
-                      filter,
-                      pattern
-        )[0]
-                    .as<long long>();
-        const auto rows = tx.exec_params(
-            "SELECT id::text" + where + " ORDER BY created_at " + order + ", id LIMIT $5 OFFSET $6",
-            std::string(models::kNilInstanceId),
-            aud,
-            filter,
-            pattern,
-            per_page,
-            PageOffset(page, per_page)
-        );
-        for (const auto& row : rows) {
-            const std::string id = row[0].as<std::string>();
-            users.push_back(*models::FindUserById(tx, id));
-            identities.push_back(models::FindIdentitiesByUser(tx, id));
+        total = models::CountUsersInAudience(tx, query);
+        users = models::FindUsersInAudience(tx, query);
+        for (const auto& user : users) {
+            identities.push_back(models::FindIdentitiesByUser(tx, user.id));
         }
     }
     rapidjson::StringBuffer buffer;
@@ -214,92 +436,54 @@ Response Api::AdminListUsers(Request& request) {
     }
     writer.EndArray();
     writer.Key("aud");
-    writer.String(aud.c_str());
+    writer.String(query.aud.c_str());
     writer.EndObject();
     Response response = JsonResponse(200, buffer.GetString());
     response.headers.Set("X-Total-Count", std::to_string(total));
-    response.headers.Set("Link", PaginationLinks("/admin/users", page, per_page, total));
+    response.headers.Set("Link", PaginationLinks("/admin/users", page, query.limit, total));
     return response;
 }
 
 Response Api::AdminCreateUser(Request& request) {
     const Caller& admin = GuardedCaller(request);
-    const auto document = ParseJsonBody(request.body);
-    const std::string id = StringField(document, "id").value_or("");
-    const std::string raw_email = StringField(document, "email").value_or("");
-    const std::string phone = StringField(document, "phone").value_or("");
-    const auto password = StringField(document, "password");
-    const auto password_hash = StringField(document, "password_hash");
-    const bool email_confirm = BoolField(document, "email_confirm").value_or(false);
-    static_cast<void>(BoolField(document, "phone_confirm"));
-    const std::string user_metadata = ObjectField(document, "user_metadata").value_or("{}");
-    const std::string app_metadata = ObjectField(document, "app_metadata").value_or("{}");
-    const auto ban_duration = StringField(document, "ban_duration");
-    const auto role = StringField(document, "role");
-    const auto aud_field = StringField(document, "aud");
+    const AdminCreateParams params = ParseAdminCreate(request.body);
     const auto& config = deps_.config;
-    if (raw_email.empty() && phone.empty()) {
-        throw BadRequest(
-            kValidationFailed, "Cannot create a user without either an email or phone"
-        );
-    }
-    if (!phone.empty()) {
-        throw BadRequest(kPhoneProviderDisabled, "Phone users are not supported by this server");
-    }
-    const std::string email = ValidateEmail(raw_email);
-    if (password && password_hash) {
-        throw BadRequest(
-            kValidationFailed, "Only a password or a password hash should be provided"
-        );
-    }
-    if (!id.empty() && (!IsUuid(id) || id == kNilUuid)) {
-        throw BadRequest(kValidationFailed, "Invalid user id, must be a UUID");
-    }
-    if (password_hash && !crypto::IsBcryptHash(*password_hash)) {
-        throw BadRequest(kValidationFailed, "Invalid password hash format (bcrypt hashes only)");
-    }
-    if (password && crypto::PasswordTooLong(*password)) {
-        throw BadRequest(kValidationFailed, "Password cannot be longer than 72 characters");
-    }
-    const models::OptionalTime banned_until =
-        ban_duration ? BannedUntil(*ban_duration) : std::nullopt;
     const std::string hash =
-        password_hash
-            ? *password_hash
+        params.password_hash
+            ? *params.password_hash
             : hasher_.Hash(
-                  password ? *password : crypto::RandomPassword(crypto::kOtpPasswordLength)
+                  params.password ? *params.password
+                                  : crypto::RandomPassword(crypto::kOtpPasswordLength)
               );
-    const std::string aud =
-        aud_field && !aud_field->empty() ? *aud_field : RequestAudience(request, config);
-    std::vector<models::Identity> identities;
-    const models::User user = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
-        if (models::FindUserByEmailAndAudience(tx, email, aud)) {
+    NewEmailUser spec;
+    spec.id = params.id;
+    spec.email = params.email;
+    spec.aud = params.aud && !params.aud->empty() ? *params.aud : RequestAudience(request, config);
+    spec.role = params.role && !params.role->empty() ? *params.role : config.jwt.default_group_name;
+    spec.password_hash = hash;
+    spec.data = params.user_metadata;
+    spec.app_metadata = MergedAppMetadata(kEmailAppMetadata, params.app_metadata);
+    spec.confirmed = params.email_confirm;
+    UserWithMail created = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
+        if (models::FindUserByEmailAndAudience(tx, spec.email, spec.aud)) {
             throw UnprocessableEntity(kEmailExists, kEmailTaken);
         }
-        if (!id.empty() && models::FindUserById(tx, id)) {
+        if (!spec.id.empty() && models::FindUserById(tx, spec.id)) {
             throw UnprocessableEntity(kEmailExists, "A user with this ID already exists");
         }
-        NewEmailUser spec;
-        spec.id = id;
-        spec.email = email;
-        spec.aud = aud;
-        spec.role = role && !role->empty() ? *role : config.jwt.default_group_name;
-        spec.password_hash = hash;
-        spec.data = user_metadata;
-        spec.app_metadata = MergedAppMetadata(kEmailAppMetadata, app_metadata);
-        spec.confirmed = email_confirm;
-        models::User created = CreateEmailUser(tx, spec);
-        if (banned_until) {
-            created.banned_until = banned_until;
-            models::SaveUser(tx, created);
+        models::User user = CreateEmailUser(tx, spec);
+        if (params.banned_until) {
+            user.banned_until = params.banned_until;
+            models::SaveUser(tx, user);
         }
         models::RecordAudit(
             tx, AuditActor(admin), "user_signedup", ClientIp(request), R"({"provider":"email"})"
         );
-        identities = models::FindIdentitiesByUser(tx, created.id);
-        return *models::FindUserById(tx, created.id);
+        UserWithMail result;
+        ReadBack(tx, user.id, result);
+        return result;
     });
-    return JsonResponse(200, UserJson(user, identities));
+    return JsonResponse(200, UserJson(created.user, created.identities));
 }
 
 Response Api::AdminGetUser(Request& request) {
@@ -310,83 +494,32 @@ Response Api::AdminGetUser(Request& request) {
 Response Api::AdminUpdateUser(Request& request) {
     const Caller& admin = GuardedCaller(request);
     const models::User target = LoadAdminTarget(request);
-    const auto document = ParseJsonBody(request.body);
-    const auto raw_email = StringField(document, "email");
-    const auto phone = StringField(document, "phone");
-    const auto password = StringField(document, "password");
-    const auto password_hash = StringField(document, "password_hash");
-    const auto email_confirm = BoolField(document, "email_confirm");
-    const auto user_metadata = ObjectField(document, "user_metadata");
-    const auto app_metadata = ObjectField(document, "app_metadata");
-    const auto ban_duration = StringField(document, "ban_duration");
-    const auto role = StringField(document, "role");
-    const auto& config = deps_.config;
-    if (phone && !phone->empty()) {
-        throw BadRequest(kPhoneProviderDisabled, "Phone users are not supported by this server");
-    }
-    std::optional<std::string> email;
-    if (raw_email && !raw_email->empty()) {
-        email = ValidateEmail(*raw_email);
-    }
-    std::optional<std::string> hash;
-    if (password) {
-        CheckPassword(*password, config.password);
-        hash = hasher_.Hash(*password);
-    } else if (password_hash) {
-        if (!crypto::IsBcryptHash(*password_hash)) {
-            throw BadRequest(
-                kValidationFailed, "Invalid password hash format (bcrypt hashes only)"
-            );
-        }
-        hash = *password_hash;
+    const AdminUpdateParams params = ParseAdminUpdate(request.body, deps_.config);
+    std::optional<std::string> hash = params.password_hash;
+    if (params.password) {
+        hash = hasher_.Hash(*params.password);
     }
     const models::OptionalTime banned_until =
-        ban_duration ? BannedUntil(*ban_duration) : target.banned_until;
-    std::vector<models::Identity> identities;
-    const models::User updated = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
-        models::User user = *models::FindUserById(tx, target.id, true);
-        if (email && *email != user.email) {
-            if (models::FindUserByEmailAndAudience(tx, *email, user.aud)) {
+        params.ban_duration ? BannedUntil(*params.ban_duration) : target.banned_until;
+    UserWithMail updated = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
+        models::User user = *models::FindUserById(tx, target.id, models::Lock::kForUpdate);
+        if (params.email && *params.email != user.email) {
+            if (models::FindUserByEmailAndAudience(tx, *params.email, user.aud)) {
                 throw UnprocessableEntity(kEmailExists, kEmailTaken);
             }
-            user.email = *email;
-            user.raw_user_meta_data =
-                MergeJsonObjects(user.raw_user_meta_data, R"({"email":")" + *email + "\"}");
-            for (const auto& identity : models::FindIdentitiesByUser(tx, user.id)) {
-                if (identity.provider == "email") {
-                    models::UpdateIdentityData(
-                        tx,
-                        identity.id,
-                        MergeJsonObjects(identity.identity_data, R"({"email":")" + *email + "\"}")
-                    );
-                }
-            }
+            models::SetEmail(tx, user, *params.email);
         }
-        if (hash) {
-            user.encrypted_password = *hash;
-            models::DeleteSessionsOfUser(
-                tx, user.id
-            );  // a new password signs the user out everywhere
+        if (hash) {  // a new password signs the user out everywhere
+            models::UpdatePassword(tx, user, *hash, models::PendingCodes::kKeep);
         }
-        if (email_confirm && *email_confirm && !user.email_confirmed_at) {
-            user.email_confirmed_at = models::Now();
-        }
-        if (user_metadata) {
-            user.raw_user_meta_data = MergeJsonObjects(user.raw_user_meta_data, *user_metadata);
-        }
-        if (app_metadata) {
-            user.raw_app_meta_data = MergeJsonObjects(user.raw_app_meta_data, *app_metadata);
-        }
-        if (role) {
-            user.role = *role;
-        }
-        user.banned_until = banned_until;
+        ApplyAdminUpdate(user, params, banned_until);
         models::SaveUser(tx, user);
         models::RecordAudit(tx, AuditActor(admin), "user_modified", ClientIp(request));
-        identities = models::FindIdentitiesByUser(tx, user.id);
-        return *models::FindUserById(tx, user.id);
+        UserWithMail result;
+        ReadBack(tx, user.id, result);
+        return result;
     });
-    return JsonResponse(200, UserJson(updated, identities));
+    return JsonResponse(200, UserJson(updated.user, updated.identities));
 }
 
 Response Api::AdminDeleteUser(Request& request) {
@@ -408,29 +541,8 @@ Response Api::AdminDeleteUser(Request& request) {
             models::DeleteUser(tx, target.id);  // identities, sessions, tokens go with it
             return;
         }
-        // Soft delete: the row stays for references, everything identifying is replaced.
-        models::User user = *models::FindUserById(tx, target.id, true);
-        const std::string obfuscated = crypto::Sha256Hex(user.id + user.email).substr(0, 32);
-        user.email = obfuscated + "@deleted.invalid";
-        user.encrypted_password.clear();
-        user.confirmation_token.clear();
-        user.recovery_token.clear();
-        user.email_change_token_new.clear();
-        user.email_change_token_current.clear();
-        user.email_change.clear();
-        user.reauthentication_token.clear();
-        user.raw_user_meta_data = "{}";
-        user.deleted_at = models::Now();
-        models::SaveUser(tx, user);
-        tx.exec_params0("UPDATE users SET phone = NULL WHERE id = $1::uuid", user.id);
-        tx.exec_params0(
-            "UPDATE identities SET identity_data = jsonb_build_object('sub', user_id::text), "
-            "provider_id = "
-            "encode(sha256((provider_id || id::text)::bytea), 'hex') WHERE user_id = $1::uuid",
-            user.id
-        );
-        models::DeleteOneTimeTokensOfUser(tx, user.id);
-        models::DeleteSessionsOfUser(tx, user.id);
+        models::User user = *models::FindUserById(tx, target.id, models::Lock::kForUpdate);
+        models::SoftDeleteUser(tx, user);
     });
     return JsonResponse(200, "{}");
 }
@@ -441,29 +553,19 @@ Response Api::Invite(Request& request) {
     const std::string email = ValidateEmail(StringField(document, "email").value_or(""));
     const std::string data = ObjectField(document, "data").value_or("{}");
     const auto& config = deps_.config;
-    const std::string aud = RequestAudience(request, config);
     const std::string redirect_to = RedirectTarget(request, config);
-    const std::string random_hash =
-        hasher_.Hash(crypto::RandomPassword(crypto::kOtpPasswordLength));
-
-    struct Outcome {
-        models::User user;
-        std::vector<models::Identity> identities;
-        OutgoingMail mail;
-    };
-
-    Outcome outcome = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
-        Outcome result;
-        NewEmailUser spec;
-        spec.email = email;
-        spec.aud = aud;
-        spec.role = config.jwt.default_group_name;
-        spec.password_hash = random_hash;
-        spec.data = data;
-        std::optional<models::User> user = UnconfirmedUser(tx, spec);
-        user->invited_at = models::Now();
-        models::SaveUser(tx, *user);
-        result.mail = mail_.PrepareInvite(tx, *user, redirect_to);
+    NewEmailUser spec;
+    spec.email = email;
+    spec.aud = RequestAudience(request, config);
+    spec.role = config.jwt.default_group_name;
+    spec.password_hash = hasher_.Hash(crypto::RandomPassword(crypto::kOtpPasswordLength));
+    spec.data = data;
+    UserWithMail outcome = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
+        UserWithMail result;
+        models::User user = UnconfirmedUser(tx, spec);
+        user.invited_at = models::Now();
+        models::SaveUser(tx, user);
+        result.mail = mail_.PrepareInvite(tx, user, redirect_to);
         models::RecordAudit(
             tx,
             AuditActor(admin),
@@ -471,8 +573,7 @@ Response Api::Invite(Request& request) {
             ClientIp(request),
             R"({"user_email":")" + email + "\"}"
         );
-        result.user = *models::FindUserById(tx, user->id);
-        result.identities = models::FindIdentitiesByUser(tx, user->id);
+        ReadBack(tx, user.id, result);
         return result;
     });
     mail_.Deliver(request, outcome.mail);
@@ -481,88 +582,24 @@ Response Api::Invite(Request& request) {
 
 Response Api::GenerateLink(Request& request) {
     const Caller& admin = GuardedCaller(request);
-    const auto document = ParseJsonBody(request.body);
-    const std::string type = StringField(document, "type").value_or("");
-    const std::string email = ValidateEmail(StringField(document, "email").value_or(""));
-    const auto password = StringField(document, "password");
-    const auto new_email_field = StringField(document, "new_email");
-    const std::string data = ObjectField(document, "data").value_or("{}");
-    const auto redirect_field = StringField(document, "redirect_to");
     const auto& config = deps_.config;
-    static const std::vector<std::string> kTypes{
-        "signup", "invite", "magiclink", "recovery", "email_change_current", "email_change_new"};
-    if (std::find(kTypes.begin(), kTypes.end(), type) == kTypes.end()) {
-        throw BadRequest(kValidationFailed, "Invalid link type");
-    }
-    const std::string aud = RequestAudience(request, config);
-    const std::string redirect_to = redirect_field && IsRedirectAllowed(*redirect_field, config)
-                                        ? *redirect_field
-                                        : RedirectTarget(request, config);
-    std::optional<std::string> new_email;
-    if (type.rfind("email_change", 0) == 0) {
-        if (!new_email_field || new_email_field->empty()) {
-            throw BadRequest(
-                kValidationFailed, "The new_email address is required for email change links"
-            );
-        }
-        new_email = ValidateEmail(*new_email_field);
-    }
-    if (type == "signup") {
-        if (!password || password->empty()) {
-            throw BadRequest(kValidationFailed, "Signup requires a valid password");
-        }
-        CheckPassword(*password, config.password);
-    }
-    const std::string hash = hasher_.Hash(
-        type == "signup" ? *password : crypto::RandomPassword(crypto::kOtpPasswordLength)
+    const GenerateLinkParams params = ParseGenerateLink(request.body, config);
+    const std::string redirect_to =
+        params.redirect_to && IsRedirectAllowed(*params.redirect_to, config)
+            ? *params.redirect_to
+            : RedirectTarget(request, config);
+    const bool signup = params.type->verification == models::VerificationType::kSignup;
+    NewEmailUser spec;  // for signup and invite links
+    spec.email = params.email;
+    spec.aud = RequestAudience(request, config);
+    spec.role = config.jwt.default_group_name;
+    spec.password_hash = hasher_.Hash(
+        signup ? *params.password : crypto::RandomPassword(crypto::kOtpPasswordLength)
     );
-
-    struct Outcome {
-        models::User user;
-        std::vector<models::Identity> identities;
-        OutgoingMail mail;
-    };
-
-    Outcome outcome = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
-        Outcome result;
-        auto user = models::FindUserByEmailAndAudience(tx, email, aud, true);
-        if (type == "signup" || type == "invite") {
-            NewEmailUser spec;
-            spec.email = email;
-            spec.aud = aud;
-            spec.role = config.jwt.default_group_name;
-            spec.password_hash = hash;
-            spec.data = data;
-            user = UnconfirmedUser(tx, spec);
-            if (type == "invite") {
-                user->invited_at = models::Now();
-                models::SaveUser(tx, *user);
-            }
-            result.mail = mail_.PrepareConfirmation(tx, *user, redirect_to, false);
-            result.mail.kind =
-                type == "invite" ? mailer::MailKind::kInvite : mailer::MailKind::kConfirmation;
-        } else {
-            if (!user) {
-                throw NotFound(kUserNotFound, "User with this email not found");
-            }
-            if (type == "magiclink" || type == "recovery") {
-                result.mail = mail_.PrepareRecovery(
-                    tx,
-                    *user,
-                    redirect_to,
-                    type == "magiclink" ? mailer::MailKind::kMagicLink
-                                        : mailer::MailKind::kRecovery,
-                    false
-                );
-            } else {
-                if (models::FindUserByEmailAndAudience(tx, *new_email, aud)) {
-                    throw UnprocessableEntity(kEmailExists, kEmailTaken);
-                }
-                auto mails = mail_.PrepareEmailChange(tx, *user, *new_email, redirect_to, false);
-                result.mail =
-                    type == "email_change_current" && mails.size() > 1 ? mails[1] : mails[0];
-            }
-        }
+    spec.data = params.data;
+    UserWithMail outcome = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
+        UserWithMail result;
+        models::User user = PrepareLink(tx, mail_, params, spec, redirect_to, result.mail);
         models::RecordAudit(
             tx,
             AuditActor(admin),
@@ -570,13 +607,10 @@ Response Api::GenerateLink(Request& request) {
             ClientIp(request),
             R"({"action":"generate_link"})"
         );
-        result.user = *models::FindUserById(tx, user->id);
-        result.identities = models::FindIdentitiesByUser(tx, user->id);
+        ReadBack(tx, user.id, result);
         return result;
     });
     const auto& input = outcome.mail.input;
-    const std::string verification_type =
-        type.rfind("email_change", 0) == 0 ? std::string("email_change") : type;
     rapidjson::StringBuffer buffer;
     JsonWriter writer(buffer);
     WriteUserWithLink(
@@ -587,7 +621,7 @@ Response Api::GenerateLink(Request& request) {
             {"action_link", deps_.mailer.ActionLink(outcome.mail.kind, input)},
             {"email_otp", input.token},
             {"hashed_token", input.token_hash},
-            {"verification_type", verification_type},
+            {"verification_type", std::string(models::String(params.type->verification))},
             {"redirect_to", redirect_to},
         }
     );

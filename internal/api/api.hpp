@@ -19,7 +19,7 @@
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "mailer/template_mailer.hpp"
-#include "models/session.hpp"
+#include "models/identity.hpp"
 #include "models/user.hpp"
 #include "storage/database.hpp"
 #include "tokens/jwt.hpp"
@@ -33,6 +33,8 @@ struct ApiDeps {
     storage::Database& database;
     mailer::TemplateMailer& mailer;  // the configured mail chain
 };
+
+struct UserUpdateParams;  // user.cpp
 
 // The caller of an authenticated endpoint (Authorization: Bearer <access token>).
 struct Caller {
@@ -72,8 +74,12 @@ private:
     [[nodiscard]] Response VerifyGet(Request& request);
     [[nodiscard]] Response VerifyPost(Request& request);
     [[nodiscard]] Response Token(Request& request);
+    [[nodiscard]] Response PasswordGrant(Request& request, const rapidjson::Document& body);
+    [[nodiscard]] Response RefreshTokenGrant(Request& request, const rapidjson::Document& body);
     [[nodiscard]] Response UserGet(Request& request);
     [[nodiscard]] Response UserPut(Request& request);
+    // PUT /user's new password, checked (current password, same password) and hashed.
+    [[nodiscard]] std::string NewPasswordHash(const Caller& caller, const UserUpdateParams& params);
     [[nodiscard]] Response Logout(Request& request);
     [[nodiscard]] Response Reauthenticate(Request& request);
     [[nodiscard]] Response Recover(Request& request);

@@ -8,7 +8,9 @@
 
 #include "api/api.hpp"
 #include "api/http_types.hpp"
+#include "api/request_info.hpp"
 #include "api/validation.hpp"
+#include "models/session.hpp"
 #include "tokens/jwt.hpp"
 
 namespace gotrue::api {

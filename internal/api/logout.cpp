@@ -5,6 +5,7 @@
 #include "api/request_info.hpp"
 #include "api/transaction.hpp"
 #include "models/audit_log.hpp"
+#include "models/session.hpp"
 
 namespace gotrue::api {
 

@@ -19,46 +19,33 @@ namespace {
 
 constexpr logs::Logger kLog{"api"};
 
-// The token column a preparation changes and its one_time_tokens row, captured so a failed send
+// The code column a preparation changes and its one_time_tokens row, captured so a failed send
 // can restore both (they hold different tokens: the code's hash and the link's token).
 struct TokenSnapshot {
     std::string user_id;
-    std::string column;       // e.g. "confirmation_token", also the one_time_tokens type
-    std::string sent_column;  // e.g. "confirmation_sent_at"
+    models::OneTimeTokenType type;
     std::string token;
     models::OptionalTime sent_at;
     std::optional<models::OneTimeToken> link;
 };
 
-TokenSnapshot Snapshot(
-    pqxx::work& tx,
-    const models::User& user,
-    const std::string& column,
-    const std::string& sent_column,
-    const std::string& token,
-    const models::OptionalTime& sent_at
-) {
+TokenSnapshot Snapshot(pqxx::work& tx, const models::User& user, models::OneTimeTokenType type) {
     return {
         user.id,
-        column,
-        sent_column,
-        token,
-        sent_at,
-        models::FindOneTimeTokenOfUser(tx, user.id, column),
+        type,
+        user.TokenOf(type),
+        user.SentAtOf(type),
+        models::FindOneTimeTokenOfUser(tx, user.id, type),
     };
 }
 
 std::function<void(pqxx::work&)> RestoreTokens(std::vector<TokenSnapshot> snapshots) {
     return [snapshots = std::move(snapshots)](pqxx::work& tx) {
         for (const auto& snapshot : snapshots) {
-            tx.exec_params0(
-                "UPDATE users SET " + snapshot.column + " = $2, " + snapshot.sent_column + " = " +
-                    models::SqlTime(3) + " WHERE id = $1::uuid",
-                snapshot.user_id,
-                snapshot.token,
-                models::TimeParam(snapshot.sent_at)
+            models::RestoreUserToken(
+                tx, snapshot.user_id, snapshot.type, snapshot.token, snapshot.sent_at
             );
-            models::DeleteOneTimeToken(tx, snapshot.user_id, snapshot.column);
+            models::DeleteOneTimeToken(tx, snapshot.user_id, snapshot.type);
             if (snapshot.link) {
                 models::SetOneTimeToken(tx, *snapshot.link);
             }
@@ -66,7 +53,7 @@ std::function<void(pqxx::work&)> RestoreTokens(std::vector<TokenSnapshot> snapsh
     };
 }
 
-// Stores a new token of `column`: the code's hash in the users column, and in one_time_tokens
+// Stores a new token of `type`: the code's hash in the users column, and in one_time_tokens
 // the link's own random token (the code's hash again for code-only mails, as upstream). Returns
 // the link token, "" for code-only mails.
 //
@@ -86,14 +73,27 @@ std::function<void(pqxx::work&)> RestoreTokens(std::vector<TokenSnapshot> snapsh
 std::string StoreToken(
     pqxx::work& tx,
     const models::User& user,
-    const std::string& column,
-    const std::string& code_hash,
-    const std::string& address,
-    bool with_link
+    models::OneTimeTokenType type,
+    const std::string& address
 ) {
+    // The reauthentication mail carries a code only.
+    const bool with_link = type != models::OneTimeTokenType::kReauthentication;
     const std::string link_token = with_link ? crypto::GenerateLinkToken() : std::string();
-    models::SetOneTimeToken(tx, {user.id, column, with_link ? link_token : code_hash, address});
+    models::SetOneTimeToken(
+        tx, {user.id, type, with_link ? link_token : user.TokenOf(type), address}
+    );
     return link_token;
+}
+
+// A new code of `type` on the user row (its hash, sent now); returns the code.
+std::string NewCode(
+    models::User& user, models::OneTimeTokenType type, const std::string& address, int length
+) {
+    const auto& info = models::InfoOf(type);
+    const std::string otp = crypto::GenerateOtp(length);
+    user.*info.token = crypto::GenerateTokenHash(address, otp);
+    user.*info.sent_at = models::Now();
+    return otp;
 }
 
 // user_metadata as template data ({{ .Data.key }}).
@@ -204,67 +204,40 @@ mailer::MailInput MailService::BaseInput(const models::User& user, const std::st
 }
 
 OutgoingMail MailService::PrepareToken(
-    pqxx::work& tx,
-    models::User& user,
-    const TokenSlot& slot,
-    mailer::MailKind kind,
-    const std::string& redirect_to,
-    const std::string& failure_message,
-    bool frequency,
-    bool budget
+    pqxx::work& tx, models::User& user, const TokenMail& token_mail, const std::string& redirect_to
 ) {
-    if (frequency) {
-        CheckFrequency(user.*slot.sent_at);
+    if (token_mail.check_frequency) {
+        CheckFrequency(user.SentAtOf(token_mail.type));
     }
-    if (budget) {
+    if (token_mail.take_from_budget) {
         TakeFromBudget(tx);
     }
-    const TokenSnapshot snapshot =
-        Snapshot(tx, user, slot.column, slot.sent_column, user.*slot.token, user.*slot.sent_at);
-    const std::string otp = crypto::GenerateOtp(config_.mailer.otp_length);
-    user.*slot.token = crypto::GenerateTokenHash(user.email, otp);
-    user.*slot.sent_at = models::Now();
+    const TokenSnapshot snapshot = Snapshot(tx, user, token_mail.type);
+    const std::string otp = NewCode(user, token_mail.type, user.email, config_.mailer.otp_length);
     models::SaveUser(tx, user);
     OutgoingMail mail;
-    mail.kind = kind;
+    mail.kind = token_mail.kind;
     mail.input = BaseInput(user, redirect_to);
     mail.input.token = otp;
-    mail.input.token_hash =
-        StoreToken(tx, user, slot.column, user.*slot.token, user.email, slot.with_link);
-    mail.failure_message = failure_message;
+    mail.input.token_hash = StoreToken(tx, user, token_mail.type, user.email);
+    mail.failure_message = token_mail.failure_message;
     mail.undo = RestoreTokens({snapshot});
     return mail;
 }
 
-const MailService::TokenSlot MailService::kConfirmationSlot{
-    "confirmation_token",
-    "confirmation_sent_at",
-    &models::User::confirmation_token,
-    &models::User::confirmation_sent_at,
-    true,
-};
-
-// Magic links share the recovery token and its MaxFrequency column (contract §5.1).
-const MailService::TokenSlot MailService::kRecoverySlot{
-    "recovery_token",
-    "recovery_sent_at",
-    &models::User::recovery_token,
-    &models::User::recovery_sent_at,
-    true,
-};
-
 OutgoingMail MailService::PrepareConfirmation(
-    pqxx::work& tx, models::User& user, const std::string& redirect_to, bool throttle
+    pqxx::work& tx, models::User& user, const std::string& redirect_to, Throttle throttle
 ) {
+    const bool limited = throttle == Throttle::kApply;
     return PrepareToken(
         tx,
         user,
-        kConfirmationSlot,
-        mailer::MailKind::kConfirmation,
-        redirect_to,
-        "Error sending confirmation email",
-        throttle,
-        throttle
+        {.type = models::OneTimeTokenType::kConfirmation,
+         .kind = mailer::MailKind::kConfirmation,
+         .failure_message = "Error sending confirmation email",
+         .check_frequency = limited,
+         .take_from_budget = limited},
+        redirect_to
     );
 }
 
@@ -274,32 +247,34 @@ OutgoingMail MailService::PrepareInvite(
     return PrepareToken(
         tx,
         user,
-        kConfirmationSlot,
-        mailer::MailKind::kInvite,
-        redirect_to,
-        "Error sending invite email",
-        false,
-        true
+        {.type = models::OneTimeTokenType::kConfirmation,
+         .kind = mailer::MailKind::kInvite,
+         .failure_message = "Error sending invite email",
+         .check_frequency = false,
+         .take_from_budget = true},
+        redirect_to
     );
 }
 
+// Magic links share the recovery token and its MaxFrequency column (contract §5.1).
 OutgoingMail MailService::PrepareRecovery(
     pqxx::work& tx,
     models::User& user,
     const std::string& redirect_to,
     mailer::MailKind kind,
-    bool throttle
+    Throttle throttle
 ) {
+    const bool limited = throttle == Throttle::kApply;
     return PrepareToken(
         tx,
         user,
-        kRecoverySlot,
-        kind,
-        redirect_to,
-        kind == mailer::MailKind::kMagicLink ? "Error sending magic link email"
-                                             : "Error sending recovery email",
-        throttle,
-        throttle
+        {.type = models::OneTimeTokenType::kRecovery,
+         .kind = kind,
+         .failure_message = kind == mailer::MailKind::kMagicLink ? "Error sending magic link email"
+                                                                 : "Error sending recovery email",
+         .check_frequency = limited,
+         .take_from_budget = limited},
+        redirect_to
     );
 }
 
@@ -308,105 +283,81 @@ std::vector<OutgoingMail> MailService::PrepareEmailChange(
     models::User& user,
     const std::string& new_email,
     const std::string& redirect_to,
-    bool throttle
+    Throttle throttle
 ) {
-    if (throttle) {
+    using models::OneTimeTokenType;
+    if (throttle == Throttle::kApply) {
         CheckFrequency(user.email_change_sent_at);
         TakeFromBudget(tx);
     }
     std::vector<TokenSnapshot> snapshots{
-        Snapshot(
-            tx,
-            user,
-            "email_change_token_new",
-            "email_change_sent_at",
-            user.email_change_token_new,
-            user.email_change_sent_at
-        ),
-        Snapshot(
-            tx,
-            user,
-            "email_change_token_current",
-            "email_change_sent_at",
-            user.email_change_token_current,
-            user.email_change_sent_at
-        ),
+        Snapshot(tx, user, OneTimeTokenType::kEmailChangeNew),
+        Snapshot(tx, user, OneTimeTokenType::kEmailChangeCurrent),
     };
     const std::string previous_change = user.email_change;
-    const std::string otp_new = crypto::GenerateOtp(config_.mailer.otp_length);
     user.email_change = new_email;
-    user.email_change_token_new = crypto::GenerateTokenHash(new_email, otp_new);
     user.email_change_confirm_status = 0;
-    user.email_change_sent_at = models::Now();
+    const std::string otp_new =
+        NewCode(user, OneTimeTokenType::kEmailChangeNew, new_email, config_.mailer.otp_length);
     const bool secure = config_.mailer.secure_email_change_enabled && !user.email.empty();
     std::string otp_current;
     if (secure) {
-        otp_current = crypto::GenerateOtp(config_.mailer.otp_length);
-        user.email_change_token_current = crypto::GenerateTokenHash(user.email, otp_current);
+        otp_current = NewCode(
+            user, OneTimeTokenType::kEmailChangeCurrent, user.email, config_.mailer.otp_length
+        );
     } else {
         user.email_change_token_current.clear();
     }
     models::SaveUser(tx, user);
-    const std::string link_new = StoreToken(
-        tx, user, "email_change_token_new", user.email_change_token_new, new_email, true
-    );
+    const std::string link_new = StoreToken(tx, user, OneTimeTokenType::kEmailChangeNew, new_email);
     std::string link_current;
     if (secure) {
-        link_current = StoreToken(
-            tx,
-            user,
-            "email_change_token_current",
-            user.email_change_token_current,
-            user.email,
-            true
-        );
+        link_current = StoreToken(tx, user, OneTimeTokenType::kEmailChangeCurrent, user.email);
     }
     auto restore_tokens = RestoreTokens(snapshots);
     const std::string user_id = user.id;
     auto undo = [restore_tokens, previous_change, user_id](pqxx::work& undo_tx) {
         restore_tokens(undo_tx);
-        undo_tx.exec_params0(
-            "UPDATE users SET email_change = $2 WHERE id = $1::uuid", user_id, previous_change
-        );
+        models::RestorePendingEmailChange(undo_tx, user_id, previous_change);
     };
-    std::vector<OutgoingMail> mails;
-    OutgoingMail to_new;
-    to_new.kind = mailer::MailKind::kEmailChange;
-    to_new.input = BaseInput(user, redirect_to);
-    to_new.input.to = new_email;
-    to_new.input.new_email = new_email;
-    to_new.input.token = otp_new;
-    to_new.input.token_hash = link_new;
-    to_new.failure_message = "Error sending email change email";
-    to_new.undo = undo;
-    mails.push_back(to_new);
+    std::vector<OutgoingMail> mails{ChangeMail(user, redirect_to, new_email, otp_new, link_new)};
     if (secure) {
-        OutgoingMail to_current = to_new;
-        to_current.input.to = user.email;
-        to_current.input.token = otp_current;
-        to_current.input.token_hash = link_current;
-        mails.push_back(to_current);
+        mails.push_back(ChangeMail(user, redirect_to, user.email, otp_current, link_current));
+    }
+    for (auto& mail : mails) {
+        mail.undo = undo;
     }
     return mails;
 }
 
+OutgoingMail MailService::ChangeMail(
+    const models::User& user,
+    const std::string& redirect_to,
+    const std::string& to,
+    const std::string& otp,
+    const std::string& link_token
+) const {
+    OutgoingMail mail;
+    mail.kind = mailer::MailKind::kEmailChange;
+    mail.input = BaseInput(user, redirect_to);
+    mail.input.to = to;
+    mail.input.new_email = user.email_change;
+    mail.input.token = otp;
+    mail.input.token_hash = link_token;
+    mail.failure_message = "Error sending email change email";
+    return mail;
+}
+
 OutgoingMail MailService::PrepareReauthentication(pqxx::work& tx, models::User& user) {
-    static const TokenSlot kSlot{
-        "reauthentication_token",
-        "reauthentication_sent_at",
-        &models::User::reauthentication_token,
-        &models::User::reauthentication_sent_at,
-        false,  // a code only, no link
-    };
     return PrepareToken(
         tx,
         user,
-        kSlot,
-        mailer::MailKind::kReauthentication,
-        "",
-        "Error sending reauthentication email",
-        true,
-        true
+        {.type = models::OneTimeTokenType::kReauthentication,
+         .kind = mailer::MailKind::kReauthentication,
+         .failure_message = "Error sending reauthentication email",
+         .check_frequency = true,
+         .take_from_budget = true},
+        ""
     );
 }
 

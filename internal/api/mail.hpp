@@ -17,6 +17,7 @@
 #include "mailer/mail_kind.hpp"
 #include "mailer/template_mailer.hpp"
 #include "models/user.hpp"
+#include "models/vocabulary.hpp"
 #include "storage/database.hpp"
 
 namespace gotrue::api {
@@ -29,6 +30,10 @@ struct OutgoingMail {
     std::function<void(pqxx::work&)> undo;  // restores what the preparation wrote
 };
 
+// Whether a preparation applies the sending limits (MaxFrequency and the shared budget). Admin
+// generate_link applies none: it returns the link and sends no mail.
+enum class Throttle { kApply, kNone };
+
 class MailService final {
 public:
     MailService(
@@ -38,7 +43,10 @@ public:
     // Confirmation (signup, resend): MaxFrequency on confirmation_sent_at, the global budget, a
     // new confirmation token stored on `user` and in one_time_tokens.
     [[nodiscard]] OutgoingMail PrepareConfirmation(
-        pqxx::work& tx, models::User& user, const std::string& redirect_to, bool throttle = true
+        pqxx::work& tx,
+        models::User& user,
+        const std::string& redirect_to,
+        Throttle throttle = Throttle::kApply
     );
 
     // Recovery / magic link: MaxFrequency on recovery_sent_at (shared), recovery token.
@@ -47,7 +55,7 @@ public:
         models::User& user,
         const std::string& redirect_to,
         mailer::MailKind kind,
-        bool throttle = true
+        Throttle throttle = Throttle::kApply
     );
 
     // Email change to `new_email`: the mail(s) carry email_change_token_new (to the new address)
@@ -57,7 +65,7 @@ public:
         models::User& user,
         const std::string& new_email,
         const std::string& redirect_to,
-        bool throttle = true
+        Throttle throttle = Throttle::kApply
     );
 
     // Reauthentication code (nonce for PUT /user).
@@ -81,31 +89,29 @@ public:
     void TakeFromBudget(pqxx::work& tx) const;
 
 private:
-    // Where a single-token mail kind keeps its token and send time on the user row.
-    struct TokenSlot {
-        std::string column;       // also the one_time_tokens type, e.g. "confirmation_token"
-        std::string sent_column;  // e.g. "confirmation_sent_at"
-        std::string models::User::*token;
-        models::OptionalTime models::User::*sent_at;
-        bool with_link;  // the mail carries a link (one_time_tokens gets a token of its own)
+    // A mail carrying one code (and, but for reauthentication, a link) of `type`.
+    struct TokenMail {
+        models::OneTimeTokenType type;
+        mailer::MailKind kind;
+        std::string failure_message;
+        bool check_frequency;  // MaxFrequency on the type's *_sent_at
+        bool take_from_budget;
     };
 
-    // Throttles (MaxFrequency when `frequency`, the budget when `budget`), creates the token of
-    // `slot`, stores it, and records how to undo that. Admin generate_link throttles nothing: it
-    // returns the link and sends no mail.
+    // Throttles as `mail` says, creates a token of its type, stores it on the user row and in
+    // one_time_tokens, and records how to undo that.
     [[nodiscard]] OutgoingMail PrepareToken(
-        pqxx::work& tx,
-        models::User& user,
-        const TokenSlot& slot,
-        mailer::MailKind kind,
-        const std::string& redirect_to,
-        const std::string& failure_message,
-        bool frequency,
-        bool budget
+        pqxx::work& tx, models::User& user, const TokenMail& mail, const std::string& redirect_to
     );
 
-    static const TokenSlot kConfirmationSlot;
-    static const TokenSlot kRecoverySlot;
+    // One mail of an email change, to `to`, carrying `otp` and the link's token.
+    [[nodiscard]] OutgoingMail ChangeMail(
+        const models::User& user,
+        const std::string& redirect_to,
+        const std::string& to,
+        const std::string& otp,
+        const std::string& link_token
+    ) const;
 
     [[nodiscard]] mailer::MailInput BaseInput(
         const models::User& user, const std::string& redirect_to

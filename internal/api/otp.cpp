@@ -14,6 +14,61 @@
 
 namespace gotrue::api {
 
+namespace {
+
+// A user for a new address (contract §4.7): 422 without create_user or with signups disabled.
+models::User CreateMagicLinkUser(
+    pqxx::work& tx, const NewEmailUser& spec, bool create_user, const conf::Config& config
+) {
+    if (!create_user) {
+        throw UnprocessableEntity(kOtpDisabled, "Signups not allowed for otp");
+    }
+    if (config.disable_signup) {
+        throw UnprocessableEntity(kSignupDisabled, "Signups not allowed for this instance");
+    }
+    if (spec.password_hash.empty()) {  // deleted since the read
+        throw ServiceUnavailable("Please retry", "user deleted during magic link");
+    }
+    return CreateEmailUser(tx, spec);
+}
+
+// The mail for the address: a sign-in link for confirmed users (and new users with autoconfirm),
+// a confirmation mail for the others. `exists`: whether the address had a user.
+std::vector<OutgoingMail> PrepareMagicLink(
+    pqxx::work& tx,
+    MailService& mail,
+    const NewEmailUser& spec,
+    bool create_user,
+    const std::string& redirect_to,
+    const std::string& ip,
+    const conf::Config& config,
+    bool& exists
+) {
+    auto user =
+        models::FindUserByEmailAndAudience(tx, spec.email, spec.aud, models::Lock::kForUpdate);
+    exists = user.has_value();
+    if (!user) {
+        user = CreateMagicLinkUser(tx, spec, create_user, config);
+        if (!config.mailer.autoconfirm) {
+            // Like /signup: the new user confirms the address first.
+            OutgoingMail confirmation = mail.PrepareConfirmation(tx, *user, redirect_to);
+            models::RecordAudit(tx, *user, "user_confirmation_requested", ip);
+            confirmation.undo = UndoNewUser(user->id);
+            return {std::move(confirmation)};
+        }
+        models::RecordAudit(tx, *user, "user_signedup", ip);
+    } else if (!user->IsConfirmed()) {
+        OutgoingMail confirmation = mail.PrepareConfirmation(tx, *user, redirect_to);
+        models::RecordAudit(tx, *user, "user_confirmation_requested", ip);
+        return {std::move(confirmation)};
+    }
+    OutgoingMail link = mail.PrepareRecovery(tx, *user, redirect_to, mailer::MailKind::kMagicLink);
+    models::RecordAudit(tx, *user, "user_recovery_requested", ip);
+    return {std::move(link)};
+}
+
+}  // namespace
+
 Response Api::SendMagicLink(
     Request& request, const std::string& raw_email, const std::string& data, bool create_user
 ) {
@@ -27,65 +82,26 @@ Response Api::SendMagicLink(
     if (raw_email.empty()) {
         throw UnprocessableEntity(kValidationFailed, "Password recovery requires an email");
     }
-    const std::string email = ValidateEmail(raw_email);
-    const std::string aud = RequestAudience(request, config);
+    NewEmailUser spec;
+    spec.email = ValidateEmail(raw_email);
+    spec.aud = RequestAudience(request, config);
+    spec.role = config.jwt.default_group_name;
+    spec.data = data;
+    spec.confirmed = config.mailer.autoconfirm;
     const std::string redirect_to = RedirectTarget(request, config);
     // A new magic-link user gets a random password nobody knows (contract §4.7). bcrypt runs
     // outside the transaction, and only when a read shows the address is new: an existing
     // user's link costs no hash. (A user created meanwhile leaves the hash unused; one deleted
     // meanwhile gets a 503 to retry.)
-    std::string password_hash;
-    if (create_user && !UserExists(email, aud)) {
-        password_hash = hasher_.Hash(crypto::RandomPassword(crypto::kMagicLinkPasswordLength));
+    if (create_user && !UserExists(spec.email, spec.aud)) {
+        spec.password_hash = hasher_.Hash(crypto::RandomPassword(crypto::kMagicLinkPasswordLength));
     }
-
     bool exists = false;
     std::vector<OutgoingMail> mails =
         RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
-            std::vector<OutgoingMail> prepared;
-            auto user = models::FindUserByEmailAndAudience(tx, email, aud, true);
-            exists = user.has_value();
-            if (!user && !create_user) {
-                throw UnprocessableEntity(kOtpDisabled, "Signups not allowed for otp");
-            }
-            if (!user) {
-                if (config.disable_signup) {
-                    throw UnprocessableEntity(
-                        kSignupDisabled, "Signups not allowed for this instance"
-                    );
-                }
-                if (password_hash.empty()) {  // deleted since the read
-                    throw ServiceUnavailable("Please retry", "user deleted during magic link");
-                }
-                NewEmailUser spec;
-                spec.email = email;
-                spec.aud = aud;
-                spec.role = config.jwt.default_group_name;
-                spec.password_hash = password_hash;
-                spec.data = data;
-                spec.confirmed = config.mailer.autoconfirm;
-                user = CreateEmailUser(tx, spec);
-                if (!config.mailer.autoconfirm) {
-                    // Like /signup: the new user confirms the address first.
-                    OutgoingMail mail = mail_.PrepareConfirmation(tx, *user, redirect_to);
-                    models::RecordAudit(
-                        tx, *user, "user_confirmation_requested", ClientIp(request)
-                    );
-                    mail.undo = UndoNewUser(user->id);
-                    prepared.push_back(std::move(mail));
-                    return prepared;
-                }
-                models::RecordAudit(tx, *user, "user_signedup", ClientIp(request));
-            } else if (!user->IsConfirmed()) {
-                prepared.push_back(mail_.PrepareConfirmation(tx, *user, redirect_to));
-                models::RecordAudit(tx, *user, "user_confirmation_requested", ClientIp(request));
-                return prepared;
-            }
-            prepared.push_back(
-                mail_.PrepareRecovery(tx, *user, redirect_to, mailer::MailKind::kMagicLink)
+            return PrepareMagicLink(
+                tx, mail_, spec, create_user, redirect_to, ClientIp(request), config, exists
             );
-            models::RecordAudit(tx, *user, "user_recovery_requested", ClientIp(request));
-            return prepared;
         });
     request.timing_endpoint = "magiclink";
     request.timing_variant = exists ? "existing" : "unknown";

@@ -7,6 +7,7 @@
 #include "api/transaction.hpp"
 #include "api/validation.hpp"
 #include "models/audit_log.hpp"
+#include "models/vocabulary.hpp"
 
 namespace gotrue::api {
 
@@ -31,7 +32,8 @@ Response Api::Recover(Request& request) {
         request,
         deps_.database,
         [&](pqxx::work& tx) -> std::optional<OutgoingMail> {
-            auto user = models::FindUserByEmailAndAudience(tx, email, aud, true);
+            auto user =
+                models::FindUserByEmailAndAudience(tx, email, aud, models::Lock::kForUpdate);
             if (!user) {
                 return std::nullopt;  // contract §2.17: the same 200 {} as for a real user
             }
@@ -51,16 +53,19 @@ Response Api::Recover(Request& request) {
 
 Response Api::Resend(Request& request) {
     const auto document = ParseJsonBody(request.body);
-    const std::string type = StringField(document, "type").value_or("");
+    const std::string type_text = StringField(document, "type").value_or("");
     const std::string raw_email = StringField(document, "email").value_or("");
     const std::string phone = StringField(document, "phone").value_or("");
     const auto& config = deps_.config;
-    if (type != "signup" && type != "email_change" && type != "sms" && type != "phone_change") {
+    using models::VerificationType;
+    const auto type = models::ParseVerificationType(type_text);
+    if (type != VerificationType::kSignup && type != VerificationType::kEmailChange &&
+        type != VerificationType::kSms && type != VerificationType::kPhoneChange) {
         throw BadRequest(
             kValidationFailed, "Missing one of these types: signup, email_change, sms, phone_change"
         );
     }
-    const bool email_type = type == "signup" || type == "email_change";
+    const bool email_type = models::InfoOf(*type).email;
     if (email_type && raw_email.empty() && phone.empty()) {
         throw BadRequest(kValidationFailed, "Type provided requires an email address");
     }
@@ -84,12 +89,12 @@ Response Api::Resend(Request& request) {
     bool exists = false;
     auto mails = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
         std::vector<OutgoingMail> prepared;
-        auto user = models::FindUserByEmailAndAudience(tx, email, aud, true);
+        auto user = models::FindUserByEmailAndAudience(tx, email, aud, models::Lock::kForUpdate);
         if (!user) {
             return prepared;  // contract §2.17
         }
         exists = true;
-        if (type == "signup") {
+        if (type == VerificationType::kSignup) {
             if (!user->IsConfirmed()) {
                 prepared.push_back(mail_.PrepareConfirmation(tx, *user, redirect_to));
                 models::RecordAudit(tx, *user, "user_confirmation_requested", ClientIp(request));
@@ -99,7 +104,7 @@ Response Api::Resend(Request& request) {
         }
         return prepared;
     });
-    request.timing_endpoint = "resend:" + type;
+    request.timing_endpoint = "resend:" + type_text;
     request.timing_variant = exists && !mails.empty() ? "existing" : "unknown";
     for (auto& mail : mails) {
         mail_.Deliver(request, mail);

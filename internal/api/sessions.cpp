@@ -7,6 +7,9 @@
 
 #include "api/http_types.hpp"
 #include "api/request_info.hpp"
+#include "models/amr_claim.hpp"
+#include "models/refresh_token.hpp"
+#include "models/session.hpp"
 #include "tokens/jwt.hpp"
 
 namespace gotrue::api {
@@ -90,21 +93,15 @@ IssuedSession TokensForSession(
 IssuedSession IssueSession(
     pqxx::work& tx,
     models::User& user,
-    const std::string& method,
+    models::AuthenticationMethod method,
     const Request& request,
     const conf::Config& config
 ) {
     const models::Session session =
         models::CreateSession(tx, user.id, UserAgent(request), ClientIp(request));
-    models::AddAmrClaim(tx, session.id, method);
+    models::AddClaimToSession(tx, session.id, method);
     const models::RefreshToken refresh = models::CreateRefreshToken(tx, user.id, session.id, "");
-    user.last_sign_in_at = models::Now();
-    tx.exec_params0("UPDATE users SET last_sign_in_at = now() WHERE id = $1::uuid", user.id);
-    tx.exec_params0(
-        "UPDATE identities SET last_sign_in_at = now() WHERE user_id = $1::uuid AND provider = "
-        "'email'",
-        user.id
-    );
+    models::UpdateLastSignInAt(tx, user);
     return TokensForSession(tx, user, session.id, refresh.token, config);
 }
 

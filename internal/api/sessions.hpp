@@ -10,17 +10,16 @@
 #include "api/http_types.hpp"
 #include "api/views.hpp"
 #include "conf/config.hpp"
-#include "models/session.hpp"
 #include "models/user.hpp"
+#include "models/vocabulary.hpp"
 
 namespace gotrue::api {
 
-// New session for `user` signed in with `method` ("password", "otp", "magiclink", ...);
-// updates last_sign_in_at.
+// New session for `user` signed in with `method`; updates last_sign_in_at.
 [[nodiscard]] IssuedSession IssueSession(
     pqxx::work& tx,
     models::User& user,
-    const std::string& method,
+    models::AuthenticationMethod method,
     const Request& request,
     const conf::Config& config
 );

@@ -13,7 +13,6 @@
 #include "api/views.hpp"
 #include "crypto/password.hpp"
 #include "models/audit_log.hpp"
-#include "models/session.hpp"
 #include "observability/request_id.hpp"
 
 namespace gotrue::api {
@@ -40,11 +39,9 @@ SignupParams ParseSignupParams(const std::string& body) {
     return params;
 }
 
-}  // namespace
-
-Response Api::Signup(Request& request) {
-    const SignupParams params = ParseSignupParams(request.body);
-    const auto& config = deps_.config;
+// 4xx for what this server does not sign up (anonymous, phone, PKCE) and for a body GoTrue
+// refuses, in GoTrue's order.
+void ValidateSignup(const SignupParams& params, const conf::Config& config) {
     if (params.email.empty() && params.phone.empty()) {
         if (!config.external.anonymous_users_enabled) {
             throw UnprocessableEntity(
@@ -76,23 +73,64 @@ Response Api::Signup(Request& request) {
     if (!config.external.email_enabled) {
         throw BadRequest(kEmailProviderDisabled, "Email signups are disabled");
     }
-    const std::string email = ValidateEmail(params.email);
-    const std::string aud = RequestAudience(request, config);
+}
+
+struct SignupOutcome {
+    models::User user;
+    std::vector<models::Identity> identities;
+    std::optional<OutgoingMail> mail;
+    std::optional<IssuedSession> session;
+    bool fake = false;
+};
+
+// A new user: signed in at once with autoconfirm, else sent the confirmation mail.
+SignupOutcome SignUpNewUser(
+    pqxx::work& tx,
+    MailService& mail,
+    const NewEmailUser& spec,
+    const std::string& redirect_to,
+    Request& request,
+    const conf::Config& config
+) {
+    SignupOutcome result;
+    const std::string ip = ClientIp(request);
+    result.user = CreateEmailUser(tx, spec);
+    if (spec.confirmed) {  // autoconfirm: signed in at once
+        models::RecordAudit(tx, result.user, "user_signedup", ip);
+        models::RecordAudit(tx, result.user, "login", ip);
+        result.session =
+            IssueSession(tx, result.user, models::AuthenticationMethod::kPassword, request, config);
+    } else {
+        models::RecordAudit(tx, result.user, "user_confirmation_requested", ip);
+        result.mail = mail.PrepareConfirmation(tx, result.user, redirect_to);
+        // A failed synchronous send removes the whole signup.
+        result.mail->undo = UndoNewUser(result.user.id);
+    }
+    result.user = *models::FindUserById(tx, result.user.id);
+    result.identities = models::FindIdentitiesByUser(tx, result.user.id);
+    return result;
+}
+
+}  // namespace
+
+Response Api::Signup(Request& request) {
+    const SignupParams params = ParseSignupParams(request.body);
+    const auto& config = deps_.config;
+    ValidateSignup(params, config);
+    NewEmailUser spec;
+    spec.email = ValidateEmail(params.email);
+    spec.aud = RequestAudience(request, config);
+    spec.role = config.jwt.default_group_name;
+    spec.data = params.data;
+    spec.confirmed = config.mailer.autoconfirm;
     const std::string redirect_to = RedirectTarget(request, config);
     // Hash before BEGIN: bcrypt is slow on purpose and must not hold a connection.
-    const std::string password_hash = hasher_.Hash(params.password);
+    spec.password_hash = hasher_.Hash(params.password);
 
-    struct Outcome {
-        models::User user;
-        std::vector<models::Identity> identities;
-        std::optional<OutgoingMail> mail;
-        std::optional<IssuedSession> session;
-        bool fake = false;
-    };
-
-    Outcome outcome = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
-        Outcome result;
-        auto existing = models::FindUserByEmailAndAudience(tx, email, aud, true);
+    SignupOutcome outcome = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
+        SignupOutcome result;
+        auto existing =
+            models::FindUserByEmailAndAudience(tx, spec.email, spec.aud, models::Lock::kForUpdate);
         if (existing && existing->IsConfirmed()) {
             models::RecordAudit(tx, *existing, "user_repeated_signup", ClientIp(request));
             if (config.mailer.autoconfirm) {
@@ -109,31 +147,11 @@ Response Api::Signup(Request& request) {
             result.identities = models::FindIdentitiesByUser(tx, result.user.id);
             return result;
         }
-        NewEmailUser spec;
-        spec.email = email;
-        spec.aud = aud;
-        spec.role = config.jwt.default_group_name;
-        spec.password_hash = password_hash;
-        spec.data = params.data;
-        spec.confirmed = config.mailer.autoconfirm;
-        result.user = CreateEmailUser(tx, spec);
-        if (config.mailer.autoconfirm) {
-            models::RecordAudit(tx, result.user, "user_signedup", ClientIp(request));
-            models::RecordAudit(tx, result.user, "login", ClientIp(request));
-            result.session = IssueSession(tx, result.user, "password", request, config);
-        } else {
-            models::RecordAudit(tx, result.user, "user_confirmation_requested", ClientIp(request));
-            result.mail = mail_.PrepareConfirmation(tx, result.user, redirect_to);
-            // A failed synchronous send removes the whole signup.
-            result.mail->undo = UndoNewUser(result.user.id);
-        }
-        result.user = *models::FindUserById(tx, result.user.id);
-        result.identities = models::FindIdentitiesByUser(tx, result.user.id);
-        return result;
+        return SignUpNewUser(tx, mail_, spec, redirect_to, request, config);
     });
 
     if (outcome.fake) {
-        return JsonResponse(200, UserJson(FakeUser(email, aud, params.data), {}));
+        return JsonResponse(200, UserJson(FakeUser(spec.email, spec.aud, params.data), {}));
     }
     if (outcome.mail) {
         mail_.Deliver(request, *outcome.mail);  // after the commit

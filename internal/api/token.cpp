@@ -10,11 +10,14 @@
 #include "api/transaction.hpp"
 #include "crypto/password.hpp"
 #include "models/audit_log.hpp"
+#include "models/refresh_token.hpp"
+#include "models/session.hpp"
 
 namespace gotrue::api {
 namespace {
 
 constexpr const char* kInvalidLogin = "Invalid login credentials";
+constexpr const char* kTokenNotFound = "Invalid Refresh Token: Refresh Token Not Found";
 
 bool ValidRefreshTokenFormat(const std::string& token) {
     if (token.size() < 12) {
@@ -28,160 +31,187 @@ bool ValidRefreshTokenFormat(const std::string& token) {
     return token.size() <= 255;
 }
 
+// The email of a password grant: 400 for phone logins and missing or double identifiers.
+std::string PasswordGrantEmail(const rapidjson::Document& document, const conf::Config& config) {
+    const std::string email = StringField(document, "email").value_or("");
+    const std::string phone = StringField(document, "phone").value_or("");
+    if (!email.empty() && !phone.empty()) {
+        throw BadRequest(
+            kValidationFailed, "Only an email address or phone number should be provided on login."
+        );
+    }
+    if (email.empty() && phone.empty()) {
+        throw BadRequest(kValidationFailed, "missing email or phone");
+    }
+    if (!phone.empty()) {
+        throw BadRequest(kPhoneProviderDisabled, "Phone logins are not supported by this server");
+    }
+    if (!config.external.email_enabled) {
+        throw UnprocessableEntity(kEmailProviderDisabled, "Email logins are disabled");
+    }
+    return email;
+}
+
+// The refresh token's family as found under its row lock: 400 when the token, its user or its
+// session is gone, the user banned or the session expired.
+struct RefreshFamily {
+    models::RefreshToken current;
+    models::User user;
+    models::Session session;
+};
+
+RefreshFamily FindRefreshFamily(pqxx::work& tx, const std::string& token) {
+    auto current = models::FindRefreshToken(tx, token);
+    if (!current) {
+        throw BadRequest(kRefreshTokenNotFound, kTokenNotFound);
+    }
+    auto user = models::FindUserById(tx, current->user_id);
+    if (!user) {
+        throw BadRequest(kRefreshTokenNotFound, kTokenNotFound);
+    }
+    if (user->IsBanned(models::Now())) {
+        throw BadRequest(kUserBanned, "Invalid Refresh Token: User Banned");
+    }
+    auto session =
+        current->session_id.empty() ? std::nullopt : models::FindSession(tx, current->session_id);
+    if (!session) {
+        throw BadRequest(kSessionNotFound, "Invalid Refresh Token: No Valid Session Found");
+    }
+    if (session->not_after && *session->not_after < models::Now()) {
+        throw BadRequest(kSessionExpired, "Invalid Refresh Token: Session Expired");
+    }
+    return {std::move(*current), std::move(*user), std::move(*session)};
+}
+
+struct Refreshed {
+    models::User user;
+    std::vector<models::Identity> identities;
+    IssuedSession session;
+    bool reused = false;  // a revoked token replayed: the family was revoked
+};
+
+// A revoked token presented again. The child handed out again when the client lost the response
+// that carried it; outside the reuse interval (with rotation) the family is revoked. nullopt: a
+// revoked token still within the reuse interval, refreshed like a live one.
+std::optional<Refreshed> ReplayRevoked(
+    pqxx::work& tx, const RefreshFamily& family, Request& request, const conf::Config& config
+) {
+    Refreshed result;
+    result.user = family.user;
+    const auto active = models::FindActiveRefreshToken(tx, family.session.id);
+    if (active && active->parent == family.current.token) {
+        result.session =
+            TokensForSession(tx, family.user, family.session.id, active->token, config);
+        return result;
+    }
+    const auto age = models::Now() - family.current.updated_at;
+    if (config.security.refresh_token_rotation_enabled &&
+        age > std::chrono::seconds(config.security.refresh_token_reuse_interval)) {
+        models::RevokeSessionRefreshTokens(tx, family.session.id);  // committed, then 400
+        models::RecordAudit(tx, family.user, "token_revoked", ClientIp(request));
+        result.reused = true;
+        return result;
+    }
+    return std::nullopt;
+}
+
+// Rotation: the presented token is revoked and its child issued.
+IssuedSession Rotate(
+    pqxx::work& tx, const RefreshFamily& family, Request& request, const conf::Config& config
+) {
+    const std::string ip = ClientIp(request);
+    models::RevokeRefreshToken(tx, family.current.id);
+    const auto child =
+        models::CreateRefreshToken(tx, family.user.id, family.session.id, family.current.token);
+    models::UpdateSessionRefreshInfo(tx, family.session.id, UserAgent(request), ip);
+    models::RecordAudit(tx, family.user, "token_refreshed", ip);
+    models::RecordAudit(tx, family.user, "token_revoked", ip);
+    return TokensForSession(tx, family.user, family.session.id, child.token, config);
+}
+
 }  // namespace
 
 Response Api::Token(Request& request) {
     const auto grant = request.query.find("grant_type");
     const std::string grant_type = grant == request.query.end() ? std::string() : grant->second;
-    const auto& config = deps_.config;
     const auto document = ParseJsonBody(request.body);
-
     if (grant_type == "password") {
-        const std::string email = StringField(document, "email").value_or("");
-        const std::string phone = StringField(document, "phone").value_or("");
-        const std::string password = StringField(document, "password").value_or("");
-        if (!email.empty() && !phone.empty()) {
-            throw BadRequest(
-                kValidationFailed,
-                "Only an email address or phone number should be provided on login."
-            );
-        }
-        if (email.empty() && phone.empty()) {
-            throw BadRequest(kValidationFailed, "missing email or phone");
-        }
-        if (!phone.empty()) {
-            throw BadRequest(
-                kPhoneProviderDisabled, "Phone logins are not supported by this server"
-            );
-        }
-        if (!config.external.email_enabled) {
-            throw UnprocessableEntity(kEmailProviderDisabled, "Email logins are disabled");
-        }
-        const std::string aud = RequestAudience(request, config);
-        std::optional<models::User> user;
-        {
-            auto lease = deps_.database.Acquire();
-            pqxx::read_transaction tx(lease.Connection());
-            user = models::FindUserByEmailAndAudience(tx, email, aud);
-        }
-        // bcrypt runs outside any transaction and also for unknown users (same timing).
-        bool password_ok = false;
-        if (user && user->HasPassword()) {
-            password_ok = hasher_.Verify(password, user->encrypted_password);
-        } else {
-            hasher_.VerifyAgainstDummy(password);
-        }
-        if (!user || !user->HasPassword()) {
-            throw BadRequest(kInvalidCredentials, kInvalidLogin);
-        }
-        if (user->IsBanned(models::Now())) {
-            throw BadRequest(kUserBanned, "User is banned");
-        }
-        if (!password_ok) {
-            throw BadRequest(kInvalidCredentials, kInvalidLogin);
-        }
-        if (!user->IsConfirmed() && !config.mailer.allow_unverified_email_sign_ins) {
-            throw BadRequest(kEmailNotConfirmed, "Email not confirmed");
-        }
-        std::vector<models::Identity> identities;
-        IssuedSession session = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
-            models::RecordAudit(tx, *user, "login", ClientIp(request));
-            identities = models::FindIdentitiesByUser(tx, user->id);
-            return IssueSession(tx, *user, "password", request, config);
-        });
-        return SessionResponse(session, *user, identities);
+        return PasswordGrant(request, document);
     }
-
     if (grant_type == "refresh_token") {
-        const std::string token = StringField(document, "refresh_token").value_or("");
-        if (!ValidRefreshTokenFormat(token)) {
-            throw BadRequest(kValidationFailed, "Refresh token is not valid");
-        }
-
-        struct Refreshed {
-            models::User user;
-            std::vector<models::Identity> identities;
-            IssuedSession session;
-            bool reused = false;  // a revoked token replayed: the family was revoked
-        };
-
-        const Refreshed refreshed =
-            RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
-                Refreshed result;
-                const auto current = models::FindRefreshToken(tx, token);
-                if (!current) {
-                    throw BadRequest(
-                        kRefreshTokenNotFound, "Invalid Refresh Token: Refresh Token Not Found"
-                    );
-                }
-                const auto user = models::FindUserById(tx, current->user_id);
-                if (!user) {
-                    throw BadRequest(
-                        kRefreshTokenNotFound, "Invalid Refresh Token: Refresh Token Not Found"
-                    );
-                }
-                if (user->IsBanned(models::Now())) {
-                    throw BadRequest(kUserBanned, "Invalid Refresh Token: User Banned");
-                }
-                const auto session = current->session_id.empty()
-                                         ? std::nullopt
-                                         : models::FindSession(tx, current->session_id);
-                if (!session) {
-                    throw BadRequest(
-                        kSessionNotFound, "Invalid Refresh Token: No Valid Session Found"
-                    );
-                }
-                if (session->not_after && *session->not_after < models::Now()) {
-                    throw BadRequest(kSessionExpired, "Invalid Refresh Token: Session Expired");
-                }
-                result.user = *user;
-                result.identities = models::FindIdentitiesByUser(tx, user->id);
-                if (current->revoked) {
-                    const auto active = models::FindActiveRefreshToken(tx, session->id);
-                    if (active && active->parent == current->token) {
-                        // The client lost the response that carried the child: hand it out again.
-                        result.session =
-                            TokensForSession(tx, *user, session->id, active->token, config);
-                        return result;
-                    }
-                    const auto age = models::Now() - current->updated_at;
-                    if (config.security.refresh_token_rotation_enabled &&
-                        age > std::chrono::seconds(config.security.refresh_token_reuse_interval)) {
-                        models::RevokeSessionRefreshTokens(tx, session->id);  // committed, then 400
-                        models::RecordAudit(tx, *user, "token_revoked", ClientIp(request));
-                        result.reused = true;
-                        return result;
-                    }
-                }
-                models::RevokeRefreshToken(tx, current->id);
-                const auto child =
-                    models::CreateRefreshToken(tx, user->id, session->id, current->token);
-                tx.exec_params0(
-                    "UPDATE sessions SET refreshed_at = now() AT TIME ZONE 'utc', updated_at = "
-                    "now(), user_agent = $2, "
-                    "ip = $3::inet WHERE id = $1::uuid",
-                    session->id,
-                    UserAgent(request),
-                    ClientIp(request).empty() ? std::optional<std::string>()
-                                              : std::optional<std::string>(ClientIp(request))
-                );
-                models::RecordAudit(tx, *user, "token_refreshed", ClientIp(request));
-                models::RecordAudit(tx, *user, "token_revoked", ClientIp(request));
-                result.session = TokensForSession(tx, *user, session->id, child.token, config);
-                return result;
-            });
-        if (refreshed.reused) {
-            throw BadRequest(kRefreshTokenAlreadyUsed, "Invalid Refresh Token: Already Used");
-        }
-        return SessionResponse(refreshed.session, refreshed.user, refreshed.identities);
+        return RefreshTokenGrant(request, document);
     }
-
     if (grant_type == "pkce" || grant_type == "id_token" || grant_type == "web3") {
         throw BadRequest(
             kValidationFailed, "grant_type " + grant_type + " is not supported by this server"
         );
     }
     throw BadRequest(kInvalidCredentials, "unsupported_grant_type");
+}
+
+Response Api::PasswordGrant(Request& request, const rapidjson::Document& document) {
+    const auto& config = deps_.config;
+    const std::string email = PasswordGrantEmail(document, config);
+    const std::string password = StringField(document, "password").value_or("");
+    const std::string aud = RequestAudience(request, config);
+    std::optional<models::User> user;
+    {
+        auto lease = deps_.database.Acquire();
+        pqxx::read_transaction tx(lease.Connection());
+        user = models::FindUserByEmailAndAudience(tx, email, aud);
+    }
+    // bcrypt runs outside any transaction and also for unknown users (same timing).
+    bool password_ok = false;
+    if (user && user->HasPassword()) {
+        password_ok = hasher_.Verify(password, user->encrypted_password);
+    } else {
+        hasher_.VerifyAgainstDummy(password);
+    }
+    if (!user || !user->HasPassword()) {
+        throw BadRequest(kInvalidCredentials, kInvalidLogin);
+    }
+    if (user->IsBanned(models::Now())) {
+        throw BadRequest(kUserBanned, "User is banned");
+    }
+    if (!password_ok) {
+        throw BadRequest(kInvalidCredentials, kInvalidLogin);
+    }
+    if (!user->IsConfirmed() && !config.mailer.allow_unverified_email_sign_ins) {
+        throw BadRequest(kEmailNotConfirmed, "Email not confirmed");
+    }
+    std::vector<models::Identity> identities;
+    IssuedSession session = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
+        models::RecordAudit(tx, *user, "login", ClientIp(request));
+        identities = models::FindIdentitiesByUser(tx, user->id);
+        return IssueSession(tx, *user, models::AuthenticationMethod::kPassword, request, config);
+    });
+    return SessionResponse(session, *user, identities);
+}
+
+Response Api::RefreshTokenGrant(Request& request, const rapidjson::Document& document) {
+    const auto& config = deps_.config;
+    const std::string token = StringField(document, "refresh_token").value_or("");
+    if (!ValidRefreshTokenFormat(token)) {
+        throw BadRequest(kValidationFailed, "Refresh token is not valid");
+    }
+    const Refreshed refreshed = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
+        const RefreshFamily family = FindRefreshFamily(tx, token);
+        auto replayed =
+            family.current.revoked ? ReplayRevoked(tx, family, request, config) : std::nullopt;
+        Refreshed result;
+        if (replayed) {
+            result = std::move(*replayed);
+        } else {
+            result.user = family.user;
+            result.session = Rotate(tx, family, request, config);
+        }
+        result.identities = models::FindIdentitiesByUser(tx, family.user.id);
+        return result;
+    });
+    if (refreshed.reused) {
+        throw BadRequest(kRefreshTokenAlreadyUsed, "Invalid Refresh Token: Already Used");
+    }
+    return SessionResponse(refreshed.session, refreshed.user, refreshed.identities);
 }
 
 }  // namespace gotrue::api

@@ -16,10 +16,11 @@
 #include "crypto/password.hpp"
 #include "models/audit_log.hpp"
 #include "models/one_time_token.hpp"
+#include "models/session.hpp"
 
 namespace gotrue::api {
-namespace {
 
+// PUT /user's body.
 struct UserUpdateParams {
     std::optional<std::string> email;
     std::optional<std::string> password;
@@ -29,6 +30,8 @@ struct UserUpdateParams {
     std::optional<std::string> app_metadata;  // JSON object text
     std::optional<std::string> phone;
 };
+
+namespace {
 
 UserUpdateParams ParseUserUpdate(const std::string& body) {
     const auto document = ParseJsonBody(body);
@@ -44,11 +47,12 @@ UserUpdateParams ParseUserUpdate(const std::string& body) {
     return params;
 }
 
-bool HasAny(const std::vector<std::string>& methods, std::initializer_list<const char*> wanted) {
-    return std::any_of(methods.begin(), methods.end(), [&](const std::string& method) {
-        return std::any_of(wanted.begin(), wanted.end(), [&](const char* w) {
-            return method == w;
-        });
+// Whether the session was signed in by something sent to the address (otp, magic link,
+// recovery): it may set a new password without the current one.
+bool SignedInByRecovery(const std::vector<std::string>& amr) {
+    return std::any_of(amr.begin(), amr.end(), [](const std::string& text) {
+        const auto method = models::ParseAuthenticationMethod(text);
+        return method && models::IsRecovery(*method);
     });
 }
 
@@ -79,12 +83,76 @@ std::optional<HttpError> RedeemNonce(
         return RecordWrongCode(tx, user.id, invalid, CodeMail::kCodeOnly);
     }
     if (!models::ClaimUserToken(
-            tx, user.id, "reauthentication_token", user.reauthentication_token
+            tx, user.id, models::OneTimeTokenType::kReauthentication, user.reauthentication_token
         )) {
         return invalid;
     }
     RecordVerificationSuccess(tx, user.id);
     return std::nullopt;
+}
+
+// A password change without a recent sign-in
+// (GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_REAUTHENTICATION) needs the nonce: 400 without one, the
+// refusal of a wrong one (answered after the commit).
+std::optional<HttpError> CheckReauthentication(
+    pqxx::work& tx,
+    const models::User& user,
+    const Caller& caller,
+    const UserUpdateParams& params,
+    const conf::Config& config
+) {
+    if (!config.security.update_password_require_reauthentication) {
+        return std::nullopt;
+    }
+    const auto session =
+        caller.session_id.empty() ? std::nullopt : models::FindSession(tx, caller.session_id);
+    if (session && session->created_at + std::chrono::hours(24) > models::Now()) {
+        return std::nullopt;
+    }
+    if (!params.nonce || params.nonce->empty()) {
+        throw BadRequest(kReauthenticationNeeded, "Password update requires reauthentication");
+    }
+    return RedeemNonce(tx, user, *params.nonce, config);
+}
+
+// The new address of PUT /user, if it changes: 422 when another account has it.
+std::optional<std::string> NewEmail(const UserUpdateParams& params, const models::User& user) {
+    if (!params.email || params.email->empty()) {
+        return std::nullopt;
+    }
+    std::string email = ValidateEmail(*params.email);
+    if (email == user.email) {
+        return std::nullopt;
+    }
+    return email;
+}
+
+struct UserUpdate {
+    models::User user;
+    std::vector<models::Identity> identities;
+    std::vector<OutgoingMail> mails;
+    std::optional<HttpError> refusal;  // answered after the commit
+};
+
+// With autoconfirm the address changes at once; otherwise mails confirm the change.
+std::vector<OutgoingMail> ChangeEmail(
+    pqxx::work& tx,
+    models::User& user,
+    const std::string& new_email,
+    const std::string& redirect_to,
+    MailService& mail,
+    const conf::Config& config
+) {
+    if (models::FindUserByEmailAndAudience(tx, new_email, user.aud)) {
+        throw UnprocessableEntity(
+            kEmailExists, "A user with this email address has already been registered"
+        );
+    }
+    if (config.mailer.autoconfirm) {
+        models::SetEmail(tx, user, new_email);
+        return {};
+    }
+    return mail.PrepareEmailChange(tx, user, new_email, redirect_to);
 }
 
 }  // namespace
@@ -98,89 +166,60 @@ Response Api::UserGet(Request& request) {
     return JsonResponse(200, UserJson(caller.user, LoadIdentities(caller.user.id)));
 }
 
+std::string Api::NewPasswordHash(const Caller& caller, const UserUpdateParams& params) {
+    const auto& config = deps_.config;
+    const models::User& user = caller.user;
+    CheckPassword(*params.password, config.password);
+    if (config.security.update_password_require_current_password &&
+        !SignedInByRecovery(caller.amr)) {
+        if (!params.current_password || params.current_password->empty()) {
+            throw BadRequest(
+                kCurrentPasswordRequired, "Current password required when setting new password."
+            );
+        }
+        if (!hasher_.Verify(*params.current_password, user.encrypted_password)) {
+            throw BadRequest(
+                kCurrentPasswordInvalid, "Current password required when setting new password."
+            );
+        }
+    }
+    if (user.HasPassword() && hasher_.Verify(*params.password, user.encrypted_password)) {
+        throw UnprocessableEntity(
+            kSamePassword, "New password should be different from the old password."
+        );
+    }
+    return hasher_.Hash(*params.password);  // before BEGIN
+}
+
 Response Api::UserPut(Request& request) {
     const Caller caller = RequireUser(request);
     const UserUpdateParams params = ParseUserUpdate(request.body);
     const auto& config = deps_.config;
-    std::optional<std::string> new_email;
-    if (params.email && !params.email->empty()) {
-        new_email = ValidateEmail(*params.email);
-        if (*new_email == caller.user.email) {
-            new_email.reset();
-        }
-    }
+    const std::optional<std::string> new_email = NewEmail(params, caller.user);
     if (params.phone && !params.phone->empty() && *params.phone != caller.user.phone) {
         throw BadRequest(kValidationFailed, "Phone changes are not supported by this server");
     }
     if (params.app_metadata && caller.role != config.jwt.admin_group_name) {
         throw Forbidden(kNotAdmin, "Updating app_metadata requires admin privileges");
     }
-    std::optional<std::string> password_hash;
-    if (params.password) {
-        CheckPassword(*params.password, config.password);
-        const models::User& user = caller.user;
-        if (config.security.update_password_require_current_password &&
-            !HasAny(caller.amr, {"recovery", "otp", "magiclink"})) {
-            if (!params.current_password || params.current_password->empty()) {
-                throw BadRequest(
-                    kCurrentPasswordRequired, "Current password required when setting new password."
-                );
-            }
-            if (!hasher_.Verify(*params.current_password, user.encrypted_password)) {
-                throw BadRequest(
-                    kCurrentPasswordInvalid, "Current password required when setting new password."
-                );
-            }
-        }
-        if (user.HasPassword() && hasher_.Verify(*params.password, user.encrypted_password)) {
-            throw UnprocessableEntity(
-                kSamePassword, "New password should be different from the old password."
-            );
-        }
-        password_hash = hasher_.Hash(*params.password);  // before BEGIN
-    }
+    const std::optional<std::string> password_hash =
+        params.password ? std::optional(NewPasswordHash(caller, params)) : std::nullopt;
     const std::string redirect_to = RedirectTarget(request, config);
+    const std::string ip = ClientIp(request);
 
-    struct Outcome {
-        models::User user;
-        std::vector<models::Identity> identities;
-        std::vector<OutgoingMail> mails;
-        std::optional<HttpError> refusal;  // answered after the commit
-    };
-
-    Outcome outcome = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
-        Outcome result;
-        models::User user = *models::FindUserById(tx, caller.user.id, true);
+    UserUpdate outcome = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
+        UserUpdate result;
+        models::User user = *models::FindUserById(tx, caller.user.id, models::Lock::kForUpdate);
         if (password_hash) {
-            if (config.security.update_password_require_reauthentication) {
-                const auto session = caller.session_id.empty()
-                                         ? std::nullopt
-                                         : models::FindSession(tx, caller.session_id);
-                const bool recent =
-                    session && session->created_at + std::chrono::hours(24) > models::Now();
-                if (!recent) {
-                    if (!params.nonce || params.nonce->empty()) {
-                        throw BadRequest(
-                            kReauthenticationNeeded, "Password update requires reauthentication"
-                        );
-                    }
-                    if (auto refusal = RedeemNonce(tx, user, *params.nonce, config)) {
-                        result.refusal = std::move(refusal);
-                        return result;  // committed: a wrong nonce stays counted
-                    }
-                }
+            result.refusal = CheckReauthentication(tx, user, caller, params, config);
+            if (result.refusal) {
+                return result;  // committed: a wrong nonce stays counted
             }
-            user.encrypted_password = *password_hash;
             // A new password invalidates every outstanding link and code, and other sessions.
-            user.confirmation_token.clear();
-            user.recovery_token.clear();
-            user.email_change_token_new.clear();
-            user.email_change_token_current.clear();
-            user.reauthentication_token.clear();
-            user.reauthentication_sent_at.reset();
-            models::DeleteOneTimeTokensOfUser(tx, user.id);
-            models::DeleteSessionsOfUser(tx, user.id, caller.session_id);
-            models::RecordAudit(tx, user, "user_updated_password", ClientIp(request));
+            models::UpdatePassword(
+                tx, user, *password_hash, models::PendingCodes::kRevoke, caller.session_id
+            );
+            models::RecordAudit(tx, user, "user_updated_password", ip);
         }
         if (params.data) {
             user.raw_user_meta_data = MergeJsonObjects(user.raw_user_meta_data, *params.data);
@@ -190,21 +229,9 @@ Response Api::UserPut(Request& request) {
         }
         models::SaveUser(tx, user);
         if (new_email) {
-            if (models::FindUserByEmailAndAudience(tx, *new_email, user.aud)) {
-                throw UnprocessableEntity(
-                    kEmailExists, "A user with this email address has already been registered"
-                );
-            }
-            if (config.mailer.autoconfirm) {
-                user.email = *new_email;
-                user.raw_user_meta_data =
-                    MergeJsonObjects(user.raw_user_meta_data, R"({"email":")" + *new_email + "\"}");
-                models::SaveUser(tx, user);
-            } else {
-                result.mails = mail_.PrepareEmailChange(tx, user, *new_email, redirect_to);
-            }
+            result.mails = ChangeEmail(tx, user, *new_email, redirect_to, mail_, config);
         }
-        models::RecordAudit(tx, user, "user_modified", ClientIp(request));
+        models::RecordAudit(tx, user, "user_modified", ip);
         result.user = *models::FindUserById(tx, user.id);
         result.identities = models::FindIdentitiesByUser(tx, user.id);
         return result;
@@ -224,7 +251,7 @@ Response Api::Reauthenticate(Request& request) {
         throw UnprocessableEntity(kValidationFailed, "Reauthentication requires an email address");
     }
     auto mail = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
-        models::User user = *models::FindUserById(tx, caller.user.id, true);
+        models::User user = *models::FindUserById(tx, caller.user.id, models::Lock::kForUpdate);
         auto prepared = mail_.PrepareReauthentication(tx, user);
         models::RecordAudit(tx, user, "user_reauthenticate_requested", ClientIp(request));
         return prepared;

@@ -5,7 +5,8 @@
 #include <rapidjson/document.h>
 
 #include "api/http_types.hpp"
-#include "models/session.hpp"
+#include "models/audit_log.hpp"
+#include "models/identity.hpp"
 #include "observability/request_id.hpp"
 
 namespace gotrue::api {
@@ -41,7 +42,7 @@ std::string EmailIdentityData(
 
 std::function<void(pqxx::work&)> UndoNewUser(std::string user_id) {
     return [user_id = std::move(user_id)](pqxx::work& tx) {
-        tx.exec_params0("DELETE FROM audit_log_entries WHERE payload->>'actor_id' = $1", user_id);
+        models::DeleteAuditEntriesOfActor(tx, user_id);
         models::DeleteUser(tx, user_id);
     };
 }

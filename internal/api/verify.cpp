@@ -19,6 +19,8 @@
 #include "mailer/confirmation_url.hpp"
 #include "models/audit_log.hpp"
 #include "models/one_time_token.hpp"
+#include "text/ascii.hpp"
+#include "models/vocabulary.hpp"
 
 namespace gotrue::api {
 namespace {
@@ -29,7 +31,7 @@ constexpr const char* kSingleConfirmation =
     "Confirmation link accepted. Please proceed to confirm link sent to the other email";
 
 struct VerifyParams {
-    std::string type;
+    models::VerificationType type{};
     std::string token;
     std::string token_hash;  // the stored token (link or POST token_hash)
     std::string email;
@@ -38,19 +40,16 @@ struct VerifyParams {
     bool by_hash = false;
 };
 
-bool IsEmailType(const std::string& type) {
-    static const std::vector<std::string> kTypes{
-        "signup", "invite", "recovery", "magiclink", "email_change", "email"};
-    return std::find(kTypes.begin(), kTypes.end(), type) != kTypes.end();
-}
-
-void CheckType(const std::string& type) {
-    if (type == "sms" || type == "phone_change") {
+// An email verification type (400 for phone types and unknown ones). `text` is not empty.
+models::VerificationType ParseType(const std::string& text) {
+    const auto type = models::ParseVerificationType(text);
+    if (type && !models::InfoOf(*type).email) {
         throw BadRequest(kValidationFailed, "Phone verification is not supported by this server");
     }
-    if (!IsEmailType(type)) {
+    if (!type) {
         throw BadRequest(kValidationFailed, "Invalid email verification type");
     }
+    return *type;
 }
 
 VerifyParams ParseGet(const Request& request) {
@@ -59,30 +58,30 @@ VerifyParams ParseGet(const Request& request) {
         const auto it = request.query.find(key);
         return it == request.query.end() ? std::string() : it->second;
     };
-    params.type = get("type");
+    const std::string type = get("type");
     params.token = get("token");
-    if (params.type.empty()) {
+    if (type.empty()) {
         throw BadRequest(kValidationFailed, "Verify requires a verification type");
     }
     if (params.token.empty()) {
         throw BadRequest(kValidationFailed, "Verify requires a token or a token hash");
     }
-    CheckType(params.type);
+    params.type = ParseType(type);
     params.token_hash = params.token;  // the link carries the stored token
     params.by_hash = true;
     return params;
 }
 
-VerifyParams ParsePost(const Request& request, const conf::Config& config) {
+VerifyParams ParsePost(const Request& request) {
     const auto document = ParseJsonBody(request.body);
     VerifyParams params;
-    params.type = StringField(document, "type").value_or("");
+    const std::string type = StringField(document, "type").value_or("");
     params.token = StringField(document, "token").value_or("");
     params.token_hash = StringField(document, "token_hash").value_or("");
     params.email = StringField(document, "email").value_or("");
     params.phone = StringField(document, "phone").value_or("");
     params.redirect_to = StringField(document, "redirect_to").value_or("");
-    if (params.type.empty()) {
+    if (type.empty()) {
         throw BadRequest(kValidationFailed, "Verify requires a verification type");
     }
     if (params.token.empty() == params.token_hash.empty()) {
@@ -98,7 +97,7 @@ VerifyParams ParsePost(const Request& request, const conf::Config& config) {
             kValidationFailed, "Only an email address or phone number should be provided on verify"
         );
     }
-    CheckType(params.type);
+    params.type = ParseType(type);
     if (!params.phone.empty()) {
         throw BadRequest(kValidationFailed, "Phone verification is not supported by this server");
     }
@@ -106,28 +105,9 @@ VerifyParams ParsePost(const Request& request, const conf::Config& config) {
         if (!mailer::IsValidEmail(params.email)) {
             throw UnprocessableEntity(kValidationFailed, "Invalid email format");
         }
-        std::transform(
-            params.email.begin(),
-            params.email.end(),
-            params.email.begin(),
-            [](unsigned char c) { return static_cast<char>(std::tolower(c)); }
-        );
+        params.email = text::ToLower(params.email);
     }
-    static_cast<void>(config);
     return params;
-}
-
-std::vector<std::string> TokenTypesFor(const std::string& type) {
-    if (type == "signup" || type == "invite") {
-        return {"confirmation_token"};
-    }
-    if (type == "recovery" || type == "magiclink") {
-        return {"recovery_token"};
-    }
-    if (type == "email_change") {
-        return {"email_change_token_new", "email_change_token_current"};
-    }
-    return {"confirmation_token", "recovery_token"};  // "email"
 }
 
 // A stored token matches the code's hash with or without the pkce_ prefix; compared in
@@ -140,47 +120,8 @@ bool TokenMatches(const std::string& stored, const std::string& hash) {
            crypto::ConstantTimeEquals(stored, "pkce_" + hash);
 }
 
-// The users column holding the code of `token_type` (the one_time_tokens type of the same name).
-const std::string& StoredCode(const models::User& user, const std::string& token_type) {
-    if (token_type == "confirmation_token") {
-        return user.confirmation_token;
-    }
-    if (token_type == "recovery_token") {
-        return user.recovery_token;
-    }
-    if (token_type == "email_change_token_new") {
-        return user.email_change_token_new;
-    }
-    return user.email_change_token_current;
-}
-
 bool Expired(const models::OptionalTime& sent_at, const conf::Config& config) {
     return !sent_at || *sent_at + std::chrono::seconds(config.mailer.otp_exp) < models::Now();
-}
-
-const models::OptionalTime& SentAtFor(const models::User& user, const std::string& token_type) {
-    if (token_type == "confirmation_token") {
-        return user.confirmation_sent_at;
-    }
-    if (token_type == "recovery_token") {
-        return user.recovery_sent_at;
-    }
-    return user.email_change_sent_at;
-}
-
-// Sets email_verified in the user's metadata and in the email identity.
-void MarkEmailVerified(pqxx::work& tx, models::User& user) {
-    user.raw_user_meta_data =
-        MergeJsonObjects(user.raw_user_meta_data, R"({"email_verified":true})");
-    for (const auto& identity : models::FindIdentitiesByUser(tx, user.id)) {
-        if (identity.provider == "email") {
-            models::UpdateIdentityData(
-                tx,
-                identity.id,
-                MergeJsonObjects(identity.identity_data, R"({"email_verified":true})")
-            );
-        }
-    }
 }
 
 std::string OAuthErrorName(int status) {
@@ -227,7 +168,7 @@ struct VerifyResult {
 // (already used up in this transaction).
 struct Claimed {
     models::User user;
-    std::string token_type;
+    models::OneTimeTokenType token_type;
 };
 
 // Link / token_hash: the one_time_tokens row names its user. Lock the user, then claim the row:
@@ -235,11 +176,11 @@ struct Claimed {
 // lock) see it gone. The users columns are not compared: they hold the code's hash, which a
 // link does not carry (mail.cpp).
 Claimed ClaimLink(pqxx::work& tx, const VerifyParams& params, const conf::Config& config) {
-    const auto types = TokenTypesFor(params.type);
+    const auto types = models::InfoOf(params.type).token_types;
     const auto owner = models::FindOneTimeTokenOwner(tx, params.token_hash, types);
     std::optional<models::User> user;
     if (owner) {
-        user = models::FindUserById(tx, *owner, true);
+        user = models::FindUserById(tx, *owner, models::Lock::kForUpdate);
     }
     const auto token =
         user ? models::ClaimOneTimeToken(tx, user->id, params.token_hash, types) : std::nullopt;
@@ -249,7 +190,7 @@ Claimed ClaimLink(pqxx::work& tx, const VerifyParams& params, const conf::Config
     if (user->IsBanned(models::Now())) {
         throw Forbidden(kUserBanned, "User is banned");
     }
-    if (Expired(SentAtFor(*user, token->token_type), config)) {
+    if (Expired(user->SentAtOf(token->token_type), config)) {
         throw Forbidden(kOtpExpired, kLinkInvalid);
     }
     return {std::move(*user), token->token_type};
@@ -260,10 +201,12 @@ Claimed ClaimLink(pqxx::work& tx, const VerifyParams& params, const conf::Config
 std::vector<models::User> CodeCandidates(
     pqxx::work& tx, const VerifyParams& params, const std::string& aud
 ) {
-    if (params.type == "email_change") {
-        return models::FindUsersWithPendingEmailChange(tx, params.email, aud, true);
+    if (params.type == models::VerificationType::kEmailChange) {
+        return models::FindUsersWithPendingEmailChange(
+            tx, params.email, aud, models::Lock::kForUpdate
+        );
     }
-    auto user = models::FindUserByEmailAndAudience(tx, params.email, aud, true);
+    auto user = models::FindUserByEmailAndAudience(tx, params.email, aud, models::Lock::kForUpdate);
     if (!user) {
         return {};
     }
@@ -271,15 +214,15 @@ std::vector<models::User> CodeCandidates(
 }
 
 // The token type whose unexpired code in `user` is `hash`, if any.
-std::optional<std::string> MatchingCode(
+std::optional<models::OneTimeTokenType> MatchingCode(
     const models::User& user,
     const std::string& hash,
-    const std::string& type,
+    models::VerificationType type,
     const conf::Config& config
 ) {
-    for (const auto& token_type : TokenTypesFor(type)) {
-        if (TokenMatches(StoredCode(user, token_type), hash) &&
-            !Expired(SentAtFor(user, token_type), config)) {
+    for (const auto token_type : models::InfoOf(type).token_types) {
+        if (TokenMatches(user.TokenOf(token_type), hash) &&
+            !Expired(user.SentAtOf(token_type), config)) {
             return token_type;
         }
     }
@@ -331,7 +274,7 @@ ClaimOutcome ClaimCode(
             continue;
         }
         if (!models::ClaimUserToken(
-                tx, candidate.id, *token_type, StoredCode(candidate, *token_type)
+                tx, candidate.id, *token_type, candidate.TokenOf(*token_type)
             )) {
             return Forbidden(kOtpExpired, kCodeInvalid);
         }
@@ -346,11 +289,61 @@ ClaimOutcome ClaimCode(
 // Secure email change waits for the current address too when it was sent a link. Its code
 // column alone does not tell (clearing codes leaves the link), so its link row counts as well.
 bool CurrentAddressWasAsked(
-    pqxx::work& tx, const models::User& user, const std::string& claimed_type
+    pqxx::work& tx, const models::User& user, models::OneTimeTokenType claimed_type
 ) {
-    return claimed_type == "email_change_token_current" ||
+    using models::OneTimeTokenType;
+    return claimed_type == OneTimeTokenType::kEmailChangeCurrent ||
            !user.email_change_token_current.empty() ||
-           models::FindOneTimeTokenOfUser(tx, user.id, "email_change_token_current").has_value();
+           models::FindOneTimeTokenOfUser(tx, user.id, OneTimeTokenType::kEmailChangeCurrent)
+               .has_value();
+}
+
+// A secure email change whose other link has not been used yet.
+bool AwaitsOtherLink(
+    pqxx::work& tx,
+    const models::User& user,
+    models::OneTimeTokenType claimed_type,
+    const conf::Config& config
+) {
+    return config.mailer.secure_email_change_enabled && !config.mailer.autoconfirm &&
+           !user.email.empty() && CurrentAddressWasAsked(tx, user, claimed_type) &&
+           user.email_change_confirm_status == 0;
+}
+
+// A signup or invite confirmation.
+models::AuthenticationMethod RedeemConfirmation(
+    pqxx::work& tx, models::User& user, models::VerificationType type, const std::string& ip
+) {
+    models::RecordAudit(tx, user, "user_signedup", ip);
+    models::Confirm(tx, user);
+    return type == models::VerificationType::kInvite ? models::AuthenticationMethod::kInvite
+                                                     : models::AuthenticationMethod::kOtp;
+}
+
+// A recovery or magic link (or its code): signs in, and confirms an unconfirmed address.
+models::AuthenticationMethod RedeemRecovery(
+    pqxx::work& tx, models::User& user, models::VerificationType type, const std::string& ip
+) {
+    models::RecordAudit(tx, user, user.IsConfirmed() ? "login" : "user_signedup", ip);
+    models::Recover(tx, user);
+    return type == models::VerificationType::kRecovery ? models::AuthenticationMethod::kRecovery
+                                                       : models::AuthenticationMethod::kMagicLink;
+}
+
+// The signed-in answer: a new session and the user as stored after it.
+VerifyResult SignIn(
+    pqxx::work& tx,
+    const std::string& user_id,
+    models::AuthenticationMethod method,
+    Request& request,
+    const conf::Config& config
+) {
+    VerifyResult result;
+    result.user = *models::FindUserById(tx, user_id);
+    result.session = IssueSession(tx, result.user, method, request, config);
+    result.user = *models::FindUserById(tx, user_id);
+    result.identities = models::FindIdentitiesByUser(tx, user_id);
+    return result;
 }
 
 // What a verified token does: confirms, signs in or changes the email, then issues the session.
@@ -361,73 +354,29 @@ VerifyResult Redeem(
     Request& request,
     const conf::Config& config
 ) {
-    VerifyResult result;
-    models::User user = std::move(claimed.user);
-    const std::string& token_type = claimed.token_type;
+    using models::OneTimeTokenType;
+    models::User& user = claimed.user;
     const std::string ip = ClientIp(request);
-    std::string method = "otp";
-    if (token_type == "confirmation_token") {
-        method = params.type == "invite" ? "invite" : "otp";
-        user.email_confirmed_at = models::Now();
-        user.confirmation_token.clear();
-        MarkEmailVerified(tx, user);
-        models::RecordAudit(tx, user, "user_signedup", ip);
-    } else if (token_type == "recovery_token") {
-        method = params.type == "recovery" ? "recovery" : "magiclink";
-        user.recovery_token.clear();
-        if (!user.IsConfirmed()) {
-            user.email_confirmed_at = models::Now();
-            MarkEmailVerified(tx, user);
-            models::RecordAudit(tx, user, "user_signedup", ip);
-        } else {
-            models::RecordAudit(tx, user, "login", ip);
-        }
-    } else {
-        method = "email_change";
-        const bool is_new = token_type == "email_change_token_new";
-        const bool secure = config.mailer.secure_email_change_enabled &&
-                            !config.mailer.autoconfirm && !user.email.empty() &&
-                            CurrentAddressWasAsked(tx, user, token_type);
-        if (secure && user.email_change_confirm_status == 0) {
-            // First of the two links: remember it, clear that side, no session yet.
-            user.email_change_confirm_status = 1;
-            (is_new ? user.email_change_token_new : user.email_change_token_current).clear();
-            models::SaveUser(tx, user);
-            models::DeleteOneTimeToken(tx, user.id, token_type);
-            result.user = user;
-            result.single_confirmation = true;
-            return result;
-        }
-        user.email = user.email_change;
-        user.email_change.clear();
-        user.email_change_token_new.clear();
-        user.email_change_token_current.clear();
-        user.email_change_confirm_status = 0;
-        user.email_confirmed_at = models::Now();
-        user.raw_user_meta_data = MergeJsonObjects(
-            user.raw_user_meta_data, R"({"email":")" + user.email + R"(","email_verified":true})"
-        );
-        for (const auto& identity : models::FindIdentitiesByUser(tx, user.id)) {
-            if (identity.provider == "email") {
-                models::UpdateIdentityData(
-                    tx,
-                    identity.id,
-                    MergeJsonObjects(
-                        identity.identity_data,
-                        R"({"email":")" + user.email + R"(","email_verified":true})"
-                    )
-                );
-            }
-        }
-        models::RecordAudit(tx, user, "user_modified", ip);
+    switch (claimed.token_type) {
+        case OneTimeTokenType::kConfirmation:
+            return SignIn(
+                tx, user.id, RedeemConfirmation(tx, user, params.type, ip), request, config
+            );
+        case OneTimeTokenType::kRecovery:
+            return SignIn(tx, user.id, RedeemRecovery(tx, user, params.type, ip), request, config);
+        default:
+            break;
     }
-    models::SaveUser(tx, user);
-    models::DeleteOneTimeTokensOfUser(tx, user.id);
-    result.user = *models::FindUserById(tx, user.id);
-    result.session = IssueSession(tx, result.user, method, request, config);
-    result.user = *models::FindUserById(tx, user.id);
-    result.identities = models::FindIdentitiesByUser(tx, user.id);
-    return result;
+    if (AwaitsOtherLink(tx, user, claimed.token_type, config)) {
+        models::ConfirmEmailChangeHalf(tx, user, claimed.token_type);  // no session yet
+        VerifyResult result;
+        result.user = user;
+        result.single_confirmation = true;
+        return result;
+    }
+    models::ConfirmEmailChange(tx, user);
+    models::RecordAudit(tx, user, "user_modified", ip);
+    return SignIn(tx, user.id, models::AuthenticationMethod::kEmailChange, request, config);
 }
 
 // Every path locks the user row first and then claims the token (never the other way round),
@@ -481,7 +430,7 @@ Response Api::VerifyGet(Request& request) {
                 {"refresh_token", session.refresh_token},
                 {"sb", ""},
                 {"token_type", "bearer"},
-                {"type", params.type},
+                {"type", std::string(models::String(params.type))},
             })
         );
     } catch (const HttpError& error) {
@@ -498,7 +447,7 @@ Response Api::VerifyGet(Request& request) {
 }
 
 Response Api::VerifyPost(Request& request) {
-    const VerifyParams params = ParsePost(request, deps_.config);
+    const VerifyParams params = ParsePost(request);
     const VerifyResult result = RunVerify(request, params, deps_.config, deps_.database);
     if (result.single_confirmation) {
         rapidjson::StringBuffer buffer;

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "api/http_types.hpp"
-#include "models/session.hpp"
+#include "models/identity.hpp"
 #include "models/user.hpp"
 
 namespace gotrue::api {

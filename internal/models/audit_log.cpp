@@ -8,6 +8,18 @@
 #include <rapidjson/writer.h>
 
 namespace gotrue::models {
+namespace {
+
+constexpr std::string_view kInsertAuditLogEntry = R"sql(
+INSERT INTO audit_log_entries (instance_id, id, payload, created_at, ip_address)
+VALUES ($1, gen_random_uuid(), $2::json, now(), $3)
+)sql";
+
+constexpr std::string_view kDeleteAuditEntriesOfActor = R"sql(
+DELETE FROM audit_log_entries WHERE payload->>'actor_id' = $1
+)sql";
+
+}  // namespace
 
 std::string AuditLogType(const std::string& action) {
     static constexpr std::array<std::pair<std::string_view, std::string_view>, 9> kTypes{{
@@ -56,12 +68,15 @@ void RecordAudit(
         payload += ",\"traits\":" + traits + "}";
     }
     tx.exec_params0(
-        "INSERT INTO audit_log_entries (instance_id, id, payload, created_at, ip_address) "
-        "VALUES ($1, gen_random_uuid(), $2::json, now(), $3)",
+        std::string(kInsertAuditLogEntry),
         std::string(kNilInstanceId),
         payload,
         ip_address.substr(0, 64)
     );
+}
+
+void DeleteAuditEntriesOfActor(pqxx::transaction_base& tx, std::string_view actor_id) {
+    tx.exec_params0(std::string(kDeleteAuditEntriesOfActor), std::string(actor_id));
 }
 
 }  // namespace gotrue::models

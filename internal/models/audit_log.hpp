@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include <pqxx/pqxx>
 
@@ -17,6 +18,9 @@ void RecordAudit(
     const std::string& ip_address,
     const std::string& traits = {}
 );
+
+// Deletes the entries `actor_id` is the actor of (the undo of a signup whose mail failed).
+void DeleteAuditEntriesOfActor(pqxx::transaction_base& tx, std::string_view actor_id);
 
 // The log type GoTrue files `action` under (account, team, token, user).
 [[nodiscard]] std::string AuditLogType(const std::string& action);

@@ -3,46 +3,42 @@
 namespace gotrue::models {
 namespace {
 
-// Longest wait recorded until a bucket is full (about 95 years): refilling slower than that, or
-// not at all, must still give a valid timestamp.
-constexpr const char* kMaxRefillSeconds = "3e9";
+// $1 key, $2 capacity, $3 refill per second. A new bucket starts full and gives one token; an
+// existing one first refills for the time since its last take (at most to the capacity).
+// full_at is when the bucket is full again; waits are capped at 3e9 seconds (about 95 years) so
+// that refilling slower than that, or not at all, still gives a valid timestamp.
+constexpr std::string_view kTakeToken = R"sql(
+INSERT INTO rate_limit_buckets AS b (key, tokens, updated_at, full_at)
+VALUES ($1, $2::float8 - 1, now(),
+        now() + LEAST(($2::float8 - ($2::float8 - 1)) / GREATEST($3::float8, 1e-12), 3e9)
+                * interval '1 second')
+ON CONFLICT (key) DO UPDATE
+   SET tokens = LEAST($2::float8,
+                      b.tokens + extract(epoch from now() - b.updated_at)::float8 * $3::float8) - 1,
+       updated_at = now(),
+       full_at = now() + LEAST(($2::float8 - (LEAST($2::float8,
+                                                    b.tokens + extract(epoch from now() - b.updated_at)::float8
+                                                               * $3::float8) - 1))
+                               / GREATEST($3::float8, 1e-12), 3e9)
+                         * interval '1 second'
+RETURNING tokens
+)sql";
 
-// SQL for when a bucket holding `tokens` (SQL, double precision) is full again, with $2 the
-// capacity and $3 the refill per second.
-std::string FullAgainAt(const std::string& tokens) {
-    std::string sql = "now() + LEAST(($2::float8 - (";
-    sql += tokens;
-    sql += ")) / GREATEST($3::float8, 1e-12), ";
-    sql += kMaxRefillSeconds;
-    sql += ") * interval '1 second'";
-    return sql;
-}
-
-// The bucket's tokens after refilling since its last take, at most the capacity.
-constexpr const char* kRefilled =
-    "LEAST($2::float8, b.tokens + extract(epoch from now() - b.updated_at)::float8 * $3::float8)";
+constexpr std::string_view kDeleteFullBuckets = R"sql(
+DELETE FROM rate_limit_buckets WHERE full_at <= now()
+)sql";
 
 }  // namespace
 
 double TakeToken(
     pqxx::transaction_base& tx, const std::string& key, double capacity, double refill_per_second
 ) {
-    std::string sql =
-        "INSERT INTO rate_limit_buckets AS b (key, tokens, updated_at, full_at) "
-        "VALUES ($1, $2::float8 - 1, now(), ";
-    sql += FullAgainAt("$2::float8 - 1");
-    sql += ") ON CONFLICT (key) DO UPDATE SET tokens = ";
-    sql += kRefilled;
-    sql += " - 1, updated_at = now(), full_at = ";
-    sql += FullAgainAt(std::string(kRefilled) + " - 1");
-    sql += " RETURNING tokens";
-    return tx.exec_params1(sql, key, capacity, refill_per_second)[0].as<double>();
+    return tx.exec_params1(std::string(kTakeToken), key, capacity, refill_per_second)["tokens"]
+        .as<double>();
 }
 
 long long DeleteFullBuckets(pqxx::transaction_base& tx) {
-    return static_cast<long long>(
-        tx.exec0("DELETE FROM rate_limit_buckets WHERE full_at <= now()").affected_rows()
-    );
+    return static_cast<long long>(tx.exec0(std::string(kDeleteFullBuckets)).affected_rows());
 }
 
 }  // namespace gotrue::models

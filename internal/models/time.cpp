@@ -4,10 +4,6 @@
 
 namespace gotrue::models {
 
-std::string MicrosOf(const std::string& column) {
-    return "(extract(epoch from " + column + ") * 1000000)::bigint";
-}
-
 OptionalTime ReadTime(const pqxx::field& field) {
     if (field.is_null()) {
         return std::nullopt;
@@ -20,10 +16,6 @@ std::optional<std::string> TimeParam(const OptionalTime& time) {
         return std::nullopt;
     }
     return std::to_string(time->time_since_epoch().count());
-}
-
-std::string SqlTime(int index) {
-    return "to_timestamp(($" + std::to_string(index) + ")::bigint / 1000000.0)";
 }
 
 Time Now() {

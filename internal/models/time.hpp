@@ -12,20 +12,15 @@ namespace gotrue::models {
 using Time = std::chrono::time_point<std::chrono::system_clock, std::chrono::microseconds>;
 using OptionalTime = std::optional<Time>;
 
-// SQL that reads timestamp column `column` as microseconds since the epoch (NULL stays NULL).
-[[nodiscard]] std::string MicrosOf(const std::string& column);
-
-// A column selected with MicrosOf; std::nullopt for NULL.
+// A timestamp column selected as microseconds since the epoch,
+// `(extract(epoch from column) * 1000000)::bigint`; std::nullopt for NULL.
 [[nodiscard]] OptionalTime ReadTime(const pqxx::field& field);
 
 [[nodiscard]] Time Now();
 
 // A timestamp as a query parameter: microseconds since the epoch in decimal, NULL when unset.
-// Use it with SqlTime(n) in the statement.
+// The statement turns it back with `to_timestamp($n::bigint / 1000000.0)`.
 [[nodiscard]] std::optional<std::string> TimeParam(const OptionalTime& time);
-
-// SQL turning parameter $index (written by TimeParam) back into a timestamptz.
-[[nodiscard]] std::string SqlTime(int index);
 
 // RFC 3339 in UTC with the fractional seconds Go's RFC3339Nano prints (trailing zeros dropped),
 // e.g. "2026-11-25T16:27:13.12345Z".

@@ -3,6 +3,9 @@
 // models: one file per table; functions take the transaction first, so it is always visible
 // which transaction a query runs in. Tables are named without a schema: the connection's
 // search_path is the auth namespace (storage::Database). "Not found" is std::nullopt.
+// User-state transitions are functions here (named after supabase/auth internal/models/user.go),
+// called inside the handler's transaction; each writes the user row and what belongs with it
+// (the email identity, the one-time tokens).
 
 #include <optional>
 #include <string>
@@ -12,11 +15,15 @@
 #include <pqxx/pqxx>
 
 #include "models/time.hpp"
+#include "models/vocabulary.hpp"
 
 namespace gotrue::models {
 
 // Every row GoTrue writes carries the nil instance id (contract §4.1).
 inline constexpr std::string_view kNilInstanceId = "00000000-0000-0000-0000-000000000000";
+
+// Whether a read locks the rows it returns until the transaction ends.
+enum class Lock { kNone, kForUpdate };
 
 struct User {
     std::string id;
@@ -57,6 +64,15 @@ struct User {
     [[nodiscard]] bool IsBanned(Time now) const { return banned_until && *banned_until > now; }
 
     [[nodiscard]] bool HasPassword() const { return !encrypted_password.empty(); }
+
+    // The code column of `type` and when it was last sent (OneTimeTokenTypeInfo).
+    [[nodiscard]] const std::string& TokenOf(OneTimeTokenType type) const {
+        return this->*InfoOf(type).token;
+    }
+
+    [[nodiscard]] const OptionalTime& SentAtOf(OneTimeTokenType type) const {
+        return this->*InfoOf(type).sent_at;
+    }
 };
 
 // Users are looked up by (lower(email), aud), non-SSO, as GoTrue does.
@@ -64,42 +80,113 @@ struct User {
     pqxx::transaction_base& tx,
     std::string_view email,
     std::string_view aud,
-    bool for_update = false
+    Lock lock = Lock::kNone
 );
 
 // Users (of `aud`) with a pending email change from or to `email`: whom an email-change code
-// sent to that address can belong to. Locked in id order with for_update.
+// sent to that address can belong to. Locked in id order with Lock::kForUpdate.
 [[nodiscard]] std::vector<User> FindUsersWithPendingEmailChange(
     pqxx::transaction_base& tx,
     std::string_view email,
     std::string_view aud,
-    bool for_update = false
+    Lock lock = Lock::kNone
 );
 
 [[nodiscard]] std::optional<User> FindUserById(
-    pqxx::transaction_base& tx, std::string_view id, bool for_update = false
+    pqxx::transaction_base& tx, std::string_view id, Lock lock = Lock::kNone
 );
+
+// A page of the admin user list: users of `aud` whose email or full_name contains `filter`
+// (all for ""), by created_at then id.
+struct UserPage {
+    std::string aud;
+    std::string filter;
+    bool oldest_first = false;
+    long long limit = 50;
+    long long offset = 0;
+};
+
+[[nodiscard]] std::vector<User> FindUsersInAudience(
+    pqxx::transaction_base& tx, const UserPage& page
+);
+
+// How many users the page's audience and filter match in all.
+[[nodiscard]] long long CountUsersInAudience(pqxx::transaction_base& tx, const UserPage& page);
 
 // Inserts `user` (id, aud, role, email, encrypted_password, metadata, timestamps as set).
 void InsertUser(pqxx::transaction_base& tx, const User& user);
 
-// Writes the mutable columns of `user` back (everything but id, instance, created_at and the
-// generated confirmed_at); updated_at = now().
+// Writes the mutable columns of `user` back (everything but id, instance, created_at, phone and
+// the generated confirmed_at); updated_at = now().
 void SaveUser(pqxx::transaction_base& tx, const User& user);
 
 void DeleteUser(pqxx::transaction_base& tx, std::string_view id);
 
-// Uses a code up: clears token column `column` ("confirmation_token", "recovery_token",
-// "email_change_token_new", "email_change_token_current" or "reauthentication_token") if it
-// still holds `expected`. False when another transaction used or replaced it first.
+// Uses a code up: clears the code column of `type` if it still holds `expected`. False when
+// another transaction used or replaced it first.
 [[nodiscard]] bool ClaimUserToken(
     pqxx::transaction_base& tx,
     std::string_view user_id,
-    std::string_view column,
+    OneTimeTokenType type,
     std::string_view expected
+);
+
+// Puts back the code column of `type` and its send time (the undo of a mail that failed).
+void RestoreUserToken(
+    pqxx::transaction_base& tx,
+    std::string_view user_id,
+    OneTimeTokenType type,
+    std::string_view token,
+    const OptionalTime& sent_at
+);
+
+// Puts back the pending new address (the undo of an email-change mail that failed).
+void RestorePendingEmailChange(
+    pqxx::transaction_base& tx, std::string_view user_id, std::string_view email_change
 );
 
 // Clears every code column of the user (the links in one_time_tokens are not touched).
 void ClearUserTokens(pqxx::transaction_base& tx, std::string_view user_id);
+
+// --- State transitions -------------------------------------------------------------------------
+
+// The address is confirmed: email_confirmed_at set, the confirmation code cleared,
+// email_verified in the user metadata and the email identity, the one-time tokens gone.
+void Confirm(pqxx::transaction_base& tx, User& user);
+
+// A recovery or magic link was used: the recovery code cleared, the one-time tokens gone; an
+// address not yet confirmed is confirmed by it (email_verified as in Confirm).
+void Recover(pqxx::transaction_base& tx, User& user);
+
+// The pending email change takes effect: email = email_change (user and email identity),
+// confirmed and verified, the change's codes and every one-time token gone.
+void ConfirmEmailChange(pqxx::transaction_base& tx, User& user);
+
+// The first of the two links of a secure email change was used (`type` says which): remembered
+// in email_change_confirm_status, that side's code and link gone, the change still pending.
+void ConfirmEmailChangeHalf(pqxx::transaction_base& tx, User& user, OneTimeTokenType type);
+
+// Sets the address on the user (row and metadata) and on its email identity.
+void SetEmail(pqxx::transaction_base& tx, User& user, const std::string& email);
+
+// What else a new password invalidates.
+enum class PendingCodes { kKeep, kRevoke };
+
+// Stores a new password hash and ends every session but `keep_session` ("" ends all). With
+// PendingCodes::kRevoke every outstanding code and link goes too (PUT /user).
+void UpdatePassword(
+    pqxx::transaction_base& tx,
+    User& user,
+    const std::string& password_hash,
+    PendingCodes codes,
+    std::string_view keep_session = {}
+);
+
+// A sign-in: last_sign_in_at of the user and its email identity.
+void UpdateLastSignInAt(pqxx::transaction_base& tx, User& user);
+
+// Soft delete: the row stays for references, everything identifying is replaced (email, phone,
+// password, codes, metadata, identity data and provider ids); sessions and tokens end.
+void SoftDeleteUser(pqxx::transaction_base& tx, User& user);
 
 }  // namespace gotrue::models

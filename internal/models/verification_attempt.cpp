@@ -5,18 +5,35 @@
 namespace gotrue::models {
 namespace {
 
-// SQL for the end of the window of row `alias`, with the window length in seconds as $2.
-std::string WindowEnd(const std::string& alias) {
-    return alias + ".window_started_at + $2::bigint * interval '1 second'";
-}
+// $1 user, $2 the window length in seconds. A window is open while
+// window_started_at + $2 seconds > now(); seconds_left is the whole seconds until then, rounded up.
+constexpr std::string_view kSelectOpenWindow = R"sql(
+SELECT a.failures,
+       ceil(extract(epoch FROM a.window_started_at + $2::bigint * interval '1 second' - now()))::bigint
+           AS seconds_left
+  FROM verification_attempts a
+ WHERE a.user_id = $1::uuid AND a.window_started_at + $2::bigint * interval '1 second' > now()
+)sql";
 
-// Whole seconds from now() to the end of the window, rounded up.
-std::string SecondsLeft(const std::string& alias) {
-    return "ceil(extract(epoch FROM " + WindowEnd(alias) + " - now()))::bigint";
-}
+constexpr std::string_view kRecordFailure = R"sql(
+INSERT INTO verification_attempts AS a (user_id, failures, window_started_at)
+VALUES ($1::uuid, 1, now())
+ON CONFLICT (user_id) DO UPDATE
+   SET failures = CASE WHEN a.window_started_at + $2::bigint * interval '1 second' > now()
+                       THEN a.failures + 1 ELSE 1 END,
+       window_started_at = CASE WHEN a.window_started_at + $2::bigint * interval '1 second' > now()
+                                THEN a.window_started_at ELSE now() END
+RETURNING a.failures,
+          ceil(extract(epoch FROM a.window_started_at + $2::bigint * interval '1 second' - now()))::bigint
+              AS seconds_left
+)sql";
+
+constexpr std::string_view kResetAttempts = R"sql(
+DELETE FROM verification_attempts WHERE user_id = $1::uuid
+)sql";
 
 VerificationWindow ReadWindow(const pqxx::row& row) {
-    return {row[0].as<int>(), std::chrono::seconds(row[1].as<long long>())};
+    return {row["failures"].as<int>(), std::chrono::seconds(row["seconds_left"].as<long long>())};
 }
 
 }  // namespace
@@ -25,11 +42,7 @@ std::optional<VerificationWindow> FindOpenVerificationWindow(
     pqxx::transaction_base& tx, std::string_view user_id, std::chrono::seconds length
 ) {
     const auto rows = tx.exec_params(
-        "SELECT a.failures, " + SecondsLeft("a") +
-            " FROM verification_attempts a WHERE a.user_id = $1::uuid AND " + WindowEnd("a") +
-            " > now()",
-        std::string(user_id),
-        static_cast<long long>(length.count())
+        std::string(kSelectOpenWindow), std::string(user_id), static_cast<long long>(length.count())
     );
     if (rows.empty()) {
         return std::nullopt;
@@ -40,23 +53,13 @@ std::optional<VerificationWindow> FindOpenVerificationWindow(
 VerificationWindow RecordVerificationFailure(
     pqxx::transaction_base& tx, std::string_view user_id, std::chrono::seconds length
 ) {
-    const std::string open = WindowEnd("a") + " > now()";
-    const auto row = tx.exec_params1(
-        "INSERT INTO verification_attempts AS a (user_id, failures, window_started_at) "
-        "VALUES ($1::uuid, 1, now()) ON CONFLICT (user_id) DO UPDATE SET "
-        "failures = CASE WHEN " +
-            open + " THEN a.failures + 1 ELSE 1 END, window_started_at = CASE WHEN " + open +
-            " THEN a.window_started_at ELSE now() END RETURNING a.failures, " + SecondsLeft("a"),
-        std::string(user_id),
-        static_cast<long long>(length.count())
-    );
-    return ReadWindow(row);
+    return ReadWindow(tx.exec_params1(
+        std::string(kRecordFailure), std::string(user_id), static_cast<long long>(length.count())
+    ));
 }
 
 void ResetVerificationAttempts(pqxx::transaction_base& tx, std::string_view user_id) {
-    tx.exec_params0(
-        "DELETE FROM verification_attempts WHERE user_id = $1::uuid", std::string(user_id)
-    );
+    tx.exec_params0(std::string(kResetAttempts), std::string(user_id));
 }
 
 }  // namespace gotrue::models

@@ -1,6 +1,7 @@
 #include "outbox/outbox.hpp"
 
 #include <algorithm>
+#include <string_view>
 #include <utility>
 
 #include "logs/logs.hpp"
@@ -10,6 +11,38 @@ namespace gotrue::outbox {
 namespace {
 
 constexpr logs::Logger kLog{"outbox"};
+
+// $6: the lease in milliseconds; the row is not swept before it runs out.
+constexpr std::string_view kInsertMail = R"sql(
+INSERT INTO mail_outbox (mail_type, recipient, subject, html, request_id, next_attempt_at)
+VALUES ($1, $2, $3, $4, $5, now() + ($6 || ' milliseconds')::interval)
+RETURNING id
+)sql";
+
+constexpr std::string_view kDeleteMail = R"sql(DELETE FROM mail_outbox WHERE id = $1)sql";
+
+// $3 retry_backoff and $4 max_age in milliseconds: the next attempt after retry_backoff doubled
+// per attempt (at most an hour); expired when the mail is older than max_age.
+constexpr std::string_view kRescheduleMail = R"sql(
+UPDATE mail_outbox
+   SET attempts = attempts + 1, last_error = $2,
+       next_attempt_at = now() + (LEAST(3600000, $3::bigint * power(2, LEAST(attempts, 20)))
+                                  || ' milliseconds')::interval
+ WHERE id = $1
+RETURNING attempts, created_at < now() - ($4 || ' milliseconds')::interval AS expired,
+          mail_type, recipient,
+          (extract(epoch from next_attempt_at - now()) * 1000)::bigint AS retry_in_ms
+)sql";
+
+// Claims up to 100 due mails for one lease ($1 milliseconds); rows other sweepers hold are
+// skipped.
+constexpr std::string_view kClaimDueMails = R"sql(
+UPDATE mail_outbox
+   SET next_attempt_at = now() + ($1 || ' milliseconds')::interval
+ WHERE id IN (SELECT id FROM mail_outbox WHERE next_attempt_at <= now() ORDER BY id LIMIT 100
+              FOR UPDATE SKIP LOCKED)
+RETURNING id, mail_type, recipient, subject, html, request_id
+)sql";
 
 std::string DomainOf(const std::string& address) {
     const auto at = address.rfind('@');
@@ -34,24 +67,21 @@ long long Outbox::Store(const mailer::Message& message, const std::string& reque
     return storage::WithTransaction(database_, [&](pqxx::work& tx) {
         return tx
             .exec_params1(
-                "INSERT INTO mail_outbox (mail_type, recipient, subject, html, request_id, "
-                "next_attempt_at) "
-                "VALUES ($1, $2, $3, $4, $5, now() + ($6 || ' milliseconds')::interval) RETURNING "
-                "id",
+                std::string(kInsertMail),
                 message.type,
                 message.to,
                 message.subject,
                 message.html,
                 request_id,
                 std::to_string(options_.lease.count())
-            )[0]
+            )["id"]
             .as<long long>();
     });
 }
 
 void Outbox::Remove(long long id) {
     storage::WithTransaction(database_, [id](pqxx::work& tx) {
-        tx.exec_params0("DELETE FROM mail_outbox WHERE id = $1", id);
+        tx.exec_params0(std::string(kDeleteMail), id);
     });
 }
 
@@ -59,23 +89,17 @@ void Outbox::Reschedule(long long id, const std::string& error) {
     // Doubling from retry_backoff, at most an hour; a mail past max_age is given up.
     const auto row = storage::WithTransaction(database_, [&](pqxx::work& tx) {
         return tx.exec_params1(
-            "UPDATE mail_outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = "
-            "now() + "
-            "(LEAST(3600000, $3::bigint * power(2, LEAST(attempts, 20))) || ' "
-            "milliseconds')::interval "
-            "WHERE id = $1 RETURNING attempts, created_at < now() - ($4 || ' "
-            "milliseconds')::interval, "
-            "mail_type, recipient, (extract(epoch from next_attempt_at - now()) * 1000)::bigint",
+            std::string(kRescheduleMail),
             id,
             error.substr(0, 1000),
             static_cast<long long>(options_.retry_backoff.count()),
             std::to_string(options_.max_age.count())
         );
     });
-    const int attempts = row[0].as<int>();
-    const bool expired = row[1].as<bool>();
-    const std::string type = row[2].as<std::string>();
-    const std::string domain = DomainOf(row[3].as<std::string>());
+    const int attempts = row["attempts"].as<int>();
+    const bool expired = row["expired"].as<bool>();
+    const std::string type = row["mail_type"].as<std::string>();
+    const std::string domain = DomainOf(row["recipient"].as<std::string>());
     if (expired) {
         Remove(id);
         kLog.Error(
@@ -89,7 +113,7 @@ void Outbox::Reschedule(long long id, const std::string& error) {
         {{"mail_type", type},
          {"to_domain", domain},
          {"attempts", attempts},
-         {"retry_in_ms", row[4].as<long long>()},
+         {"retry_in_ms", row["retry_in_ms"].as<long long>()},
          {"error", error}}
     );
 }
@@ -153,23 +177,17 @@ std::size_t Outbox::Sweep() {
 
     std::vector<Due> due;
     storage::WithTransaction(database_, [&](pqxx::work& tx) {
-        const auto rows = tx.exec_params(
-            "UPDATE mail_outbox SET next_attempt_at = now() + ($1 || ' milliseconds')::interval "
-            "WHERE id IN "
-            "(SELECT id FROM mail_outbox WHERE next_attempt_at <= now() ORDER BY id LIMIT 100 FOR "
-            "UPDATE SKIP "
-            "LOCKED) RETURNING id, mail_type, recipient, subject, html, request_id",
-            std::to_string(options_.lease.count())
-        );
+        const auto rows =
+            tx.exec_params(std::string(kClaimDueMails), std::to_string(options_.lease.count()));
         for (const auto& row : rows) {
             due.push_back(Due{
-                row[0].as<long long>(),
+                row["id"].as<long long>(),
                 mailer::Message{
-                    row[2].as<std::string>(),
-                    row[3].as<std::string>(),
-                    row[4].as<std::string>(),
-                    row[1].as<std::string>()},
-                row[5].as<std::string>(),
+                    row["recipient"].as<std::string>(),
+                    row["subject"].as<std::string>(),
+                    row["html"].as<std::string>(),
+                    row["mail_type"].as<std::string>()},
+                row["request_id"].as<std::string>(),
             });
         }
     });

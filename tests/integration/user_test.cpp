@@ -179,6 +179,25 @@ TEST_SUITE("user") {
         }
     }
 
+    TEST_CASE("with autoconfirm an email change moves the email identity along with the user") {
+        AuthServer server(MailMode::kSync, {{"GOTRUE_MAILER_AUTOCONFIRM", "true"}});
+        const std::string email = UniqueEmail("auto-old");
+        const std::string new_email = UniqueEmail("auto-new");
+        const auto signup =
+            server.Post("/signup", R"({"email":")" + email + R"(","password":"secret-123"})");
+        REQUIRE_MESSAGE(signup.status == 200, signup.body);
+        const std::string token = JsonString(signup.body, "access_token");
+        const auto changed =
+            server.Put("/user", R"({"email":")" + new_email + "\"}", {Bearer(token)});
+        REQUIRE_MESSAGE(changed.status == 200, changed.body);
+        CHECK(JsonString(changed.body, "email") == new_email);
+        const auto& db = server.Database();
+        CHECK(db.Scalar("SELECT email FROM auth.users") == new_email);
+        CHECK(db.Scalar("SELECT raw_user_meta_data->>'email' FROM auth.users") == new_email);
+        CHECK(db.Scalar("SELECT identity_data->>'email' FROM auth.identities") == new_email);
+        CHECK(db.Scalar("SELECT email FROM auth.identities") == new_email);
+    }
+
     TEST_CASE("an email already used by another account is refused") {
         AuthServer server;
         const std::string taken = UniqueEmail("taken");
