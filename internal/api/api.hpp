@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "api/http_types.hpp"
-#include "api/mail.hpp"
-#include "api/rate_limit.hpp"
-#include "api/timing.hpp"
-#include "api/views.hpp"
+#include "api/services/mail.hpp"
+#include "api/services/rate_limit.hpp"
+#include "api/services/timing.hpp"
+#include "api/services/views.hpp"
 #include "apitask/worker_pool.hpp"
 #include "conf/config.hpp"
 #include "crypto/password_hasher.hpp"

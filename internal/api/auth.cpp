@@ -8,8 +8,8 @@
 
 #include "api/api.hpp"
 #include "api/http_types.hpp"
-#include "api/request_info.hpp"
-#include "api/validation.hpp"
+#include "api/services/request_info.hpp"
+#include "api/services/validation.hpp"
 #include "models/session.hpp"
 #include "tokens/jwt.hpp"
 

@@ -7,20 +7,20 @@
 #include <rapidjson/document.h>
 
 #include "api/api.hpp"
-#include "api/code_attempts.hpp"
 #include "api/http_types.hpp"
-#include "api/redirect.hpp"
-#include "api/request_info.hpp"
-#include "api/sessions.hpp"
-#include "api/transaction.hpp"
-#include "api/views.hpp"
+#include "api/services/code_attempts.hpp"
+#include "api/services/redirect.hpp"
+#include "api/services/request_info.hpp"
+#include "api/services/sessions.hpp"
+#include "api/services/transaction.hpp"
+#include "api/services/views.hpp"
 #include "crypto/crypto.hpp"
 #include "mailer/clients.hpp"
 #include "mailer/confirmation_url.hpp"
 #include "models/audit_log.hpp"
 #include "models/one_time_token.hpp"
-#include "text/ascii.hpp"
 #include "models/vocabulary.hpp"
+#include "text/ascii.hpp"
 
 namespace gotrue::api {
 namespace {

@@ -1,4 +1,4 @@
-#include "api/users.hpp"
+#include "api/services/users.hpp"
 
 #include <utility>
 

@@ -1,4 +1,4 @@
-#include "api/timing.hpp"
+#include "api/services/timing.hpp"
 
 #include <set>
 #include <vector>

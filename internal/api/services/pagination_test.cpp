@@ -1,4 +1,4 @@
-#include "api/pagination.hpp"
+#include "api/services/pagination.hpp"
 
 #include <limits>
 

@@ -1,4 +1,4 @@
-#include "api/redirect.hpp"
+#include "api/services/redirect.hpp"
 
 #include "http/redirect_url.hpp"
 

@@ -1,4 +1,4 @@
-#include "api/request_info.hpp"
+#include "api/services/request_info.hpp"
 
 namespace gotrue::api {
 

@@ -5,9 +5,9 @@
 
 #include "api/api.hpp"
 #include "api/http_types.hpp"
-#include "api/request_info.hpp"
-#include "api/sessions.hpp"
-#include "api/transaction.hpp"
+#include "api/services/request_info.hpp"
+#include "api/services/sessions.hpp"
+#include "api/services/transaction.hpp"
 #include "crypto/password.hpp"
 #include "models/audit_log.hpp"
 #include "models/refresh_token.hpp"

@@ -1,4 +1,4 @@
-#include "api/mail.hpp"
+#include "api/services/mail.hpp"
 
 #include <utility>
 

@@ -1,4 +1,4 @@
-#include "api/code_attempts.hpp"
+#include "api/services/code_attempts.hpp"
 
 #include <string>
 

@@ -1,4 +1,4 @@
-#include "api/sessions.hpp"
+#include "api/services/sessions.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -6,7 +6,7 @@
 #include <rapidjson/document.h>
 
 #include "api/http_types.hpp"
-#include "api/request_info.hpp"
+#include "api/services/request_info.hpp"
 #include "models/amr_claim.hpp"
 #include "models/refresh_token.hpp"
 #include "models/session.hpp"

@@ -1,4 +1,4 @@
-#include "api/views.hpp"
+#include "api/services/views.hpp"
 
 namespace gotrue::api {
 namespace {

@@ -1,4 +1,4 @@
-#include "api/validation.hpp"
+#include "api/services/validation.hpp"
 
 #include <algorithm>
 #include <vector>

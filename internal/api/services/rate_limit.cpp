@@ -2,7 +2,7 @@
 // names the header that identifies a client. The buckets live in auth.rate_limit_buckets, so
 // several server instances enforce one limit.
 
-#include "api/rate_limit.hpp"
+#include "api/services/rate_limit.hpp"
 
 #include <algorithm>
 #include <array>

@@ -2,8 +2,8 @@
 
 #include "api/api.hpp"
 #include "api/http_types.hpp"
-#include "api/request_info.hpp"
-#include "api/transaction.hpp"
+#include "api/services/request_info.hpp"
+#include "api/services/transaction.hpp"
 #include "models/audit_log.hpp"
 #include "models/session.hpp"
 

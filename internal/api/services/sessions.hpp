@@ -8,7 +8,7 @@
 #include <pqxx/pqxx>
 
 #include "api/http_types.hpp"
-#include "api/views.hpp"
+#include "api/services/views.hpp"
 #include "conf/config.hpp"
 #include "models/user.hpp"
 #include "models/vocabulary.hpp"

@@ -1,4 +1,4 @@
-#include "api/rate_limit.hpp"
+#include "api/services/rate_limit.hpp"
 
 #include <atomic>
 #include <chrono>

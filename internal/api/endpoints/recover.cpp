@@ -2,10 +2,10 @@
 
 #include "api/api.hpp"
 #include "api/http_types.hpp"
-#include "api/redirect.hpp"
-#include "api/request_info.hpp"
-#include "api/transaction.hpp"
-#include "api/validation.hpp"
+#include "api/services/redirect.hpp"
+#include "api/services/request_info.hpp"
+#include "api/services/transaction.hpp"
+#include "api/services/validation.hpp"
 #include "models/audit_log.hpp"
 #include "models/vocabulary.hpp"
 
