@@ -35,47 +35,47 @@ int ToInt(std::string_view text) {
     return static_cast<int>(value);
 }
 
+std::string AsString(std::string_view text) {
+    return std::string(text);
+}
+
+// A setter that parses the value with `parse` and stores it in the member `field` selects.
+template <typename Field, typename Parse>
+Setter Assign(Field field, Parse parse) {
+    return [field, parse](Config& config, std::string_view value) {
+        field(config) = parse(value);
+    };
+}
+
 // Setters by value type; `field` maps a Config to the member it writes.
 template <typename Field>
 Setter String(Field field) {
-    return [field](Config& config, std::string_view value) {
-        field(config) = std::string(value);
-    };
+    return Assign(field, AsString);
 }
 
 template <typename Field>
 Setter Bool(Field field) {
-    return [field](Config& config, std::string_view value) {
-        field(config) = ParseBool(value);
-    };
+    return Assign(field, ParseBool);
 }
 
 template <typename Field>
 Setter Int(Field field) {
-    return [field](Config& config, std::string_view value) {
-        field(config) = ToInt(value);
-    };
+    return Assign(field, ToInt);
 }
 
 template <typename Field>
 Setter Number(Field field) {
-    return [field](Config& config, std::string_view value) {
-        field(config) = ParseNumber(value);
-    };
+    return Assign(field, ParseNumber);
 }
 
 template <typename Field>
 Setter DurationOf(Field field) {
-    return [field](Config& config, std::string_view value) {
-        field(config) = ParseDuration(value);
-    };
+    return Assign(field, ParseDuration);
 }
 
 template <typename Field>
 Setter List(Field field) {
-    return [field](Config& config, std::string_view value) {
-        field(config) = SplitList(value);
-    };
+    return Assign(field, SplitList);
 }
 
 // Positive integers with a minimum (pool sizes, thread counts, queue sizes).
@@ -166,10 +166,6 @@ Variable Var(
 Variable Ours(Variable variable) {
     variable.doc.ours = true;
     return variable;
-}
-
-std::string AsString(std::string_view value) {
-    return std::string(value);
 }
 
 // A variable that sets one key of a map setting (GOTRUE_MAILER_SUBJECTS_INVITE sets

@@ -8,7 +8,7 @@
 #include <doctest/doctest.h>
 #include <pqxx/pqxx>
 
-#include "api/transaction.hpp"
+#include "api/services/transaction.hpp"
 #include "apitask/apitask.hpp"
 #include "conf/config.hpp"
 #include "storage/database.hpp"
