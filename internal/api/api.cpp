@@ -71,10 +71,16 @@ void Api::AddRoutes() {
     router_.Add(
         "POST", "/token", Limited("token", limits.token_refresh, bind(&Api::Token)), password_grant
     );
-    router_.Add("GET", "/user", bind(&Api::UserGet));
-    router_.Add("PUT", "/user", Limited("user", limits.otp, bind(&Api::UserPut)), always);
-    router_.Add("POST", "/logout", bind(&Api::Logout));
-    router_.Add("GET", "/reauthenticate", bind(&Api::Reauthenticate));
+    // As upstream (requireAuthentication): these take a signed-in user; the guard hands the
+    // caller to the handler in Request::principal.
+    const Router::Guard require_user = [this](Request& request) {
+        request.principal = RequireUser(request);
+    };
+    auto signed_in = router_.Route("", require_user);
+    signed_in.Add("GET", "/user", bind(&Api::UserGet));
+    signed_in.Add("PUT", "/user", Limited("user", limits.otp, bind(&Api::UserPut)), always);
+    signed_in.Add("POST", "/logout", bind(&Api::Logout));
+    signed_in.Add("GET", "/reauthenticate", bind(&Api::Reauthenticate));
     router_.Add("POST", "/recover", Limited("recover", limits.otp, bind(&Api::Recover)));
     router_.Add("POST", "/resend", Limited("resend", limits.otp, bind(&Api::Resend)));
     router_.Add(
@@ -92,8 +98,8 @@ void Api::AddRoutes() {
     admin.Add("GET", "/users/:user_id", bind(&Api::AdminGetUser));
     admin.Add("PUT", "/users/:user_id", bind(&Api::AdminUpdateUser), always);
     admin.Add("DELETE", "/users/:user_id", bind(&Api::AdminDeleteUser));
-    router_.Route("", require_admin).Add("POST", "/invite", bind(&Api::Invite), always);
     admin.Add("POST", "/generate_link", bind(&Api::GenerateLink), always);
+    router_.Route("", require_admin).Add("POST", "/invite", bind(&Api::Invite), always);
 }
 
 bool Api::Hashes(const Request& request) const {

@@ -46,7 +46,8 @@ struct Caller {
 };
 
 // The caller the guard of the route's group authenticated (Api::RequireAdmin for /admin and
-// /invite); 500 when the route has no such guard, a mistake in the route table.
+// /invite, Api::RequireUser for /user, /logout and /reauthenticate); 500 when the route has no such
+// guard, a mistake in the route table.
 [[nodiscard]] const Caller& GuardedCaller(const Request& request);
 
 // A string claim of a verified token ("" when absent or not a string).
@@ -107,14 +108,19 @@ private:
 
     // /magiclink and email /otp: a magic link for confirmed users, a confirmation mail (and a
     // new user with a random password, unless `create_user` is false) for the others.
+    enum class UnknownAddress { kCreateUser, kRefuse };
     [[nodiscard]] Response SendMagicLink(
-        Request& request, const std::string& email, const std::string& data, bool create_user
+        Request& request,
+        const std::string& email,
+        const std::string& data,
+        UnknownAddress unknown_address
     );
 
     // The bearer token's verified claims: 401 without one, 403 bad_jwt when it does not verify.
     [[nodiscard]] tokens::VerifyResult VerifyBearer(const Request& request) const;
 
-    // 401/403 per contract §2.1 unless the bearer token names a live user and session.
+    // 401/403 per contract §2.1 unless the bearer token names a live user and session. The
+    // guard of /user, /logout and /reauthenticate (AddRoutes).
     [[nodiscard]] Caller RequireUser(const Request& request);
 
     // Whether a user with this address exists in the audience (a read outside any transaction).

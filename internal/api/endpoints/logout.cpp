@@ -10,7 +10,7 @@
 namespace gotrue::api {
 
 Response Api::Logout(Request& request) {
-    const Caller caller = RequireUser(request);
+    const Caller& caller = GuardedCaller(request);
     const auto it = request.query.find("scope");
     const std::string scope =
         it == request.query.end() || it->second.empty() ? "global" : it->second;

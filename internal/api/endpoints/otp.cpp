@@ -70,8 +70,12 @@ std::vector<OutgoingMail> PrepareMagicLink(
 }  // namespace
 
 Response Api::SendMagicLink(
-    Request& request, const std::string& raw_email, const std::string& data, bool create_user
+    Request& request,
+    const std::string& raw_email,
+    const std::string& data,
+    UnknownAddress unknown_address
 ) {
+    const bool create_user = unknown_address == UnknownAddress::kCreateUser;
     const auto& config = deps_.config;
     if (!config.external.email_enabled) {
         throw UnprocessableEntity(kEmailProviderDisabled, "Email logins are disabled");
@@ -118,7 +122,7 @@ Response Api::MagicLink(Request& request) {
     if (StringField(document, "code_challenge")) {
         throw BadRequest(kValidationFailed, "PKCE flow is not supported by this server");
     }
-    return SendMagicLink(request, email, data, true);
+    return SendMagicLink(request, email, data, UnknownAddress::kCreateUser);
 }
 
 Response Api::Otp(Request& request) {
@@ -145,7 +149,9 @@ Response Api::Otp(Request& request) {
     if (email.empty()) {
         throw BadRequest(kValidationFailed, "One of email or phone must be set");
     }
-    return SendMagicLink(request, email, data, create_user);
+    return SendMagicLink(
+        request, email, data, create_user ? UnknownAddress::kCreateUser : UnknownAddress::kRefuse
+    );
 }
 
 }  // namespace gotrue::api

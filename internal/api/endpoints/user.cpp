@@ -158,7 +158,7 @@ std::vector<OutgoingMail> ChangeEmail(
 }  // namespace
 
 Response Api::UserGet(Request& request) {
-    const Caller caller = RequireUser(request);
+    const Caller& caller = GuardedCaller(request);
     if (const auto aud = request.headers.Get("X-JWT-AUD");
         aud && !aud->empty() && *aud != caller.aud) {
         throw BadRequest(kValidationFailed, "Token audience doesn't match request audience");
@@ -192,7 +192,7 @@ std::string Api::NewPasswordHash(const Caller& caller, const UserUpdateParams& p
 }
 
 Response Api::UserPut(Request& request) {
-    const Caller caller = RequireUser(request);
+    const Caller& caller = GuardedCaller(request);
     const UserUpdateParams params = ParseUserUpdate(request.body);
     const auto& config = deps_.config;
     const std::optional<std::string> new_email = NewEmail(params, caller.user);
@@ -246,7 +246,7 @@ Response Api::UserPut(Request& request) {
 }
 
 Response Api::Reauthenticate(Request& request) {
-    const Caller caller = RequireUser(request);
+    const Caller& caller = GuardedCaller(request);
     if (caller.user.email.empty()) {
         throw UnprocessableEntity(kValidationFailed, "Reauthentication requires an email address");
     }
