@@ -57,7 +57,7 @@ std::string BearerToken(const Request& request) {
     return token;
 }
 
-std::string UrlDecode(std::string_view text, bool plus_is_space) {
+std::string UrlDecode(std::string_view text, Plus plus) {
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size(); ++i) {
@@ -71,7 +71,7 @@ std::string UrlDecode(std::string_view text, bool plus_is_space) {
                 continue;
             }
         }
-        out += (c == '+' && plus_is_space) ? ' ' : c;
+        out += (c == '+' && plus == Plus::kSpace) ? ' ' : c;
     }
     return out;
 }

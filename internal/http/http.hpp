@@ -82,8 +82,11 @@ using Middleware = std::function<Response(Request&, const Handler& next)>;
 // the header is missing or malformed (contract §2.1).
 [[nodiscard]] std::string BearerToken(const Request& request);
 
-// Percent-decoding for query strings ('+' is a space) and path segments.
-[[nodiscard]] std::string UrlDecode(std::string_view text, bool plus_is_space = true);
+// How percent-decoding reads '+': a space in query strings, itself in path segments.
+enum class Plus { kSpace, kLiteral };
+
+// Percent-decoding for query strings and path segments.
+[[nodiscard]] std::string UrlDecode(std::string_view text, Plus plus = Plus::kSpace);
 
 // `text` as valid UTF-8 without NUL: every byte sequence that is not valid UTF-8, and U+0000, is
 // replaced by U+FFFD. Everything a handler reads off a request (header values, query and path

@@ -117,7 +117,7 @@ const Router::Entry* Router::Match(
         for (std::size_t i = 0; i < segments.size() && match; ++i) {
             const auto& expected = route.segments[i];
             if (!expected.empty() && expected.front() == ':') {
-                captured[expected.substr(1)] = ToSafeText(UrlDecode(segments[i], false));
+                captured[expected.substr(1)] = ToSafeText(UrlDecode(segments[i], Plus::kLiteral));
             } else {
                 match = expected == segments[i];
             }

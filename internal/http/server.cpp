@@ -385,7 +385,7 @@ public:
                 *peer,
                 *connection,
                 {503, kUnexpectedFailure, "Too many open connections, please retry"},
-                true
+                Reading::kStopReading
             );
         }
     }
@@ -403,7 +403,7 @@ public:
         const auto error = connection->framer.Feed(std::string_view(buffer, length), sink);
         parser_->current = {};
         if (error) {
-            Refuse(*peer, *connection, *error, false);
+            Refuse(*peer, *connection, *error, Reading::kDrain);
         }
     }
 
@@ -457,13 +457,16 @@ private:
     }
 
     // Writes GoTrue's JSON error straight to the socket and shuts it down for writing; later
-    // input is dropped. `close_read`: also stop reading, so Pistache closes the socket at once.
+    // input is dropped. kStopReading: also stop reading, so Pistache closes the socket at once.
+    enum class Reading { kDrain, kStopReading };
+
     void Refuse(
         Pistache::Tcp::Peer& peer,
         Connection& connection,
         const FramingError& error,
-        bool close_read
+        Reading reading
     ) {
+        const bool close_read = reading == Reading::kStopReading;
         connection.closed = true;
         connection.reservation.reset();
         Request context;  // what RenderError reads: the error format header and the request id
