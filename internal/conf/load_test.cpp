@@ -118,8 +118,9 @@ TEST_SUITE("configuration") {
             {{"GOTRUE_WORKER_SHUTDOWN_DURATION", "-5s"},
              "GOTRUE_WORKER_SHUTDOWN_DURATION: must not be negative"},
         };
-        for (const auto& [entry, message] : cases) {
-            CAPTURE(entry.first);
+        for (const auto& item : cases) {  // CAPTURE cannot take a structured binding (clang 14)
+            const auto& [entry, message] = item;
+            CAPTURE(item.first.first);
             CHECK_THROWS_WITH_AS(
                 static_cast<void>(LoadConfig(With({{entry.first, entry.second}}))),
                 doctest::Contains(message),
