@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Debug
 
-.PHONY: deps build run test test-sanitize fuzz bench fmt format-check lint docs clean help
+.PHONY: deps build run test test-sanitize fuzz bench fmt format-check lint lint-changed docs clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -44,11 +44,15 @@ bench: deps  ## release build, then the side-by-side benchmarks of bench/
 fmt:  ## clang-format every C++ file in place
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
-format-check:  ## fail when a C++ file is not formatted
+format-check: deps  ## fail when a C++ file is not formatted
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run -Werror
+	@echo "format-check: clean"
 
-lint: build  ## clang-tidy on the C++ files changed against main (slow: one file at a time)
-	@git diff --name-only main -- '*.cpp' | xargs -r clang-tidy -p $(BUILD) --quiet
+lint: build  ## clang-tidy on every C++ file, findings are errors (CPU-heavy; LINT_BASE=<rev>: changed files only)
+	@LINT_BASE=$(LINT_BASE) scripts/lint.sh $(BUILD) $(if $(LINT_BASE),--changed)
+
+lint-changed: build  ## clang-tidy on the .cpp files changed since the merge base with origin/main or main
+	@LINT_BASE=$(LINT_BASE) scripts/lint.sh $(BUILD) --changed
 
 docs: build  ## regenerate the README's configuration table from the code
 	@$(BUILD)/gotrue config-docs > $(BUILD)/configuration.md

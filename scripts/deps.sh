@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake pkg-config
   libpistache-dev rapidjson-dev libpqxx-dev libpq-dev libcurl4-openssl-dev
   libspdlog-dev libfmt-dev doctest-dev libcrypt-dev libssl-dev uuid-dev
-  postgresql-15 python3 python3-aiosmtpd curl wrk clang-format libbenchmark-dev
+  postgresql-15 python3 python3-aiosmtpd curl wrk clang-format clang-tidy libbenchmark-dev
 )
 
 # Node.js (>= 20) runs the auth-js end-to-end test and maildev; install Debian's only if absent.

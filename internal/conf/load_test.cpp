@@ -71,8 +71,9 @@ TEST_SUITE("configuration") {
             {"API_EXTERNAL_URL",
              "required key API_EXTERNAL_URL (or GOTRUE_API_API_EXTERNAL_URL) missing value"},
         };
-        for (const auto& [name, message] : cases) {
-            CAPTURE(name);
+        for (const auto& item : cases) {  // CAPTURE cannot take a structured binding (clang 14)
+            const auto& [name, message] = item;
+            CAPTURE(item.first);
             Environment env = Minimal();
             env.erase(name);
             CHECK_THROWS_WITH_AS(static_cast<void>(LoadConfig(env)), message, ConfigError);
@@ -117,8 +118,9 @@ TEST_SUITE("configuration") {
             {{"GOTRUE_WORKER_SHUTDOWN_DURATION", "-5s"},
              "GOTRUE_WORKER_SHUTDOWN_DURATION: must not be negative"},
         };
-        for (const auto& [entry, message] : cases) {
-            CAPTURE(entry.first);
+        for (const auto& item : cases) {  // CAPTURE cannot take a structured binding (clang 14)
+            const auto& [entry, message] = item;
+            CAPTURE(item.first.first);
             CHECK_THROWS_WITH_AS(
                 static_cast<void>(LoadConfig(With({{entry.first, entry.second}}))),
                 doctest::Contains(message),

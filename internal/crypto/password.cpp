@@ -5,7 +5,7 @@
 #include <stdexcept>
 
 #include <crypt.h>
-#include <string.h>
+#include <string.h>  // NOLINT(modernize-deprecated-headers): explicit_bzero is POSIX
 
 #include "crypto/crypto.hpp"
 

@@ -7,11 +7,8 @@
 
 namespace gotrue::http {
 
-HttpError::HttpError(int status, ErrorCode code, std::string message, std::string internal)
-    : std::runtime_error(std::move(message)),
-      status_(status),
-      code_(code),
-      internal_(std::move(internal)) {}
+HttpError::HttpError(int status, ErrorCode code, const std::string& message, std::string internal)
+    : std::runtime_error(message), status_(status), code_(code), internal_(std::move(internal)) {}
 
 HttpError& HttpError::WithHeader(std::string name, std::string value) {
     headers_.emplace_back(std::move(name), std::move(value));

@@ -15,7 +15,7 @@ namespace gotrue::http {
 
 class HttpError : public std::runtime_error {  // what() is the public message
 public:
-    HttpError(int status, ErrorCode code, std::string message, std::string internal = {});
+    HttpError(int status, ErrorCode code, const std::string& message, std::string internal = {});
 
     [[nodiscard]] int Status() const noexcept { return status_; }
 

@@ -1,10 +1,11 @@
 #pragma once
 
 // mailer: everything between "this user needs a confirmation mail" and bytes accepted by an SMTP
-// relay (gotrue-contract.md §5, §1.5). A chain of MailClients, built by MakeMailClient:
+// relay (docs/mail.md). A chain of MailClients, built by Mailer (mailer.hpp):
 //   TemplateMailer (renders) -> ValidateClient (address syntax, on the request thread)
-//     -> TaskClient (GOTRUE_MAILER_EMAIL_BACKGROUND_SENDING: one apitask per mail)
-//      | PoolClient (GOTRUE_WORKER_ENABLED: fire-and-forget on the worker pool)
+//     -> in a background mode (GOTRUE_MAILER_EMAIL_BACKGROUND_SENDING, GOTRUE_WORKER_ENABLED):
+//        the link the composition root passes, outbox::OutboxClient (stored, then an apitask or
+//        a pool task); without one, TaskClient (one apitask per mail) | PoolClient (pool task)
 //     -> SmtpClient (libcurl, retries transient failures) | NoopClient (no SMTP host).
 // Depends on apitask, conf, libcurl and logs; knows nothing of HTTP or the database.
 

@@ -11,11 +11,13 @@
 
 namespace gotrue::mailer {
 
-// The whole mail pipeline built from configuration (gotrue-contract.md §1.5), owning every
-// link of the chain:
-//   TemplateMailer -> ValidateClient -> [PoolClient | TaskClient] -> SmtpClient | NoopClient
-// PoolClient when GOTRUE_WORKER_ENABLED (it wins), TaskClient when
-// GOTRUE_MAILER_EMAIL_BACKGROUND_SENDING, neither otherwise (synchronous sends).
+// The whole mail pipeline built from configuration (docs/mail.md), owning every link of the
+// chain:
+//   TemplateMailer -> ValidateClient -> [background link] -> SmtpClient | NoopClient
+// The background link exists when GOTRUE_WORKER_ENABLED or
+// GOTRUE_MAILER_EMAIL_BACKGROUND_SENDING is set (synchronous sends otherwise): what `background`
+// builds (the server passes the outbox), else PoolClient (GOTRUE_WORKER_ENABLED wins) or
+// TaskClient.
 class Mailer final {
 public:
     // Builds the background link around the transport; the composition root passes one that

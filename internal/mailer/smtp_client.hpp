@@ -18,7 +18,7 @@ namespace gotrue::mailer {
 // Every attempt logs a `mail.send` line (type, recipient domain, attempt, outcome, duration).
 class SmtpClient final : public MailClient {
 public:
-    // `sender_domain` names the Message-ID domain (the admin address's domain if empty).
+    // The Message-ID domain is the domain of GOTRUE_SMTP_ADMIN_EMAIL.
     explicit SmtpClient(conf::SmtpConfig config);
 
     void Send(const apitask::Context& context, const Message& message) override;

@@ -60,7 +60,7 @@ std::vector<Migration> Migrator::Pending() {
     const std::set<std::string> done(applied.begin(), applied.end());
     std::vector<Migration> pending;
     for (const auto& migration : migrations_) {
-        if (done.count(migration.version) == 0) {
+        if (!done.contains(migration.version)) {
             pending.push_back(migration);
         }
     }
@@ -75,7 +75,7 @@ int Migrator::Apply() {
         lock.exec("SELECT pg_advisory_lock(hashtext(" + lock_key + "))");
     }
 
-    struct Unlock {
+    struct Unlock {  // NOLINT(cppcoreguidelines-special-member-functions): one local, never copied
         pqxx::connection& connection;
         std::string key;
 

@@ -33,15 +33,41 @@ for tool in node npm psql; do
 done
 
 # (a) Install the pinned client when node_modules is missing or older than the lock file. The lock
-# file itself is flock'ed so that concurrent runs (ctest -j) do not install over each other.
-(
+# file itself is flock'ed so that concurrent runs (ctest -j) do not install over each other. npm's
+# default retries take over a minute to give up on an unreachable registry; here it fails within
+# seconds and says why, since a test that cannot get its client is a set-up problem, not a bug.
+install_client() {
   cd "$here"
   exec 9<package-lock.json
   flock 9
-  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    npm ci --no-audit --no-fund --silent
+  if [ -f node_modules/.package-lock.json ] && [ ! package-lock.json -nt node_modules/.package-lock.json ]; then
+    return 0
   fi
-)
+  local log rc=0
+  log="$(mktemp /tmp/gotrue-e2e-npm.XXXXXX)"
+  npm ci --no-audit --no-fund --loglevel=error --fetch-retries=1 --fetch-retry-mintimeout=2000 \
+    --fetch-retry-maxtimeout=5000 --fetch-timeout=60000 >"$log" 2>&1 || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    {
+      echo "run.sh: cannot install the pinned @supabase/auth-js: npm ci failed (exit $rc)."
+      echo "  registry: $(npm config get registry 2>/dev/null || echo '?')"
+      echo "  proxy: $(npm config get https-proxy 2>/dev/null || echo '?') (https)," \
+        "$(npm config get proxy 2>/dev/null || echo '?') (http);" \
+        "environment: https_proxy=${https_proxy:-${HTTPS_PROXY:-}} http_proxy=${http_proxy:-${HTTP_PROXY:-}}"
+      echo "---- npm output (stack frames left out) ----"
+      grep -v '^npm error *at ' "$log" | tail -n 40
+      echo "---- end of npm output ----"
+      echo "Hint: without direct internet access, point npm at a reachable registry" \
+        "(npm_config_registry=URL) or proxy (https_proxy=URL); a proxy that re-signs TLS needs" \
+        "its CA certificate (NODE_EXTRA_CA_CERTS=/path/ca.pem or npm_config_cafile=/path/ca.pem)."
+    } >&2
+  fi
+  rm -f "$log"
+  return "$rc"
+}
+if ! (install_client); then
+  exit 1
+fi
 
 work="$(mktemp -d /tmp/gotrue-e2e.XXXXXX)"
 chmod 755 "$work"

@@ -12,7 +12,6 @@
 
 using gotrue::testing::AuthServer;
 using gotrue::testing::FaultRelay;
-using gotrue::testing::JsonString;
 using gotrue::testing::MailMode;
 using gotrue::testing::ModeName;
 using gotrue::testing::UniqueEmail;

@@ -8,7 +8,6 @@
 
 using gotrue::testing::AuthServer;
 using gotrue::testing::JsonString;
-using gotrue::testing::MailMode;
 using gotrue::testing::SharedMaildir;
 using gotrue::testing::UniqueEmail;
 using gotrue::testing::UrlParam;

@@ -121,7 +121,7 @@ std::string Boundary(const std::string& content_type) {
 void CollectParts(const std::string& raw, std::vector<MailPart>& parts) {
     const auto [headers, body] = SplitEntity(raw);
     const std::string type =
-        headers.count("content-type") ? headers.at("content-type") : "text/plain";
+        headers.contains("content-type") ? headers.at("content-type") : "text/plain";
     if (Lower(type).rfind("multipart/", 0) == 0) {
         const std::string delimiter = "--" + Boundary(type);
         std::size_t pos = body.find(delimiter);
@@ -136,7 +136,7 @@ void CollectParts(const std::string& raw, std::vector<MailPart>& parts) {
         }
         return;
     }
-    const std::string encoding = headers.count("content-transfer-encoding")
+    const std::string encoding = headers.contains("content-transfer-encoding")
                                      ? Lower(headers.at("content-transfer-encoding"))
                                      : "";
     std::string decoded = body;

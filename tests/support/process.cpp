@@ -1,5 +1,6 @@
 #include "support/process.hpp"
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -10,7 +11,6 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,24 +35,26 @@ pid_t SpawnProgram(
     std::vector<std::string> argv_storage = program;
     std::vector<std::string> env_storage;
     for (const auto& [key, value] : env) {
-        env_storage.push_back(key + "=" + value);
+        env_storage.push_back(std::string(key).append("=").append(value));
     }
-    if (env.count("PATH") == 0) {
+    if (!env.contains("PATH")) {
         env_storage.emplace_back("PATH=/usr/local/bin:/usr/bin:/bin");
     }
     for (const char* inherited :
          {"ASAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS", "LSAN_OPTIONS"}) {
         if (const char* value = std::getenv(inherited);
-            value != nullptr && env.count(inherited) == 0) {
-            env_storage.push_back(std::string(inherited) + "=" + value);
+            value != nullptr && !env.contains(inherited)) {
+            env_storage.push_back(std::string(inherited).append("=").append(value));
         }
     }
     std::vector<char*> argv;
+    argv.reserve(argv_storage.size() + 1);
     for (auto& arg : argv_storage) {
         argv.push_back(arg.data());
     }
     argv.push_back(nullptr);
     std::vector<char*> envp;
+    envp.reserve(env_storage.size() + 1);
     for (auto& entry : env_storage) {
         envp.push_back(entry.data());
     }
@@ -119,10 +121,13 @@ int FreePort() {
     address.sin_family = AF_INET;
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     address.sin_port = 0;
-    bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
     socklen_t length = sizeof address;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    const bool bound = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+                       getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
     close(fd);
+    if (!bound) {
+        throw std::runtime_error("FreePort: cannot bind a loopback socket");
+    }
     return ntohs(address.sin_port);
 }
 
@@ -157,7 +162,7 @@ CommandResult RunGotrue(
 }
 
 GotrueProcess::GotrueProcess(const std::vector<std::string>& args, const EnvMap& env)
-    : port_(env.count("PORT") != 0 ? std::stoi(env.at("PORT")) : 0), work_dir_(MakeWorkDir()) {
+    : port_(env.contains("PORT") ? std::stoi(env.at("PORT")) : 0), work_dir_(MakeWorkDir()) {
     pid_ = Spawn(args, env, work_dir_);
 }
 
