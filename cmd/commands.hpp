@@ -1,6 +1,6 @@
 #pragma once
 
-// The gotrue CLI's commands (contract §7). Each returns the process exit code.
+// The gotrue CLI's commands, as GoTrue's cmd/ has them. Each returns the process exit code.
 
 #include "conf/config.hpp"
 

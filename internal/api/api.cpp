@@ -28,7 +28,7 @@ Api::Api(ApiDeps deps)
       mail_(deps_.config, deps_.mailer, deps_.database),
       bucket_sweeper_(deps_.tasks, FullBucketSweep(deps_.database), kBucketSweepInterval) {
     AddRoutes();
-    // Outermost first, in GoTrue's order (contract §1.4).
+    // Outermost first, in the order of GoTrue's NewAPIWithVersion (internal/api/api.go).
     std::vector<Middleware> middlewares{
         http::Recoverer(),
         RenderModuleErrors(),  // what escapes the middlewares below (handlers': see AddRoutes)

@@ -99,7 +99,7 @@ private:
     // GOTRUE_RATE_LIMIT_HEADER is not set.
     [[nodiscard]] Handler Limited(std::string bucket, double per_five_minutes, Handler handler);
 
-    // 401/403 unless the bearer token's role is in GOTRUE_JWT_ADMIN_ROLES (contract §2.1). The
+    // 401/403 unless the bearer token's role is in GOTRUE_JWT_ADMIN_ROLES (docs/http.md). The
     // guard of the admin routes (AddRoutes): their handlers read the admin with GuardedCaller.
     [[nodiscard]] Caller RequireAdmin(const Request& request);
 
@@ -119,7 +119,7 @@ private:
     // The bearer token's verified claims: 401 without one, 403 bad_jwt when it does not verify.
     [[nodiscard]] tokens::VerifyResult VerifyBearer(const Request& request) const;
 
-    // 401/403 per contract §2.1 unless the bearer token names a live user and session. The
+    // 401/403 (docs/http.md) unless the bearer token names a live user and session. The
     // guard of /user, /logout and /reauthenticate (AddRoutes).
     [[nodiscard]] Caller RequireUser(const Request& request);
 

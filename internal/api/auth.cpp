@@ -1,4 +1,4 @@
-// Bearer-token authentication (contract §2.1 "Authentication").
+// Bearer-token authentication (GoTrue's internal/api/auth.go).
 
 #include <algorithm>
 #include <cctype>

@@ -1,7 +1,7 @@
 #pragma once
 
 // apitask: side work started by a request (sending mail, ...), GoTrue's
-// internal/api/apitask (gotrue-contract.md §1) made safe:
+// internal/api/apitask (docs/apitask.md) made safe:
 //   - With a request worker attached to the Context, Run() queues the task on the
 //     process-wide WorkerPool and returns at once; without one it runs inline and returns the
 //     task's result. Run() after Wait() throws WorkerClosedError (GoTrue: 500 "failed to run

@@ -43,7 +43,7 @@ struct NotAnException {
 
 }  // namespace
 
-TEST_SUITE("apitask (GoTrue's own tests, contract 1.8)") {
+TEST_SUITE("apitask (GoTrue's own tests, apitask_test.go)") {
     TEST_CASE("a bare context has no worker, WithWorker attaches one and reuses it") {
         WorkerPool pool(PoolOptions{});
         const Context bare = RequestContext(pool);

@@ -1,7 +1,7 @@
 #pragma once
 
 // conf: the server's configuration as plain data. Defaults live here, in the structs;
-// load.cpp fills them from GOTRUE_* variables (gotrue-contract.md §3). Only cmd/ sees the
+// load.cpp fills them from GOTRUE_* variables (GoTrue's conf/configuration.go). Only cmd/ sees the
 // whole Config; every module takes its own section.
 
 #include <chrono>
@@ -153,7 +153,7 @@ struct SmsConfig {
 };
 
 // The process-wide worker pool for fire-and-forget tasks (the design GoTrue drafted and
-// dropped, contract §1.9), plus the request-scoped task executor's bounds.
+// dropped, docs/apitask.md), plus the request-scoped task executor's bounds.
 struct WorkerConfig {
     bool enabled = false;
     int count_per_cpu = 32;  // clamped to 1..128

@@ -2,7 +2,7 @@
 
 // Where configuration values come from: the process environment, ./.env (never overrides
 // the real environment) or a --config file (overrides it), as GoTrue's confload does
-// (gotrue-contract.md §3.1).
+// (internal/conf/confload/confload.go).
 
 #include <filesystem>
 #include <functional>

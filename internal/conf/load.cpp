@@ -106,8 +106,8 @@ Setter PositiveDuration(Field field) {
         return c.path;        \
     }  // NOLINT
 
-// OAuth providers in the order /settings lists them (contract §2.5); email, phone and
-// anonymous_users have their own switches.
+// OAuth providers in the order /settings lists them (GoTrue's internal/api/settings.go); email,
+// phone and anonymous_users have their own switches.
 constexpr std::array<std::string_view, 23> kOAuthProviders{
     "apple",      "azure",    "bitbucket",     "discord", "facebook", "snapchat",
     "figma",      "fly",      "github",        "gitlab",  "google",   "keycloak",

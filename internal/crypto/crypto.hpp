@@ -19,7 +19,7 @@ inline constexpr std::string_view kDigitAlphabet = "0123456789";
 
 inline constexpr std::size_t kRefreshTokenLength = 12;
 
-// Lengths of the throwaway passwords GoTrue gives passwordless users (contract §4.7).
+// Lengths of the throwaway passwords GoTrue gives passwordless users (docs/database.md).
 inline constexpr std::size_t kMagicLinkPasswordLength = 33;
 inline constexpr std::size_t kOtpPasswordLength = 64;
 
@@ -30,11 +30,11 @@ inline constexpr std::size_t kOtpPasswordLength = 64;
 // std::invalid_argument if the alphabet is empty or longer than 256 characters.
 [[nodiscard]] std::string RandomString(std::size_t n, std::string_view alphabet);
 
-// Uniform integer in [0, 10^length), zero-padded to length digits (contract §4.6). Throws
+// Uniform integer in [0, 10^length), zero-padded to length digits (GoTrue's GenerateOtp). Throws
 // std::invalid_argument for length 0.
 [[nodiscard]] std::string GenerateOtp(std::size_t length);
 
-// 12 characters of [a-z2-7] (contract §2.2, refresh token versions 0/1).
+// 12 characters of [a-z2-7], GoTrue's refresh token format (versions 0 and 1).
 [[nodiscard]] std::string GenerateRefreshToken();
 
 // Lower-case hex SHA-224 of address + otp (56 characters), the stored email/SMS token hash.

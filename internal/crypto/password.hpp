@@ -1,6 +1,6 @@
 #pragma once
 
-// bcrypt password hashing through libxcrypt (contract §4.7). Hashes are written as "$2a$" like
+// bcrypt password hashing through libxcrypt (docs/database.md). Hashes are written as "$2a$" like
 // Go's x/crypto/bcrypt, so rows written by GoTrue and by this server are interchangeable.
 // Thread-safe: every call uses its own heap-allocated crypt_data (32 KiB, too big for small
 // thread stacks).
@@ -16,7 +16,7 @@ inline constexpr int kDefaultBcryptCost = 10;  // Go's bcrypt.DefaultCost
 inline constexpr int kMinBcryptCost = 4;       // Go's bcrypt.MinCost, used by tests
 inline constexpr int kMaxBcryptCost = 31;
 
-// bcrypt only looks at the first 72 bytes; GoTrue rejects longer passwords instead (§2.1).
+// bcrypt only looks at the first 72 bytes; GoTrue rejects longer passwords instead.
 inline constexpr std::size_t kMaxPasswordBytes = 72;
 
 // "$2a$<cost>$<salt+hash>". Throws std::invalid_argument for a cost outside [4, 31], a password

@@ -46,7 +46,7 @@ public:
     [[nodiscard]] bool Verify(std::string_view password, std::string_view hash);
 
     // What an unknown user's password is checked against, so "no such user" costs the same
-    // bcrypt time as "wrong password" (contract §2.17). Admitted like any verification.
+    // bcrypt time as "wrong password" (docs/http.md). Admitted like any verification.
     void VerifyAgainstDummy(std::string_view password);
 
     struct Counters {

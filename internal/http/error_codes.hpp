@@ -1,6 +1,6 @@
 #pragma once
 
-// The error_code strings GoTrue sends (internal/api/apierrors/errorcode.go, contract §2.18).
+// The error_code strings GoTrue sends (internal/api/apierrors/errorcode.go).
 
 #include <string_view>
 

@@ -1,7 +1,7 @@
 #pragma once
 
 // Errors a client sees. Handlers throw HttpError; the router renders it in GoTrue's legacy or
-// 2024 format (contract §2.1) and logs the internal detail, which never reaches the client.
+// 2024 format (docs/http.md) and logs the internal detail, which never reaches the client.
 
 #include <stdexcept>
 #include <string>

@@ -79,7 +79,7 @@ using Middleware = std::function<Response(Request&, const Handler& next)>;
 [[nodiscard]] Response JsonResponse(int status, std::string body);
 
 // The token of `Authorization: Bearer <token>` ("bearer" in any case); 401 no_authorization when
-// the header is missing or malformed (contract §2.1).
+// the header is missing or malformed (GoTrue's internal/api/auth.go).
 [[nodiscard]] std::string BearerToken(const Request& request);
 
 // How percent-decoding reads '+': a space in query strings, itself in path segments.

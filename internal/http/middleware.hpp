@@ -1,7 +1,8 @@
 #pragma once
 
 // The request pipeline's cross-cutting steps, composed in Api (api.cpp) in GoTrue's order
-// (contract §1.4): recoverer -> request id -> request log -> CORS -> body limit -> routes.
+// (docs/http.md): recoverer -> request id -> request log -> CORS -> body limit -> tasks ->
+// timing equalizer -> [request-scoped task wait] -> routes.
 
 #include <chrono>
 #include <cstddef>

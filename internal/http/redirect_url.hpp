@@ -1,6 +1,6 @@
 #pragma once
 
-// The redirect policy (contract §2.1 "Redirect validation"), decided on the URL as a browser will
+// The redirect policy (docs/http.md#redirects), decided on the URL as a browser will
 // read it. A validator that parses a URL differently from the browser is an open redirect: with
 // `http://evil.example\@localhost:3000` a naive parser sees host localhost, the browser (WHATWG
 // URL Standard: '\' is '/' in special schemes) goes to evil.example, with the session's tokens in

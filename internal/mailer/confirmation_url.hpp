@@ -5,7 +5,7 @@
 
 namespace gotrue::mailer {
 
-// The link of a mail, built as GoTrue does (gotrue-contract.md §5.3): `path` (the kind's
+// The link of a mail, built as GoTrue does (docs/mail.md): `path` (the kind's
 // GOTRUE_MAILER_URLPATHS_* value, default /verify) with its query replaced by
 // token=<token>&type=<type>&redirect_to=<redirect_to>, resolved against `external_url`
 // (RFC 3986: an absolute path replaces the base path, a relative one is merged, a full URL

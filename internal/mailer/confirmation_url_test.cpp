@@ -5,7 +5,7 @@
 using gotrue::mailer::ConfirmationUrl;
 using gotrue::mailer::QueryEscape;
 
-TEST_SUITE("confirmation url (contract 5.3)") {
+TEST_SUITE("confirmation url") {
     TEST_CASE("the default link") {
         CHECK(
             ConfirmationUrl(

@@ -5,7 +5,7 @@
 
 namespace gotrue::mailer {
 
-// The mail kinds of gotrue-contract.md §5.1.
+// The mail kinds GoTrue sends (docs/mail.md).
 enum class MailKind {
     kConfirmation,
     kInvite,

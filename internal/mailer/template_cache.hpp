@@ -21,7 +21,7 @@ struct TemplateCacheOptions {
     std::chrono::milliseconds fetch_timeout{std::chrono::seconds(10)};
 };
 
-// The body template of each mail kind (gotrue-contract.md §5.4): the operator's custom template
+// The body template of each mail kind (docs/mail.md): the operator's custom template
 // fetched over HTTP when GOTRUE_MAILER_TEMPLATES_<KIND> is set, cached for max_age; after a
 // failed fetch or a template that does not parse, the last good one (or the built-in one) is
 // used and the next attempt waits retry_interval. A malformed template is rejected when it is

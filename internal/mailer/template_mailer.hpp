@@ -31,7 +31,7 @@ struct MailInput {
     std::map<std::string, std::string> extra;        // OldEmail, Phone, Provider, FactorType...
 };
 
-// Renders the mail of each kind (subject and body, gotrue-contract.md §5.1-5.3) and hands it to
+// Renders the mail of each kind (subject and body, docs/mail.md) and hands it to
 // the client chain. Rendering happens on the caller's thread (as upstream); only the send may
 // be backgrounded by the chain.
 class TemplateMailer final {

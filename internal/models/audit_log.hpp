@@ -9,7 +9,7 @@
 
 namespace gotrue::models {
 
-// One row of auth.audit_log_entries (contract §4.5): actor, action and its log type.
+// One row of auth.audit_log_entries (docs/database.md): actor, action and its log type.
 // `traits` is a JSON object text or empty.
 void RecordAudit(
     pqxx::transaction_base& tx,

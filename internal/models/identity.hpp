@@ -10,7 +10,7 @@
 
 namespace gotrue::models {
 
-// auth.identities (contract §4.3).
+// auth.identities (GoTrue's internal/models/identity.go).
 struct Identity {
     std::string id;           // row uuid ("identity_id" in JSON)
     std::string provider_id;  // user id for email

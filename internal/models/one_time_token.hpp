@@ -11,7 +11,7 @@
 
 namespace gotrue::models {
 
-// auth.one_time_tokens (contract §4.5-4.6): at most one live token per (user, type). For email
+// auth.one_time_tokens (docs/database.md): at most one live token per (user, type). For email
 // links token_hash is the link's own random token (crypto::GenerateLinkToken); rows written by
 // older versions hold the code's hash instead, and the reauthentication row always does.
 struct OneTimeToken {

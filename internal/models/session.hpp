@@ -10,7 +10,7 @@
 
 namespace gotrue::models {
 
-// auth.sessions (contract §4.4).
+// auth.sessions (GoTrue's internal/models/sessions.go).
 struct Session {
     std::string id;
     std::string user_id;

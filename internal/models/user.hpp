@@ -19,7 +19,7 @@
 
 namespace gotrue::models {
 
-// Every row GoTrue writes carries the nil instance id (contract §4.1).
+// Every row GoTrue writes carries the nil instance id (docs/database.md).
 inline constexpr std::string_view kNilInstanceId = "00000000-0000-0000-0000-000000000000";
 
 // Whether a read locks the rows it returns until the transaction ends.

@@ -19,7 +19,7 @@ public:
 inline constexpr std::string_view kNamespacePlaceholder = R"({{ index .Options "Namespace" }})";
 
 // The migration that creates GoTrue's final schema in one step. Its version is GoTrue's latest
-// migration, so a database GoTrue migrated already counts it as applied (contract §4.1).
+// migration, so a database GoTrue migrated already counts it as applied (docs/database.md).
 inline constexpr std::string_view kBaselineVersion = "20260625000000";
 
 // Applies `migrations` in version order, each in its own transaction, recording each version

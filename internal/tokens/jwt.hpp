@@ -4,7 +4,7 @@
 // No JWT library on purpose: Debian's libjwt 1.10 does not check `exp` itself and adds a
 // dependency for little gain. Only HS256 is supported; every other `alg` (including "none") is
 // rejected. Error details follow golang-jwt v5's wording, which GoTrue puts into
-// "invalid JWT: unable to parse or verify signature, <detail>" (contract §2.1).
+// "invalid JWT: unable to parse or verify signature, <detail>" (GoTrue's internal/api/auth.go).
 
 #include <cstddef>
 #include <cstdint>

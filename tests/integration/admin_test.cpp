@@ -1,4 +1,4 @@
-// The admin API through the real binary (contract §2.15-2.16).
+// The admin API through the real binary (GoTrue's internal/api/admin.go and invite.go).
 
 #include <chrono>
 #include <string>

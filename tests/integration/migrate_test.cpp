@@ -28,7 +28,7 @@ std::string ReadFixture(const std::string& name) {
 
 int GotrueVersionCount() {
     return 70;
-}  // contract §4.1: "00" plus 69 timestamps
+}  // GoTrue's migrations/: "00" plus 69 timestamps (docs/database.md)
 
 }  // namespace
 

@@ -1,4 +1,4 @@
-// Per-client rate limits (contract §2.1) and the shared email budget across server instances.
+// Per-client rate limits (docs/http.md) and the shared email budget across server instances.
 
 #include <chrono>
 #include <memory>

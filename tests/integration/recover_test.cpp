@@ -1,4 +1,5 @@
-// POST /recover, /resend, /magiclink and /otp through the real binary (contract §2.7-2.9).
+// POST /recover, /resend, /magiclink and /otp through the real binary, as
+// GoTrue's internal/api/recover.go, resend.go, magic_link.go and otp.go answer them.
 
 #include <chrono>
 #include <string>

@@ -1,5 +1,5 @@
-// POST /signup through the real binary, every row of contract §2.6 that applies to email, in the
-// three mail modes where mail is involved.
+// POST /signup through the real binary: every outcome of GoTrue's internal/api/signup.go that
+// applies to email, in the three mail modes where mail is involved.
 
 #include <cctype>
 #include <chrono>

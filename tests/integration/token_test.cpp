@@ -1,4 +1,4 @@
-// POST /token through the real binary (contract §2.11-2.12).
+// POST /token through the real binary (GoTrue's internal/api/token.go and token_refresh.go).
 
 #include <string>
 

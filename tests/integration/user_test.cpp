@@ -1,4 +1,5 @@
-// GET/PUT /user, /reauthenticate and /logout through the real binary (contract §2.13-2.14).
+// GET/PUT /user, /reauthenticate and /logout through the real binary, as
+// GoTrue's internal/api/user.go, reauthenticate.go and logout.go answer them.
 
 #include <string>
 

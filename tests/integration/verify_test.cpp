@@ -1,4 +1,4 @@
-// POST and GET /verify through the real binary (contract §2.10).
+// POST and GET /verify through the real binary (GoTrue's internal/api/verify.go).
 
 #include <string>
 

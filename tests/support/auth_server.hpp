@@ -14,7 +14,7 @@
 
 namespace gotrue::testing {
 
-// How the server sends mail (contract §1.5-1.6).
+// How the server sends mail (README "Mail", docs/mail.md).
 enum class MailMode { kSync, kRequestScoped, kPool };
 
 [[nodiscard]] const char* ModeName(MailMode mode);

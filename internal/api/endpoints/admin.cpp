@@ -1,5 +1,6 @@
-// The admin API (contract §2.15-2.16): /admin/users, /invite, /admin/generate_link. Callers need a
-// JWT whose role is in GOTRUE_JWT_ADMIN_ROLES; no user row is involved.
+// The admin API (GoTrue's internal/api/admin.go and invite.go): /admin/users, /invite,
+// /admin/generate_link. Callers need a JWT whose role is in GOTRUE_JWT_ADMIN_ROLES; no user row
+// is involved.
 
 #include <algorithm>
 #include <array>

@@ -5,7 +5,7 @@
 
 namespace gotrue::api {
 
-// GET /health (contract §2.4).
+// GET /health (GoTrue's HealthCheck, internal/api/api.go).
 Response Api::Health(Request& /*request*/) {
     rapidjson::StringBuffer buffer;
     rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);

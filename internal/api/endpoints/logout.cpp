@@ -1,4 +1,4 @@
-// POST /logout (contract §2.14).
+// POST /logout (GoTrue's internal/api/logout.go).
 
 #include "api/api.hpp"
 #include "api/http_types.hpp"

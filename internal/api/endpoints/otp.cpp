@@ -1,4 +1,4 @@
-// POST /magiclink and POST /otp (contract §2.9).
+// POST /magiclink and POST /otp (GoTrue's internal/api/magic_link.go and otp.go).
 
 #include "api/api.hpp"
 #include "api/http_types.hpp"
@@ -16,7 +16,7 @@ namespace gotrue::api {
 
 namespace {
 
-// A user for a new address (contract §4.7): 422 without create_user or with signups disabled.
+// A user for a new address (docs/database.md#passwords): 422 without create_user or with signups disabled.
 models::User CreateMagicLinkUser(
     pqxx::work& tx, const NewEmailUser& spec, bool create_user, const conf::Config& config
 ) {
@@ -93,7 +93,7 @@ Response Api::SendMagicLink(
     spec.data = data;
     spec.confirmed = config.mailer.autoconfirm;
     const std::string redirect_to = RedirectTarget(request, config);
-    // A new magic-link user gets a random password nobody knows (contract §4.7). bcrypt runs
+    // A new magic-link user gets a random password nobody knows (docs/database.md). bcrypt runs
     // outside the transaction, and only when a read shows the address is new: an existing
     // user's link costs no hash. (A user created meanwhile leaves the hash unused; one deleted
     // meanwhile gets a 503 to retry.)

@@ -1,4 +1,4 @@
-// POST /recover (contract §2.7), POST /resend (§2.8).
+// POST /recover and POST /resend (GoTrue's internal/api/recover.go and resend.go).
 
 #include "api/api.hpp"
 #include "api/http_types.hpp"
@@ -35,7 +35,7 @@ Response Api::Recover(Request& request) {
             auto user =
                 models::FindUserByEmailAndAudience(tx, email, aud, models::Lock::kForUpdate);
             if (!user) {
-                return std::nullopt;  // contract §2.17: the same 200 {} as for a real user
+                return std::nullopt;  // the same 200 {} as for a real user (docs/http.md)
             }
             auto prepared =
                 mail_.PrepareRecovery(tx, *user, redirect_to, mailer::MailKind::kRecovery);
@@ -91,7 +91,7 @@ Response Api::Resend(Request& request) {
         std::vector<OutgoingMail> prepared;
         auto user = models::FindUserByEmailAndAudience(tx, email, aud, models::Lock::kForUpdate);
         if (!user) {
-            return prepared;  // contract §2.17
+            return prepared;  // the same answer as for a real user (docs/http.md)
         }
         exists = true;
         if (type == VerificationType::kSignup) {

@@ -9,7 +9,7 @@
 namespace gotrue::api {
 namespace {
 
-// Provider keys in the order GoTrue emits them (contract §2.5).
+// Provider keys in the order GoTrue emits them (internal/api/settings.go).
 constexpr std::array<std::string_view, 26> kProviders{
     "anonymous_users", "apple",         "azure",  "bitbucket", "discord", "facebook",   "snapchat",
     "figma",           "fly",           "github", "gitlab",    "google",  "keycloak",   "kakao",
@@ -59,7 +59,7 @@ std::string RenderSettings(const conf::Config& config) {
 
 }  // namespace
 
-// GET /settings (contract §2.5).
+// GET /settings (GoTrue's internal/api/settings.go).
 Response Api::Settings(Request& /*request*/) {
     return JsonResponse(200, RenderSettings(deps_.config));
 }

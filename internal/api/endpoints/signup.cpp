@@ -1,4 +1,4 @@
-// POST /signup (contract §2.6).
+// POST /signup (GoTrue's internal/api/signup.go).
 
 #include <rapidjson/document.h>
 
@@ -136,7 +136,7 @@ Response Api::Signup(Request& request) {
             if (config.mailer.autoconfirm) {
                 throw UnprocessableEntity(kUserAlreadyExists, "User already registered");
             }
-            result.fake = true;  // contract §2.17: look exactly like a new signup
+            result.fake = true;  // anti-enumeration (docs/http.md): look exactly like a new signup
             return result;
         }
         if (existing) {

@@ -1,4 +1,5 @@
-// POST /token?grant_type=password|refresh_token (contract §2.11-2.12).
+// POST /token?grant_type=password|refresh_token (GoTrue's internal/api/token.go,
+// token_refresh.go).
 
 #include <algorithm>
 #include <cctype>

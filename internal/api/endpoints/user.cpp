@@ -1,4 +1,4 @@
-// GET /user, PUT /user, GET /reauthenticate (contract §2.13).
+// GET /user, PUT /user, GET /reauthenticate (GoTrue's internal/api/user.go, reauthenticate.go).
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-// POST /verify and GET /verify (contract §2.10).
+// POST /verify and GET /verify (GoTrue's internal/api/verify.go).
 
 #include <algorithm>
 #include <map>

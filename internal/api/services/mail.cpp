@@ -256,7 +256,7 @@ OutgoingMail MailService::PrepareInvite(
     );
 }
 
-// Magic links share the recovery token and its MaxFrequency column (contract §5.1).
+// Magic links share the recovery token and its MaxFrequency column (docs/mail.md).
 OutgoingMail MailService::PrepareRecovery(
     pqxx::work& tx,
     models::User& user,

@@ -1,6 +1,6 @@
 #pragma once
 
-// The mail side of the auth flows (contract §5.5, §4.6): inside a handler's transaction a mail is
+// The mail side of the auth flows (docs/mail.md): inside a handler's transaction a mail is
 // prepared (throttles checked, token created and stored, the undo recorded); after the commit it
 // is delivered through the mailer chain. In synchronous mode a failed send runs the undo in a new
 // transaction and answers GoTrue's 500 "Error sending ... email", so nothing stays written; in

@@ -1,4 +1,4 @@
-// Per-client request limits (contract §2.1 "IP rate limits"), active when GOTRUE_RATE_LIMIT_HEADER
+// Per-client request limits (docs/http.md), active when GOTRUE_RATE_LIMIT_HEADER
 // names the header that identifies a client. The buckets live in auth.rate_limit_buckets, so
 // several server instances enforce one limit.
 

@@ -11,8 +11,8 @@
 
 namespace gotrue::api {
 
-// Contract §2.1 "Redirect validation" against GOTRUE_SITE_URL and GOTRUE_URI_ALLOW_LIST, as a
-// browser will read the URL (http/redirect_url.hpp).
+// Redirect validation (docs/http.md#redirects) against GOTRUE_SITE_URL and GOTRUE_URI_ALLOW_LIST,
+// as a browser will read the URL (http/redirect_url.hpp).
 [[nodiscard]] bool IsRedirectAllowed(std::string_view url, const conf::Config& config);
 
 // The redirect_to header, else query parameter, when allowed; else the Referer when allowed;

@@ -9,7 +9,7 @@
 
 namespace gotrue::api {
 
-// X-JWT-AUD when present, else GOTRUE_JWT_AUD (contract §2.1).
+// X-JWT-AUD when present, else GOTRUE_JWT_AUD (GoTrue's requestAud, internal/api/helpers.go).
 [[nodiscard]] std::string RequestAudience(const Request& request, const conf::Config& config);
 
 [[nodiscard]] std::string ClientIp(const Request& request);

@@ -44,7 +44,7 @@ IssuedSession TokensForSession(
     )
                               .count();
     const long long expires_at = now + config.jwt.exp;
-    // Claims in GoTrue's order (contract §2.2).
+    // Claims in the order of GoTrue's AccessTokenClaims (internal/tokens/service.go).
     rapidjson::Document claims;
     claims.SetObject();
     auto& allocator = claims.GetAllocator();

@@ -1,6 +1,6 @@
 #pragma once
 
-// Sessions and access tokens (contract §2.2, §4.4): a sign-in creates a session, records the
+// Sessions and access tokens (docs/database.md): a sign-in creates a session, records the
 // authentication method (amr), and returns an HS256 access token plus a refresh token.
 
 #include <string>

@@ -1,6 +1,6 @@
 #pragma once
 
-// Anti-enumeration by timing (contract §2.17): /recover, /resend, /magiclink and /otp answer the
+// Anti-enumeration by timing (docs/http.md): /recover, /resend, /magiclink and /otp answer the
 // same for existing and unknown addresses, and should also take the same time. Durations of both
 // outcomes are measured on live traffic (the last 64 requests of each, including the wait for
 // request-scoped mail tasks). A request of the faster outcome is held until a duration drawn at

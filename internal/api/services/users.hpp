@@ -34,7 +34,7 @@ struct NewEmailUser {
 // synchronous confirmation mail could not be sent.
 [[nodiscard]] std::function<void(pqxx::work&)> UndoNewUser(std::string user_id);
 
-// A user as /signup shows an already-registered confirmed address (contract §2.17): random id,
+// A user as /signup shows an already-registered confirmed address (docs/http.md): random id,
 // no identities, the request's data.
 [[nodiscard]] models::User FakeUser(
     const std::string& email, const std::string& aud, const std::string& data

@@ -1,6 +1,6 @@
 #pragma once
 
-// Response shapes (contract §2.2): the User, Identity and session JSON GoTrue sends.
+// Response shapes (docs/http.md): the User, Identity and session JSON GoTrue sends.
 
 #include <string>
 #include <vector>
