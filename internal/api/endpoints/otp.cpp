@@ -16,7 +16,8 @@ namespace gotrue::api {
 
 namespace {
 
-// A user for a new address (docs/database.md#passwords): 422 without create_user or with signups disabled.
+// A user for a new address, with a random password (docs/database.md#passwords): 422 without
+// create_user or with signups disabled.
 models::User CreateMagicLinkUser(
     pqxx::work& tx, const NewEmailUser& spec, bool create_user, const conf::Config& config
 ) {
