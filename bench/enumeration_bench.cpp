@@ -20,9 +20,11 @@ std::size_t Discard(char* /*data*/, std::size_t size, std::size_t count, void* /
 
 double Quantile(std::vector<double> values, double q) {
     std::sort(values.begin(), values.end());
-    return values.empty()
-               ? 0
-               : values[std::min(values.size() - 1, static_cast<std::size_t>(q * values.size()))];
+    return values.empty() ? 0
+                          : values[std::min(
+                                values.size() - 1,
+                                static_cast<std::size_t>(q * static_cast<double>(values.size()))
+                            )];
 }
 
 }  // namespace

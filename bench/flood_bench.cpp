@@ -66,7 +66,9 @@ double Quantile(std::vector<double> values, double q) {
         return 0;
     }
     std::sort(values.begin(), values.end());
-    return values[std::min(values.size() - 1, static_cast<std::size_t>(q * values.size()))];
+    return values[std::min(
+        values.size() - 1, static_cast<std::size_t>(q * static_cast<double>(values.size()))
+    )];
 }
 
 std::string JsonField(const std::string& json, const std::string& key) {
@@ -239,7 +241,7 @@ int Stall(int port, int pid, int connections) {
         connections,
         before,
         with,
-        (with - before) / 1024.0,
+        static_cast<double>(with - before) / 1024.0,
         refused
     );
     for (const int fd : sockets) {

@@ -75,8 +75,8 @@ private:
     [[nodiscard]] Response VerifyGet(Request& request);
     [[nodiscard]] Response VerifyPost(Request& request);
     [[nodiscard]] Response Token(Request& request);
-    [[nodiscard]] Response PasswordGrant(Request& request, const rapidjson::Document& body);
-    [[nodiscard]] Response RefreshTokenGrant(Request& request, const rapidjson::Document& body);
+    [[nodiscard]] Response PasswordGrant(Request& request, const rapidjson::Document& document);
+    [[nodiscard]] Response RefreshTokenGrant(Request& request, const rapidjson::Document& document);
     [[nodiscard]] Response UserGet(Request& request);
     [[nodiscard]] Response UserPut(Request& request);
     // PUT /user's new password, checked (current password, same password) and hashed.

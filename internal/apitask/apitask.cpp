@@ -94,7 +94,7 @@ void Wait(const Context& context) noexcept {
     }
 }
 
-TransactionHook::TransactionHook(const Context& context) : context_(context) {
+TransactionHook::TransactionHook(Context context) : context_(std::move(context)) {
     if (context_.HasWorker()) {
         context_.Worker()->BeginTransaction();
     }

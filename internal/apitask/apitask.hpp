@@ -66,7 +66,7 @@ private:
 // worker it does nothing (synchronous tasks are the caller's to order).
 class TransactionHook final {
 public:
-    explicit TransactionHook(const Context& context);
+    explicit TransactionHook(Context context);
     ~TransactionHook();
     TransactionHook(const TransactionHook&) = delete;
     TransactionHook& operator=(const TransactionHook&) = delete;

@@ -31,7 +31,7 @@ public:
 
     [[nodiscard]] std::filesystem::path Write(const std::string& name, const std::string& text)
         const {
-        const auto file = path_ / name;
+        auto file = path_ / name;
         std::ofstream(file) << text;
         return file;
     }

@@ -101,10 +101,12 @@ Setter PositiveDuration(Field field) {
     };
 }
 
+// NOLINTBEGIN(bugprone-macro-parentheses): `path` is a member path, not an expression
 #define GOTRUE_FIELD(path)    \
     [](Config & c) -> auto& { \
         return c.path;        \
-    }  // NOLINT
+    }
+// NOLINTEND(bugprone-macro-parentheses)
 
 // OAuth providers in the order /settings lists them (GoTrue's internal/api/settings.go); email,
 // phone and anonymous_users have their own switches.

@@ -101,10 +101,10 @@ TEST_SUITE("random") {
     TEST_CASE("random generators can be used from several threads at once") {
         std::vector<std::thread> threads;
         std::vector<std::set<std::string>> results(4);
-        for (std::size_t t = 0; t < results.size(); ++t) {
-            threads.emplace_back([&results, t] {
+        for (auto& result : results) {
+            threads.emplace_back([&result] {
                 for (int i = 0; i < 500; ++i) {
-                    results[t].insert(crypto::GenerateRefreshToken() + crypto::GenerateOtp(6));
+                    result.insert(crypto::GenerateRefreshToken() + crypto::GenerateOtp(6));
                 }
             });
         }

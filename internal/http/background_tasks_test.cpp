@@ -22,7 +22,6 @@ using gotrue::apitask::TaskResult;
 using gotrue::apitask::WorkerPool;
 using gotrue::http::Chain;
 using gotrue::http::Request;
-using gotrue::http::Response;
 using gotrue::http::Server;
 using gotrue::testing::Get;
 

@@ -10,38 +10,48 @@ namespace gotrue::http {
 HttpError::HttpError(int status, ErrorCode code, const std::string& message, std::string internal)
     : std::runtime_error(message), status_(status), code_(code), internal_(std::move(internal)) {}
 
-HttpError& HttpError::WithHeader(std::string name, std::string value) {
+HttpError& HttpError::WithHeader(std::string name, std::string value) & {
     headers_.emplace_back(std::move(name), std::move(value));
     return *this;
 }
 
-HttpError& HttpError::WithWeakPasswordReasons(std::vector<std::string> reasons) {
+HttpError HttpError::WithHeader(std::string name, std::string value) && {
+    WithHeader(std::move(name), std::move(value));
+    return std::move(*this);
+}
+
+HttpError& HttpError::WithWeakPasswordReasons(std::vector<std::string> reasons) & {
     reasons_ = std::move(reasons);
     return *this;
 }
 
-HttpError BadRequest(ErrorCode code, std::string message) {
-    return {400, code, std::move(message)};
+HttpError HttpError::WithWeakPasswordReasons(std::vector<std::string> reasons) && {
+    WithWeakPasswordReasons(std::move(reasons));
+    return std::move(*this);
 }
 
-HttpError Unauthorized(ErrorCode code, std::string message) {
-    return {401, code, std::move(message)};
+HttpError BadRequest(ErrorCode code, const std::string& message) {
+    return {400, code, message};
 }
 
-HttpError Forbidden(ErrorCode code, std::string message) {
-    return {403, code, std::move(message)};
+HttpError Unauthorized(ErrorCode code, const std::string& message) {
+    return {401, code, message};
 }
 
-HttpError NotFound(ErrorCode code, std::string message) {
-    return {404, code, std::move(message)};
+HttpError Forbidden(ErrorCode code, const std::string& message) {
+    return {403, code, message};
 }
 
-HttpError UnprocessableEntity(ErrorCode code, std::string message) {
-    return {422, code, std::move(message)};
+HttpError NotFound(ErrorCode code, const std::string& message) {
+    return {404, code, message};
 }
 
-HttpError TooManyRequests(ErrorCode code, std::string message) {
-    return {429, code, std::move(message)};
+HttpError UnprocessableEntity(ErrorCode code, const std::string& message) {
+    return {422, code, message};
+}
+
+HttpError TooManyRequests(ErrorCode code, const std::string& message) {
+    return {429, code, message};
 }
 
 HttpError UnexpectedFailure(std::string internal) {
@@ -53,8 +63,8 @@ HttpError UnexpectedFailure(std::string internal) {
     };
 }
 
-HttpError ServiceUnavailable(std::string message, std::string internal) {
-    HttpError error(503, kUnexpectedFailure, std::move(message), std::move(internal));
+HttpError ServiceUnavailable(const std::string& message, std::string internal) {
+    HttpError error(503, kUnexpectedFailure, message, std::move(internal));
     error.WithHeader("Retry-After", "1");
     return error;
 }

@@ -23,15 +23,18 @@ public:
 
     [[nodiscard]] const std::string& Internal() const noexcept { return internal_; }
 
-    // Extra response headers, e.g. Retry-After on 429/503.
-    HttpError& WithHeader(std::string name, std::string value);
+    // Extra response headers, e.g. Retry-After on 429/503. On a temporary it returns the error
+    // itself, so `throw TooManyRequests(...).WithHeader(...)` throws a temporary.
+    HttpError& WithHeader(std::string name, std::string value) &;
+    [[nodiscard]] HttpError WithHeader(std::string name, std::string value) &&;
 
     [[nodiscard]] const std::vector<std::pair<std::string, std::string>>& ExtraHeaders() const {
         return headers_;
     }
 
     // weak_password payload: {"reasons": [...]} (legacy and 2024 formats both carry it).
-    HttpError& WithWeakPasswordReasons(std::vector<std::string> reasons);
+    HttpError& WithWeakPasswordReasons(std::vector<std::string> reasons) &;
+    [[nodiscard]] HttpError WithWeakPasswordReasons(std::vector<std::string> reasons) &&;
 
     [[nodiscard]] const std::vector<std::string>& WeakPasswordReasons() const { return reasons_; }
 
@@ -43,15 +46,15 @@ private:
     std::vector<std::string> reasons_;
 };
 
-[[nodiscard]] HttpError BadRequest(ErrorCode code, std::string message);
-[[nodiscard]] HttpError Unauthorized(ErrorCode code, std::string message);
-[[nodiscard]] HttpError Forbidden(ErrorCode code, std::string message);
-[[nodiscard]] HttpError NotFound(ErrorCode code, std::string message);
-[[nodiscard]] HttpError UnprocessableEntity(ErrorCode code, std::string message);
-[[nodiscard]] HttpError TooManyRequests(ErrorCode code, std::string message);
+[[nodiscard]] HttpError BadRequest(ErrorCode code, const std::string& message);
+[[nodiscard]] HttpError Unauthorized(ErrorCode code, const std::string& message);
+[[nodiscard]] HttpError Forbidden(ErrorCode code, const std::string& message);
+[[nodiscard]] HttpError NotFound(ErrorCode code, const std::string& message);
+[[nodiscard]] HttpError UnprocessableEntity(ErrorCode code, const std::string& message);
+[[nodiscard]] HttpError TooManyRequests(ErrorCode code, const std::string& message);
 // 500 unexpected_failure with GoTrue's public message; `internal` is only logged.
 [[nodiscard]] HttpError UnexpectedFailure(std::string internal = {});
-[[nodiscard]] HttpError ServiceUnavailable(std::string message, std::string internal = {});
+[[nodiscard]] HttpError ServiceUnavailable(const std::string& message, std::string internal = {});
 
 // True when the request asked for the 2024-01-01 error format (X-Supabase-Api-Version is a
 // YYYY-MM-DD date on or after 2024-01-01).

@@ -83,7 +83,7 @@ Middleware LogRequests() {
     };
 }
 
-Middleware Cors(std::vector<std::string> extra_allowed_headers) {
+Middleware Cors(const std::vector<std::string>& extra_allowed_headers) {
     std::vector<std::string> allowed{
         "accept",
         "authorization",
@@ -94,7 +94,7 @@ Middleware Cors(std::vector<std::string> extra_allowed_headers) {
         "x-use-cookie",
         "x-supabase-api-version",
     };
-    for (auto& header : extra_allowed_headers) {
+    for (const auto& header : extra_allowed_headers) {
         allowed.push_back(text::ToLower(Trimmed(header)));
     }
     return [allowed = std::move(allowed)](Request& request, const Handler& next) {

@@ -33,7 +33,7 @@ inline constexpr std::size_t kMaxBodyBytes = 1 << 20;
 
 // CORS as GoTrue configures it: any origin (reflected, with credentials), GoTrue's allowed
 // and exposed headers plus `extra_allowed_headers`; answers preflight requests itself.
-[[nodiscard]] Middleware Cors(std::vector<std::string> extra_allowed_headers = {});
+[[nodiscard]] Middleware Cors(const std::vector<std::string>& extra_allowed_headers = {});
 
 // 413 request_entity_too_large for bodies over `max_bytes`.
 [[nodiscard]] Middleware LimitBody(std::size_t max_bytes = kMaxBodyBytes);

@@ -14,7 +14,7 @@ using gotrue::http::Response;
 TEST_SUITE("middleware") {
     TEST_CASE("Chain runs middleware outermost first and unwinds in reverse") {
         std::vector<std::string> trace;
-        const auto step = [&trace](std::string name) -> Middleware {
+        const auto step = [&trace](const std::string& name) -> Middleware {
             return [&trace, name](Request& request, const Handler& next) {
                 trace.push_back(name + ">");
                 Response response = next(request);
@@ -23,7 +23,7 @@ TEST_SUITE("middleware") {
             };
         };
         const Handler handler = Chain({step("a"), step("b")}, [&trace](Request&) {
-            trace.push_back("handler");
+            trace.emplace_back("handler");
             return Response{};
         });
         Request request;

@@ -65,9 +65,9 @@ public:
 
     explicit RequestFramer(FramerLimits limits = {}) : limits_(limits) {}
 
-    // Consumes the bytes that arrived. An error means: answer it and close the connection; the
-    // framer then ignores everything else it is fed.
-    [[nodiscard]] std::optional<FramingError> Feed(std::string_view bytes, Sink& sink);
+    // Consumes the bytes that arrived (`input`). An error means: answer it and close the
+    // connection; the framer then ignores everything else it is fed.
+    [[nodiscard]] std::optional<FramingError> Feed(std::string_view input, Sink& sink);
 
     // The head being read or last read (partly filled when it was refused).
     [[nodiscard]] const RequestHead& CurrentHead() const { return head_; }

@@ -362,7 +362,7 @@ public:
 
     GatedHandler(const GatedHandler& other)
         : Http::Handler(other),
-          std::enable_shared_from_this<GatedHandler>(),
+          std::enable_shared_from_this<GatedHandler>(other),  // copies no weak this
           dispatcher_(other.dispatcher_),
           intake_(other.intake_),
           limits_(other.limits_),
@@ -481,10 +481,12 @@ private:
         std::string wire = "HTTP/1.1 " + std::to_string(response.status) + " " +
                            Http::codeString(static_cast<Http::Code>(response.status)) + "\r\n";
         for (const auto& [name, value] : response.headers.All()) {
-            wire += name + ": " + value + "\r\n";
+            wire.append(name).append(": ").append(value).append("\r\n");
         }
-        wire += "Content-Length: " + std::to_string(response.body.size()) +
-                "\r\nConnection: close\r\n\r\n" + response.body;
+        wire.append("Content-Length: ")
+            .append(std::to_string(response.body.size()))
+            .append("\r\nConnection: close\r\n\r\n")
+            .append(response.body);
         const int fd = peer.fd();
         static_cast<void>(::send(fd, wire.data(), wire.size(), MSG_NOSIGNAL | MSG_DONTWAIT));
         ::shutdown(fd, close_read ? SHUT_RDWR : SHUT_WR);

@@ -50,10 +50,8 @@ std::string RemoveDots(const std::string& path) {
     while (!input.empty()) {
         if (input.rfind("../", 0) == 0) {
             input.erase(0, 3);
-        } else if (input.rfind("./", 0) == 0) {
-            input.erase(0, 2);
-        } else if (input.rfind("/./", 0) == 0) {
-            input.erase(0, 2);
+        } else if (input.rfind("./", 0) == 0 || input.rfind("/./", 0) == 0) {
+            input.erase(0, 2);  // "./" goes; "/./" becomes "/"
         } else if (input == "/.") {
             input = "/";
         } else if (input.rfind("/../", 0) == 0 || input == "/..") {

@@ -112,9 +112,11 @@ void AppendCharacterData(std::string& text, std::string_view raw) {
     for (const char c : chunk) {
         const bool space = std::isspace(static_cast<unsigned char>(c)) != 0;
         if (space) {
-            if (!collapsed.empty() && collapsed.back() != ' ') {
-                collapsed += ' ';
-            } else if (collapsed.empty() && !text.empty() && text.back() != ' ' && text.back() != '\n') {
+            // One space for a run, none at the start of a line or after a space already written.
+            const bool after_word = collapsed.empty()
+                                        ? !text.empty() && text.back() != ' ' && text.back() != '\n'
+                                        : collapsed.back() != ' ';
+            if (after_word) {
                 collapsed += ' ';
             }
         } else {

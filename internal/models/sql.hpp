@@ -23,6 +23,7 @@ struct Joined {
 };
 
 // The statement made of `Parts`, in order.
+// NOLINTNEXTLINE(readability-identifier-naming): read like a function at the call sites
 template <const std::string_view&... Parts>
 inline constexpr std::string_view Join = Joined<Parts...>::kValue;
 

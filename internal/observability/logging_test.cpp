@@ -220,8 +220,9 @@ TEST_SUITE("logging") {
             {"caf\xC3\xA9", "\"caf\xC3\xA9\""},  // valid UTF-8 is kept, quoted
             {"plain-value_1.2:3/4", "plain-value_1.2:3/4"},
         };
-        for (const auto& [value, rendered] : cases) {
-            CAPTURE(value);
+        for (const auto& test_case : cases) {
+            const auto& [value, rendered] = test_case;
+            CAPTURE(test_case.first);
             const Field fields[] = {{"k", value}};
             CHECK(Text("", "m", fields) == "2026-01-01T00:00:00.123 INFO  m k=" + rendered + "\n");
         }

@@ -419,8 +419,13 @@ TEST_SUITE("jwt") {
             const auto result = tokens::VerifyHs256(
                 SignRaw(
                     header,
-                    R"({"exp":)" + std::to_string(kNow + 60) + R"(,"nbf":)" + zero + R"(,"z":)" +
-                        zero + "}"
+                    std::string(R"({"exp":)")
+                        .append(std::to_string(kNow + 60))
+                        .append(R"(,"nbf":)")
+                        .append(zero)
+                        .append(R"(,"z":)")
+                        .append(zero)
+                        .append("}")
                 ),
                 kSecret,
                 kNow

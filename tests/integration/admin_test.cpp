@@ -12,7 +12,6 @@
 using gotrue::testing::AuthServer;
 using gotrue::testing::Bearer;
 using gotrue::testing::JsonString;
-using gotrue::testing::MailMode;
 using gotrue::testing::SharedMaildir;
 using gotrue::testing::UniqueEmail;
 using gotrue::testing::WaitForMail;

@@ -27,9 +27,9 @@ struct RunningServer {
     gotrue::testing::EnvMap env;
     std::unique_ptr<GotrueProcess> process;
 
-    explicit RunningServer(gotrue::testing::EnvMap extra = {}) {
+    explicit RunningServer(const gotrue::testing::EnvMap& extra = {}) {
         env = BaseEnvironment(database.Url(), FreePort());
-        for (auto& [key, value] : extra) {
+        for (const auto& [key, value] : extra) {
             env[key] = value;
         }
         const auto migrated = RunGotrue({"migrate"}, env);

@@ -109,7 +109,8 @@ HttpResponse AuthServer::Put(
     return Send({"PUT", Url() + path, body, std::move(headers)});
 }
 
-std::string AuthServer::SignUpConfirmed(const std::string& email, const std::string& password) {
+std::string AuthServer::SignUpConfirmed(const std::string& email, const std::string& password)
+    const {
     const auto signup =
         Post("/signup", R"({"email":")" + email + R"(","password":")" + password + "\"}");
     REQUIRE_MESSAGE(signup.status == 200, signup.body);

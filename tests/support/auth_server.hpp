@@ -56,7 +56,7 @@ public:
     // Signs up `email`, follows the link of the confirmation mail, returns the user id.
     std::string SignUpConfirmed(
         const std::string& email, const std::string& password = "secret-123"
-    );
+    ) const;
 
     // A password sign-in; the session JSON (REQUIREs 200).
     [[nodiscard]] HttpResponse SignIn(

@@ -113,7 +113,7 @@ RawConnection::~RawConnection() {
     }
 }
 
-bool RawConnection::Send(const std::string& bytes) {
+bool RawConnection::Send(const std::string& bytes) const {
     std::size_t sent = 0;
     while (fd_ >= 0 && sent < bytes.size()) {
         const auto n = send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);

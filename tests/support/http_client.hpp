@@ -47,7 +47,7 @@ public:
     [[nodiscard]] bool Connected() const { return fd_ >= 0; }
 
     // False when the peer no longer accepts data.
-    bool Send(const std::string& bytes);
+    bool Send(const std::string& bytes) const;
 
     // What arrives until the peer closes or `timeout` passes.
     [[nodiscard]] std::string Receive(std::chrono::milliseconds timeout);

@@ -412,7 +412,7 @@ Response Api::AdminListUsers(Request& request) {
     models::UserPage query;
     query.limit = std::min(PositiveQueryNumber(request, "per_page", 50), 1000LL);
     query.offset = PageOffset(page, query.limit);
-    query.filter = request.query.count("filter") != 0 ? request.query.at("filter") : std::string();
+    query.filter = request.query.contains("filter") ? request.query.at("filter") : std::string();
     query.oldest_first = OldestFirst(request);
     query.aud = RequestAudience(request, deps_.config);
     std::vector<models::User> users;

@@ -6,6 +6,7 @@
 namespace gotrue::api {
 
 // GET /health (GoTrue's HealthCheck, internal/api/api.go).
+// NOLINTNEXTLINE(readability-make-member-function-const): every route handler has one signature
 Response Api::Health(Request& /*request*/) {
     rapidjson::StringBuffer buffer;
     rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);

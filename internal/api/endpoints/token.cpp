@@ -34,7 +34,7 @@ bool ValidRefreshTokenFormat(const std::string& token) {
 
 // The email of a password grant: 400 for phone logins and missing or double identifiers.
 std::string PasswordGrantEmail(const rapidjson::Document& document, const conf::Config& config) {
-    const std::string email = StringField(document, "email").value_or("");
+    std::string email = StringField(document, "email").value_or("");
     const std::string phone = StringField(document, "phone").value_or("");
     if (!email.empty() && !phone.empty()) {
         throw BadRequest(

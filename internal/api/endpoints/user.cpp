@@ -237,7 +237,7 @@ Response Api::UserPut(Request& request) {
         return result;
     });
     if (outcome.refusal) {
-        throw *outcome.refusal;
+        throw HttpError(*outcome.refusal);
     }
     for (auto& mail : outcome.mails) {
         mail_.Deliver(request, mail);

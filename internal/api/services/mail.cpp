@@ -78,7 +78,7 @@ std::string StoreToken(
 ) {
     // The reauthentication mail carries a code only.
     const bool with_link = type != models::OneTimeTokenType::kReauthentication;
-    const std::string link_token = with_link ? crypto::GenerateLinkToken() : std::string();
+    std::string link_token = with_link ? crypto::GenerateLinkToken() : std::string();
     models::SetOneTimeToken(
         tx, {user.id, type, with_link ? link_token : user.TokenOf(type), address}
     );
@@ -90,7 +90,7 @@ std::string NewCode(
     models::User& user, models::OneTimeTokenType type, const std::string& address, int length
 ) {
     const auto& info = models::InfoOf(type);
-    const std::string otp = crypto::GenerateOtp(length);
+    std::string otp = crypto::GenerateOtp(length);
     user.*info.token = crypto::GenerateTokenHash(address, otp);
     user.*info.sent_at = models::Now();
     return otp;
@@ -194,8 +194,7 @@ void MailService::TakeFromBudget(pqxx::work& tx) const {
     }
 }
 
-mailer::MailInput MailService::BaseInput(const models::User& user, const std::string& redirect_to)
-    const {
+mailer::MailInput MailService::BaseInput(const models::User& user, const std::string& redirect_to) {
     mailer::MailInput input;
     input.email = user.email;
     input.redirect_to = redirect_to;
@@ -205,7 +204,7 @@ mailer::MailInput MailService::BaseInput(const models::User& user, const std::st
 
 OutgoingMail MailService::PrepareToken(
     pqxx::work& tx, models::User& user, const TokenMail& token_mail, const std::string& redirect_to
-) {
+) const {
     if (token_mail.check_frequency) {
         CheckFrequency(user.SentAtOf(token_mail.type));
     }
@@ -227,7 +226,7 @@ OutgoingMail MailService::PrepareToken(
 
 OutgoingMail MailService::PrepareConfirmation(
     pqxx::work& tx, models::User& user, const std::string& redirect_to, Throttle throttle
-) {
+) const {
     const bool limited = throttle == Throttle::kApply;
     return PrepareToken(
         tx,
@@ -243,7 +242,7 @@ OutgoingMail MailService::PrepareConfirmation(
 
 OutgoingMail MailService::PrepareInvite(
     pqxx::work& tx, models::User& user, const std::string& redirect_to
-) {
+) const {
     return PrepareToken(
         tx,
         user,
@@ -263,7 +262,7 @@ OutgoingMail MailService::PrepareRecovery(
     const std::string& redirect_to,
     mailer::MailKind kind,
     Throttle throttle
-) {
+) const {
     const bool limited = throttle == Throttle::kApply;
     return PrepareToken(
         tx,
@@ -284,7 +283,7 @@ std::vector<OutgoingMail> MailService::PrepareEmailChange(
     const std::string& new_email,
     const std::string& redirect_to,
     Throttle throttle
-) {
+) const {
     using models::OneTimeTokenType;
     if (throttle == Throttle::kApply) {
         CheckFrequency(user.email_change_sent_at);
@@ -336,7 +335,7 @@ OutgoingMail MailService::ChangeMail(
     const std::string& to,
     const std::string& otp,
     const std::string& link_token
-) const {
+) {
     OutgoingMail mail;
     mail.kind = mailer::MailKind::kEmailChange;
     mail.input = BaseInput(user, redirect_to);
@@ -348,7 +347,7 @@ OutgoingMail MailService::ChangeMail(
     return mail;
 }
 
-OutgoingMail MailService::PrepareReauthentication(pqxx::work& tx, models::User& user) {
+OutgoingMail MailService::PrepareReauthentication(pqxx::work& tx, models::User& user) const {
     return PrepareToken(
         tx,
         user,

@@ -47,7 +47,7 @@ public:
         models::User& user,
         const std::string& redirect_to,
         Throttle throttle = Throttle::kApply
-    );
+    ) const;
 
     // Recovery / magic link: MaxFrequency on recovery_sent_at (shared), recovery token.
     [[nodiscard]] OutgoingMail PrepareRecovery(
@@ -56,7 +56,7 @@ public:
         const std::string& redirect_to,
         mailer::MailKind kind,
         Throttle throttle = Throttle::kApply
-    );
+    ) const;
 
     // Email change to `new_email`: the mail(s) carry email_change_token_new (to the new address)
     // and, with secure email change, email_change_token_current (to the current one).
@@ -66,15 +66,15 @@ public:
         const std::string& new_email,
         const std::string& redirect_to,
         Throttle throttle = Throttle::kApply
-    );
+    ) const;
 
     // Reauthentication code (nonce for PUT /user).
-    [[nodiscard]] OutgoingMail PrepareReauthentication(pqxx::work& tx, models::User& user);
+    [[nodiscard]] OutgoingMail PrepareReauthentication(pqxx::work& tx, models::User& user) const;
 
     // Invitation (POST /invite): the confirmation token, sent as the invite mail; no MaxFrequency.
     [[nodiscard]] OutgoingMail PrepareInvite(
         pqxx::work& tx, models::User& user, const std::string& redirect_to
-    );
+    ) const;
 
     // After the commit: sends `mail`; throws HttpError (and undoes) when a synchronous send
     // fails or the address is invalid.
@@ -102,20 +102,20 @@ private:
     // one_time_tokens, and records how to undo that.
     [[nodiscard]] OutgoingMail PrepareToken(
         pqxx::work& tx, models::User& user, const TokenMail& mail, const std::string& redirect_to
-    );
+    ) const;
 
     // One mail of an email change, to `to`, carrying `otp` and the link's token.
-    [[nodiscard]] OutgoingMail ChangeMail(
+    [[nodiscard]] static OutgoingMail ChangeMail(
         const models::User& user,
         const std::string& redirect_to,
         const std::string& to,
         const std::string& otp,
         const std::string& link_token
-    ) const;
+    );
 
-    [[nodiscard]] mailer::MailInput BaseInput(
+    [[nodiscard]] static mailer::MailInput BaseInput(
         const models::User& user, const std::string& redirect_to
-    ) const;
+    );
 
     const conf::Config& config_;
     mailer::TemplateMailer& mailer_;

@@ -18,7 +18,7 @@ std::string RedirectTarget(const Request& request, const conf::Config& config) {
     if (IsRedirectAllowed(candidate, config)) {
         return candidate;
     }
-    const std::string referer = request.headers.Get("Referer").value_or("");
+    std::string referer = request.headers.Get("Referer").value_or("");
     if (IsRedirectAllowed(referer, config)) {
         return referer;
     }

@@ -415,7 +415,10 @@ private:
 }  // namespace
 
 std::string EscapeHtmlOutput(const Node& action, std::string text) {
-    return action.output_is_escaped ? text : HtmlEscape(text, true);
+    if (action.output_is_escaped) {
+        return text;
+    }
+    return HtmlEscape(text, true);
 }
 
 std::string VerbatimOutput(const Node& /*action*/, std::string text) {
