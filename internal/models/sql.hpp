@@ -22,9 +22,9 @@ struct Joined {
     static constexpr std::string_view kValue{kChars.data(), kChars.size() - 1};
 };
 
-// The statement made of `Parts`, in order.
-// NOLINTNEXTLINE(readability-identifier-naming): read like a function at the call sites
+// The statement made of `Parts`, in order. Named like a function: it reads as one at call sites.
 template <const std::string_view&... Parts>
+// NOLINTNEXTLINE(readability-identifier-naming)
 inline constexpr std::string_view Join = Joined<Parts...>::kValue;
 
 }  // namespace gotrue::models::sql
