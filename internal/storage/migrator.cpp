@@ -49,7 +49,7 @@ std::vector<std::string> Migrator::AppliedVersions(pqxx::transaction_base& tx) {
     }
     for (const auto& row :
          tx.exec("SELECT version FROM " + tx.quote_name(name_space_) + ".schema_migrations")) {
-        versions.push_back(row[0].as<std::string>());
+        versions.push_back(row["version"].as<std::string>());
     }
     return versions;
 }
