@@ -16,16 +16,15 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
+
+#include "support/http_client.hpp"
 
 namespace {
 
@@ -204,34 +203,18 @@ int Stall(int port, int pid, int connections) {
     const long before = ResidentKib(pid);
     const std::string head = "POST /signup HTTP/1.1\r\nContent-Length: 1000000\r\n\r\n";
     const std::string part = head + std::string(990000, 'x');
-    std::vector<int> sockets;
+    std::vector<std::unique_ptr<gotrue::testing::RawConnection>> stalled;
     int refused = 0;
     for (int i = 0; i < connections; ++i) {
-        const int fd = socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_port = htons(static_cast<uint16_t>(port));
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-            close(fd);
+        auto connection = std::make_unique<gotrue::testing::RawConnection>(port);
+        if (!connection->Connected()) {
             continue;
         }
-        std::size_t sent = 0;
-        while (sent < part.size()) {
-            const auto n = send(fd, part.data() + sent, part.size() - sent, MSG_NOSIGNAL);
-            if (n <= 0) {
-                break;
-            }
-            sent += static_cast<std::size_t>(n);
-        }
-        timeval wait{0, 20000};
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
-        char reply[16] = {};
-        if (recv(fd, reply, sizeof reply - 1, 0) > 0 &&
-            std::string(reply).find(" 503") != std::string::npos) {
+        static_cast<void>(connection->Send(part));
+        if (connection->Receive(std::chrono::milliseconds(20)).find(" 503") != std::string::npos) {
             ++refused;
         }
-        sockets.push_back(fd);
+        stalled.push_back(std::move(connection));  // held open until the measurement is done
     }
     std::this_thread::sleep_for(std::chrono::seconds(1));
     const long with = ResidentKib(pid);
@@ -244,9 +227,6 @@ int Stall(int port, int pid, int connections) {
         static_cast<double>(with - before) / 1024.0,
         refused
     );
-    for (const int fd : sockets) {
-        close(fd);
-    }
     return 0;
 }
 
