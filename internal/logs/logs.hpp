@@ -141,8 +141,6 @@ public:
 
     void Log(Level level, std::string_view message, std::initializer_list<Field> fields = {}) const;
 
-    [[nodiscard]] constexpr std::string_view Component() const { return component_; }
-
 private:
     std::string_view component_;
 };
