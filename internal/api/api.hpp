@@ -50,6 +50,9 @@ struct Caller {
 // guard, a mistake in the route table.
 [[nodiscard]] const Caller& GuardedCaller(const Request& request);
 
+// What /magiclink and email /otp do for an address without a user (`create_user` of /otp).
+enum class UnknownAddress { kCreateUser, kRefuse };
+
 // A string claim of a verified token ("" when absent or not a string).
 [[nodiscard]] std::string StringClaim(const rapidjson::Value& claims, const char* name);
 
@@ -107,8 +110,7 @@ private:
     [[nodiscard]] models::User LoadAdminTarget(Request& request);
 
     // /magiclink and email /otp: a magic link for confirmed users, a confirmation mail (and a
-    // new user with a random password, unless `create_user` is false) for the others.
-    enum class UnknownAddress { kCreateUser, kRefuse };
+    // new user with a random password, unless UnknownAddress::kRefuse) for the others.
     [[nodiscard]] Response SendMagicLink(
         Request& request,
         const std::string& email,

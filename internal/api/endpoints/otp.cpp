@@ -16,12 +16,15 @@ namespace gotrue::api {
 
 namespace {
 
-// A user for a new address, with a random password (docs/database.md#passwords): 422 without
-// create_user or with signups disabled.
+// A user for a new address, with a random password (docs/database.md#passwords): 422 with
+// UnknownAddress::kRefuse or with signups disabled.
 models::User CreateMagicLinkUser(
-    pqxx::work& tx, const NewEmailUser& spec, bool create_user, const conf::Config& config
+    pqxx::work& tx,
+    const NewEmailUser& spec,
+    UnknownAddress unknown_address,
+    const conf::Config& config
 ) {
-    if (!create_user) {
+    if (unknown_address == UnknownAddress::kRefuse) {
         throw UnprocessableEntity(kOtpDisabled, "Signups not allowed for otp");
     }
     if (config.disable_signup) {
@@ -39,7 +42,7 @@ std::vector<OutgoingMail> PrepareMagicLink(
     pqxx::work& tx,
     MailService& mail,
     const NewEmailUser& spec,
-    bool create_user,
+    UnknownAddress unknown_address,
     const std::string& redirect_to,
     const std::string& ip,
     const conf::Config& config,
@@ -49,7 +52,7 @@ std::vector<OutgoingMail> PrepareMagicLink(
         models::FindUserByEmailAndAudience(tx, spec.email, spec.aud, models::Lock::kForUpdate);
     exists = user.has_value();
     if (!user) {
-        user = CreateMagicLinkUser(tx, spec, create_user, config);
+        user = CreateMagicLinkUser(tx, spec, unknown_address, config);
         if (!config.mailer.autoconfirm) {
             // Like /signup: the new user confirms the address first.
             OutgoingMail confirmation = mail.PrepareConfirmation(tx, *user, redirect_to);
@@ -76,7 +79,6 @@ Response Api::SendMagicLink(
     const std::string& data,
     UnknownAddress unknown_address
 ) {
-    const bool create_user = unknown_address == UnknownAddress::kCreateUser;
     const auto& config = deps_.config;
     if (!config.external.email_enabled) {
         throw UnprocessableEntity(kEmailProviderDisabled, "Email logins are disabled");
@@ -98,14 +100,14 @@ Response Api::SendMagicLink(
     // outside the transaction, and only when a read shows the address is new: an existing
     // user's link costs no hash. (A user created meanwhile leaves the hash unused; one deleted
     // meanwhile gets a 503 to retry.)
-    if (create_user && !UserExists(spec.email, spec.aud)) {
+    if (unknown_address == UnknownAddress::kCreateUser && !UserExists(spec.email, spec.aud)) {
         spec.password_hash = hasher_.Hash(crypto::RandomPassword(crypto::kMagicLinkPasswordLength));
     }
     bool exists = false;
     std::vector<OutgoingMail> mails =
         RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
             return PrepareMagicLink(
-                tx, mail_, spec, create_user, redirect_to, ClientIp(request), config, exists
+                tx, mail_, spec, unknown_address, redirect_to, ClientIp(request), config, exists
             );
         });
     request.timing_endpoint = "magiclink";
