@@ -312,9 +312,11 @@ Response Api::PkceGrant(Request& request, const rapidjson::Document& document) {
         models::RecordAudit(
             tx, user, "login", ClientIp(request), ProviderTypeTraits(flow.provider_type)
         );
+        if (!models::DeleteFlowState(tx, flow.id)) {  // cannot happen under the row lock
+            throw NotFound(kFlowStateNotFound, kNoFlowState);
+        }
         Exchanged result;
         result.session = IssueSession(tx, user, *method, request, config);
-        models::DeleteFlowState(tx, flow.id);
         result.user = std::move(user);
         result.identities = models::FindIdentitiesByUser(tx, result.user.id);
         return result;
