@@ -3,7 +3,6 @@
 // the pkce grant of token.go): request with a challenge -> mail -> GET /verify -> 303 with
 // ?code= -> POST /token?grant_type=pkce with the verifier -> session.
 
-#include <chrono>
 #include <string>
 #include <vector>
 
@@ -12,7 +11,6 @@
 
 #include "crypto/crypto.hpp"
 #include "support/auth_server.hpp"
-#include "tokens/jwt.hpp"
 
 using gotrue::testing::AuthServer;
 using gotrue::testing::Bearer;
@@ -90,23 +88,38 @@ std::vector<std::string> AmrOf(const std::string& access_token) {
     return methods;
 }
 
-std::string AdminBearer(const AuthServer& server) {
-    const long long now = std::chrono::duration_cast<std::chrono::seconds>(
-                              std::chrono::system_clock::now().time_since_epoch()
-    )
-                              .count();
-    rapidjson::Document claims;
-    claims.Parse((R"({"role":"service_role","exp":)" + std::to_string(now + 600) + "}").c_str());
-    return Bearer(gotrue::tokens::SignHs256(claims, server.Env().at("GOTRUE_JWT_SECRET")));
-}
-
 // The token of the mail's link: what {{ .TokenHash }} renders.
 std::string TokenHashIn(const Mail& mail) {
     return UrlParam(gotrue::testing::LinkIn(mail), "token");
 }
 
+// `expression` over the rows of `table` whose `column` is `value` ("" when none).
+std::string Select(
+    const AuthServer& server,
+    const std::string& expression,
+    const std::string& table,
+    const std::string& column,
+    const std::string& value
+) {
+    return server.Database().Scalar(
+        "SELECT " + expression + " FROM auth." + table + " WHERE " + column + " = '" + value + "'"
+    );
+}
+
+// A sign-up with the RFC's challenge; REQUIREs 200 and returns the body.
+std::string SignUpWithChallenge(
+    const AuthServer& server, const std::string& email, const std::string& method = "s256"
+) {
+    const auto signup = server.Post(
+        "/signup",
+        R"({"email":")" + email + R"(","password":"secret-123")" + PkceFields(method) + "}"
+    );
+    REQUIRE_MESSAGE(signup.status == 200, signup.body);
+    return signup.body;
+}
+
 std::string UserIdOf(const AuthServer& server, const std::string& email) {
-    return server.Database().Scalar("SELECT id FROM auth.users WHERE email = '" + email + "'");
+    return Select(server, "id", "users", "email", email);
 }
 
 // provider_type/authentication_method of the user's flow states, one "a|b" per row, oldest first.
@@ -139,55 +152,28 @@ TEST_SUITE("pkce") {
     TEST_CASE("signup: pkce_ link, a code in the redirect's query, one session for the verifier") {
         AuthServer server;
         const std::string email = UniqueEmail("pkce-signup");
-        const auto signup = server.Post(
-            "/signup",
-            R"({"email":")" + email + R"(","password":"secret-123")" + PkceFields("S256") + "}"
-        );
-        REQUIRE_MESSAGE(signup.status == 200, signup.body);
-        const std::string user_id = JsonString(signup.body, "id");
+        const std::string user_id = JsonString(SignUpWithChallenge(server, email, "S256"), "id");
         CHECK(FlowsOf(server, user_id) == "email|email/signup|s256");
 
         const Mail mail = OnlyMail(email);
         const std::string token = UrlParam(gotrue::testing::LinkIn(mail), "token");
         CHECK(token.rfind("pkce_", 0) == 0);
         // The link's token is what one_time_tokens holds; the code's hash carries the prefix too.
-        CHECK(
-            server.Database().Scalar(
-                "SELECT token_hash FROM auth.one_time_tokens WHERE user_id = '" + user_id + "'"
-            ) == token
-        );
-        CHECK(
-            server.Database().Scalar(
-                "SELECT left(confirmation_token, 5) FROM auth.users WHERE id = '" + user_id + "'"
-            ) == "pkce_"
-        );
+        CHECK(Select(server, "token_hash", "one_time_tokens", "user_id", user_id) == token);
+        CHECK(Select(server, "left(confirmation_token, 5)", "users", "id", user_id) == "pkce_");
 
         const std::string location = FollowLink(mail);
         CHECK(location.rfind("http://localhost:3000?code=", 0) == 0);
         CHECK(location.find("access_token") == std::string::npos);
         const std::string code = QueryParam(location, "code");
+        CHECK(Select(server, "auth_code", "flow_state", "user_id", user_id) == code);
         CHECK(
-            server.Database().Scalar(
-                "SELECT auth_code FROM auth.flow_state WHERE user_id = '" + user_id + "'"
-            ) == code
-        );
-        CHECK(
-            server.Database().Scalar(
-                "SELECT auth_code_issued_at IS NOT NULL FROM auth.flow_state WHERE user_id = '" +
-                user_id + "'"
-            ) == "t"
+            Select(server, "auth_code_issued_at IS NOT NULL", "flow_state", "user_id", user_id) ==
+            "t"
         );
         // The link confirmed the address; the session comes from the exchange.
-        CHECK(
-            server.Database().Scalar(
-                "SELECT email_confirmed_at IS NOT NULL FROM auth.users WHERE id = '" + user_id + "'"
-            ) == "t"
-        );
-        CHECK(
-            server.Database().Scalar(
-                "SELECT count(*) FROM auth.sessions WHERE user_id = '" + user_id + "'"
-            ) == "0"
-        );
+        CHECK(Select(server, "email_confirmed_at IS NOT NULL", "users", "id", user_id) == "t");
+        CHECK(Select(server, "count(*)", "sessions", "user_id", user_id) == "0");
 
         const auto wrong = Exchange(server, code, std::string(kVerifier) + "x");
         CHECK(wrong.status == 400);
@@ -207,16 +193,14 @@ TEST_SUITE("pkce") {
             std::vector<std::string>{"email/signup"}
         );
         CHECK(session.body.find("\"email\":\"" + email + "\"") != std::string::npos);
+        CHECK(Select(server, "count(*)", "flow_state", "user_id", user_id) == "0");
         CHECK(
-            server.Database().Scalar(
-                "SELECT count(*) FROM auth.flow_state WHERE user_id = '" + user_id + "'"
-            ) == "0"
-        );
-        CHECK(
-            server.Database().Scalar(
-                "SELECT payload->'traits'->>'provider_type' FROM auth.audit_log_entries "
-                "WHERE payload->>'action' = 'login' AND payload->>'actor_id' = '" +
-                user_id + "'"
+            Select(
+                server,
+                "string_agg(payload->'traits'->>'provider_type', ',')",
+                "audit_log_entries",
+                "payload->>'action' = 'login' AND payload->>'actor_id'",
+                user_id
             ) == "email"
         );
         // The refresh token of the exchanged session works.
@@ -276,14 +260,7 @@ TEST_SUITE("pkce") {
     TEST_CASE("an expired flow state is refused with flow_state_expired and stays unusable") {
         AuthServer server({}, {{"GOTRUE_EXTERNAL_FLOW_STATE_EXPIRY_DURATION", "1s"}});  // -> 300s
         const std::string email = UniqueEmail("pkce-expired");
-        REQUIRE(
-            server
-                .Post(
-                    "/signup",
-                    R"({"email":")" + email + R"(","password":"secret-123")" + PkceFields() + "}"
-                )
-                .status == 200
-        );
+        SignUpWithChallenge(server, email);
         const std::string location = FollowLink(OnlyMail(email));
         const std::string code = QueryParam(location, "code");
         REQUIRE_FALSE(code.empty());
@@ -476,29 +453,22 @@ TEST_SUITE("pkce") {
         const std::string second = FollowLink(resent_new);
         const std::string code = QueryParam(second, "code");
         CHECK(
-            server.Database().Scalar(
-                "SELECT auth_code FROM auth.flow_state WHERE user_id = '" + user_id +
-                "' ORDER BY created_at DESC LIMIT 1"
+            Select(
+                server,
+                "(array_agg(auth_code ORDER BY created_at DESC))[1]",
+                "flow_state",
+                "user_id",
+                user_id
             ) == code
         );
         ExchangeForSession(server, second, "email_change");
-        CHECK(
-            server.Database().Scalar("SELECT email FROM auth.users WHERE id = '" + user_id + "'") ==
-            next
-        );
+        CHECK(Select(server, "email", "users", "id", user_id) == next);
     }
 
     TEST_CASE("GET /verify errors of a PKCE link go to the query and the fragment") {
         AuthServer server;
         const std::string email = UniqueEmail("pkce-errors");
-        REQUIRE(
-            server
-                .Post(
-                    "/signup",
-                    R"({"email":")" + email + R"(","password":"secret-123")" + PkceFields() + "}"
-                )
-                .status == 200
-        );
+        SignUpWithChallenge(server, email);
         const Mail mail = OnlyMail(email);
         const std::string user_id = UserIdOf(server, email);
 
@@ -517,11 +487,7 @@ TEST_SUITE("pkce") {
         );
         CHECK(UrlParam(FragmentOf(missing), "error_code") == "flow_state_not_found");
         CHECK(FragmentOf(missing).find("sb=") != std::string::npos);
-        CHECK(
-            server.Database().Scalar(
-                "SELECT email_confirmed_at IS NULL FROM auth.users WHERE id = '" + user_id + "'"
-            ) == "t"
-        );
+        CHECK(Select(server, "email_confirmed_at IS NULL", "users", "id", user_id) == "t");
         server.Database().Execute("INSERT INTO auth.flow_state SELECT * FROM public.saved_flows");
 
         const std::string ok = FollowLink(mail);
@@ -537,14 +503,7 @@ TEST_SUITE("pkce") {
     TEST_CASE("POST /verify with a pkce_ token_hash signs in directly, as upstream") {
         AuthServer server;
         const std::string email = UniqueEmail("pkce-post");
-        REQUIRE(
-            server
-                .Post(
-                    "/signup",
-                    R"({"email":")" + email + R"(","password":"secret-123")" + PkceFields() + "}"
-                )
-                .status == 200
-        );
+        SignUpWithChallenge(server, email);
         const std::string token = UrlParam(gotrue::testing::LinkIn(OnlyMail(email)), "token");
         const auto verified =
             server.Post("/verify", R"({"type":"signup","token_hash":")" + token + "\"}");
@@ -648,12 +607,7 @@ TEST_SUITE("pkce") {
             );
         };
         const auto start_flow = [&] {
-            const auto response = server.Post(
-                "/signup",
-                R"({"email":")" + UniqueEmail("pkce-sweep") + R"(","password":"secret-123")" +
-                    PkceFields() + "}"
-            );
-            REQUIRE_MESSAGE(response.status == 200, response.body);
+            SignUpWithChallenge(server, UniqueEmail("pkce-sweep"));
         };
         start_flow();
         CHECK(stale() == "5");
@@ -675,7 +629,7 @@ TEST_SUITE("pkce") {
 
     TEST_CASE("invite links have no PKCE: upstream's invite takes no code_challenge") {
         AuthServer server;
-        const std::string admin = AdminBearer(server);
+        const std::string admin = Bearer(gotrue::testing::ServiceRoleToken(server));
         const std::string email = UniqueEmail("pkce-invite");
         const auto invited =
             server.Post("/invite", R"({"email":")" + email + "\"" + PkceFields() + "}", {admin});
@@ -765,7 +719,12 @@ TEST_SUITE("pkce") {
         // invite (no PKCE upstream).
         const std::string invited = UniqueEmail("hash-invite");
         REQUIRE(
-            server.Post("/invite", R"({"email":")" + invited + "\"}", {AdminBearer(server)})
+            server
+                .Post(
+                    "/invite",
+                    R"({"email":")" + invited + "\"}",
+                    {Bearer(gotrue::testing::ServiceRoleToken(server))}
+                )
                 .status == 200
         );
         signed_in(verify("invite", TokenHashIn(OnlyMail(invited))), invited);

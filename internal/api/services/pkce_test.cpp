@@ -71,36 +71,40 @@ TEST_SUITE("pkce params") {
     }
 
     TEST_CASE("a verified link's type names the flow it belongs to") {
-        using gotrue::api::PkceFlowMethod;
-        CHECK(
-            PkceFlowMethod(VerificationType::kSignup, OneTimeTokenType::kConfirmation) ==
-            AuthenticationMethod::kEmailSignup
-        );
-        CHECK(
-            PkceFlowMethod(VerificationType::kRecovery, OneTimeTokenType::kRecovery) ==
-            AuthenticationMethod::kRecovery
-        );
-        CHECK(
-            PkceFlowMethod(VerificationType::kMagicLink, OneTimeTokenType::kRecovery) ==
-            AuthenticationMethod::kMagicLink
-        );
-        CHECK(
-            PkceFlowMethod(VerificationType::kEmailChange, OneTimeTokenType::kEmailChangeNew) ==
-            AuthenticationMethod::kEmailChange
-        );
-        CHECK(
-            PkceFlowMethod(VerificationType::kInvite, OneTimeTokenType::kConfirmation) ==
-            AuthenticationMethod::kInvite
-        );
-        // type=email follows the token it redeemed.
-        CHECK(
-            PkceFlowMethod(VerificationType::kEmail, OneTimeTokenType::kConfirmation) ==
-            AuthenticationMethod::kEmailSignup
-        );
-        CHECK(
-            PkceFlowMethod(VerificationType::kEmail, OneTimeTokenType::kRecovery) ==
-            AuthenticationMethod::kMagicLink
-        );
+        struct Row {
+            VerificationType type;
+            OneTimeTokenType redeemed;
+            AuthenticationMethod method;
+        };
+
+        const Row rows[]{
+            {VerificationType::kSignup,
+             OneTimeTokenType::kConfirmation,
+             AuthenticationMethod::kEmailSignup},
+            {VerificationType::kRecovery,
+             OneTimeTokenType::kRecovery,
+             AuthenticationMethod::kRecovery},
+            {VerificationType::kMagicLink,
+             OneTimeTokenType::kRecovery,
+             AuthenticationMethod::kMagicLink},
+            {VerificationType::kEmailChange,
+             OneTimeTokenType::kEmailChangeNew,
+             AuthenticationMethod::kEmailChange},
+            {VerificationType::kInvite,
+             OneTimeTokenType::kConfirmation,
+             AuthenticationMethod::kInvite},
+            // type=email follows the token it redeemed.
+            {VerificationType::kEmail,
+             OneTimeTokenType::kConfirmation,
+             AuthenticationMethod::kEmailSignup},
+            {VerificationType::kEmail,
+             OneTimeTokenType::kRecovery,
+             AuthenticationMethod::kMagicLink},
+        };
+        for (const auto& row : rows) {
+            CAPTURE(gotrue::models::String(row.type));
+            CHECK(gotrue::api::PkceFlowMethod(row.type, row.redeemed) == row.method);
+        }
     }
 
     TEST_CASE("stale flow states are kept a day, or the configured lifetime when longer") {

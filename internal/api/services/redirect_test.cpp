@@ -26,27 +26,22 @@ TEST_SUITE("verify redirects") {
     }
 
     TEST_CASE("errors go to the fragment, and for PKCE also to the query") {
+        const auto expired = [](FlowType flow) {
+            return ErrorRedirect(
+                "http://localhost:3000/cb?x=1",
+                403,
+                "otp_expired",
+                "Email link is invalid or has expired",
+                flow
+            );
+        };
         const std::string fragment =
             "#error=access_denied&error_code=otp_expired&error_description=Email+link+is+invalid+"
             "or+"
             "has+expired&sb=";
+        CHECK(expired(FlowType::kImplicit) == "http://localhost:3000/cb?x=1" + fragment);
         CHECK(
-            ErrorRedirect(
-                "http://localhost:3000/cb?x=1",
-                403,
-                "otp_expired",
-                "Email link is invalid or has expired",
-                FlowType::kImplicit
-            ) == "http://localhost:3000/cb?x=1" + fragment
-        );
-        CHECK(
-            ErrorRedirect(
-                "http://localhost:3000/cb?x=1",
-                403,
-                "otp_expired",
-                "Email link is invalid or has expired",
-                FlowType::kPkce
-            ) ==
+            expired(FlowType::kPkce) ==
             "http://localhost:3000/cb?error=access_denied&error_code=otp_expired&error_description="
             "Email+link+is+invalid+or+has+expired&x=1" +
                 fragment
