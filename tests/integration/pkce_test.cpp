@@ -140,7 +140,7 @@ std::string ExchangeForSession(
     REQUIRE_FALSE(code.empty());
     const auto session = Exchange(server, code);
     REQUIRE_MESSAGE(session.status == 200, session.body);
-    const std::string access_token = JsonString(session.body, "access_token");
+    std::string access_token = JsonString(session.body, "access_token");
     CHECK(AmrOf(access_token) == std::vector<std::string>{method});
     CHECK_FALSE(JsonString(session.body, "refresh_token").empty());
     return access_token;
@@ -551,9 +551,9 @@ TEST_SUITE("pkce") {
                 {"/resend", R"({"type":"signup","email":")" + email + "\"" + c.fields + "}"},
                 {"/resend", R"({"type":"email_change","email":")" + email + "\"" + c.fields + "}"},
             };
-            for (const auto& [path, body] : requests) {
-                CAPTURE(path);
-                const auto response = server.Post(path, body);
+            for (const auto& request : requests) {
+                CAPTURE(request.first);
+                const auto response = server.Post(request.first, request.second);
                 CHECK(response.status == 400);
                 CHECK(JsonString(response.body, "error_code") == "validation_failed");
                 CHECK(JsonString(response.body, "msg") == c.message);
@@ -656,7 +656,9 @@ TEST_SUITE("pkce") {
         };
         for (const bool pkce : {false, true}) {
             CAPTURE(pkce);
-            const std::string fields = pkce ? PkceFields() : std::string();
+            const auto fields = [pkce] {
+                return pkce ? PkceFields() : std::string();
+            };
             const auto check_prefix = [&](const std::string& token_hash) {
                 CHECK((token_hash.rfind("pkce_", 0) == 0) == pkce);
             };
@@ -667,7 +669,8 @@ TEST_SUITE("pkce") {
                     server
                         .Post(
                             "/signup",
-                            R"({"email":")" + email + R"(","password":"secret-123")" + fields + "}"
+                            R"({"email":")" + email + R"(","password":"secret-123")" + fields() +
+                                "}"
                         )
                         .status == 200
                 );
@@ -683,7 +686,7 @@ TEST_SUITE("pkce") {
                 const std::string email = UniqueEmail("hash-" + type);
                 server.SignUpConfirmed(email);
                 REQUIRE(
-                    server.Post(endpoint, R"({"email":")" + email + "\"" + fields + "}").status ==
+                    server.Post(endpoint, R"({"email":")" + email + "\"" + fields() + "}").status ==
                     200
                 );
                 const std::string token_hash = TokenHashIn(OnlyMail(email, 2));
@@ -699,7 +702,7 @@ TEST_SUITE("pkce") {
                 server
                     .Put(
                         "/user",
-                        R"({"email":")" + next + "\"" + fields + "}",
+                        R"({"email":")" + next + "\"" + fields() + "}",
                         {Bearer(access_token)}
                     )
                     .status == 200
