@@ -291,29 +291,27 @@ TEST_SUITE("admin") {
 
         // upstream's TestAdminUpdateAnonymousUser: an email identity either way; only a
         // confirmed address ends the anonymity.
-        const std::string confirmed_email = UniqueEmail("admin-anon-confirmed");
-        const auto confirmed = server.Put(
-            "/admin/users/" + anonymous_ids[0],
-            R"({"email":")" + confirmed_email + R"(","email_confirm":true})",
-            {Admin(server)}
-        );
-        REQUIRE_MESSAGE(confirmed.status == 200, confirmed.body);
-        CHECK(JsonString(confirmed.body, "email") == confirmed_email);
-        CHECK(confirmed.body.find(R"("is_anonymous":false)") != std::string::npos);
-        CHECK(
-            confirmed.body.find(R"("provider":"email","providers":["email"])") != std::string::npos
-        );
-        CHECK(confirmed.body.find(R"("email_verified":true)") != std::string::npos);
-        const std::string unconfirmed_email = UniqueEmail("admin-anon-unconfirmed");
-        const auto unconfirmed = server.Put(
-            "/admin/users/" + anonymous_ids[1],
-            R"({"email":")" + unconfirmed_email + R"(","email_confirm":false})",
-            {Admin(server)}
-        );
-        REQUIRE_MESSAGE(unconfirmed.status == 200, unconfirmed.body);
-        CHECK(JsonString(unconfirmed.body, "email") == unconfirmed_email);
-        CHECK(unconfirmed.body.find(R"("is_anonymous":true)") != std::string::npos);
-        CHECK(unconfirmed.body.find(R"("email_verified":false)") != std::string::npos);
+        const auto set_email = [&](const std::string& id, const std::string& address, bool confirm
+                               ) {
+            const auto updated = server.Put(
+                "/admin/users/" + id,
+                R"({"email":")" + address + R"(","email_confirm":)" + (confirm ? "true" : "false") +
+                    "}",
+                {Admin(server)}
+            );
+            REQUIRE_MESSAGE(updated.status == 200, updated.body);
+            CHECK(JsonString(updated.body, "email") == address);
+            return updated.body;
+        };
+        const std::string confirmed =
+            set_email(anonymous_ids[0], UniqueEmail("admin-anon-confirmed"), true);
+        CHECK(confirmed.find(R"("is_anonymous":false)") != std::string::npos);
+        CHECK(confirmed.find(R"("provider":"email","providers":["email"])") != std::string::npos);
+        CHECK(confirmed.find(R"("email_verified":true)") != std::string::npos);
+        const std::string unconfirmed =
+            set_email(anonymous_ids[1], UniqueEmail("admin-anon-unconfirmed"), false);
+        CHECK(unconfirmed.find(R"("is_anonymous":true)") != std::string::npos);
+        CHECK(unconfirmed.find(R"("email_verified":false)") != std::string::npos);
         const auto& db = server.Database();
         CHECK(
             db.Scalar(

@@ -64,6 +64,16 @@ rapidjson::Document SignInAnonymously(
     return ParseJson(response.body);
 }
 
+// The claims of the access token a refresh of the session's refresh token gives (REQUIREs 200).
+rapidjson::Document RefreshedClaims(const AuthServer& server, const rapidjson::Document& session) {
+    const auto refreshed = server.Post(
+        "/token?grant_type=refresh_token",
+        R"({"refresh_token":")" + std::string(session["refresh_token"].GetString()) + "\"}"
+    );
+    REQUIRE_MESSAGE(refreshed.status == 200, refreshed.body);
+    return Claims(JsonString(refreshed.body, "access_token"));
+}
+
 std::string ErrorCode(const gotrue::testing::HttpResponse& response) {
     return JsonString(response.body, "error_code");
 }
@@ -132,12 +142,7 @@ TEST_SUITE("anonymous") {
         const auto me = server.Get("/user", {Bearer(token)});
         REQUIRE(me.status == 200);
         CHECK(me.body.find(R"("is_anonymous":true)") != std::string::npos);
-        const auto refreshed = server.Post(
-            "/token?grant_type=refresh_token",
-            R"({"refresh_token":")" + std::string(session["refresh_token"].GetString()) + "\"}"
-        );
-        REQUIRE_MESSAGE(refreshed.status == 200, refreshed.body);
-        const auto refreshed_claims = Claims(JsonString(refreshed.body, "access_token"));
+        const auto refreshed_claims = RefreshedClaims(server, session);
         CHECK(refreshed_claims["is_anonymous"].GetBool());
         CHECK(AmrMethods(refreshed_claims).find("anonymous") != std::string::npos);
 
@@ -297,12 +302,7 @@ TEST_SUITE("anonymous") {
         CHECK(db.Scalar("SELECT is_anonymous FROM auth.users") == "f");
 
         // The anonymous session lives on; its next refresh carries the permanent user.
-        const auto refreshed = server.Post(
-            "/token?grant_type=refresh_token",
-            R"({"refresh_token":")" + std::string(session["refresh_token"].GetString()) + "\"}"
-        );
-        REQUIRE_MESSAGE(refreshed.status == 200, refreshed.body);
-        const auto claims = Claims(JsonString(refreshed.body, "access_token"));
+        const auto claims = RefreshedClaims(server, session);
         CHECK_FALSE(claims["is_anonymous"].GetBool());
         CHECK(std::string(claims["email"].GetString()) == email);
     }
