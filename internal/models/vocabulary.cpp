@@ -58,7 +58,7 @@ constexpr std::array<VerificationTypeInfo, 8> kVerificationTypes{{
     {VerificationType::kPhoneChange, "phone_change", false, {}},
 }};
 
-constexpr std::array<std::pair<AuthenticationMethod, std::string_view>, 8> kMethods{{
+constexpr std::array<std::pair<AuthenticationMethod, std::string_view>, 9> kMethods{{
     {AuthenticationMethod::kPassword, "password"},
     {AuthenticationMethod::kOtp, "otp"},
     {AuthenticationMethod::kRecovery, "recovery"},
@@ -67,6 +67,7 @@ constexpr std::array<std::pair<AuthenticationMethod, std::string_view>, 8> kMeth
     {AuthenticationMethod::kEmailSignup, "email/signup"},
     {AuthenticationMethod::kEmailChange, "email_change"},
     {AuthenticationMethod::kTokenRefresh, "token_refresh"},
+    {AuthenticationMethod::kAnonymous, "anonymous"},
 }};
 
 // The entry of `table` for `value` (each table lists every enumerator once).
