@@ -65,7 +65,7 @@ void Api::AddRoutes() {
     router_.Add("GET", "/health", bind(&Api::Health));
     router_.Add("GET", "/settings", bind(&Api::Settings));
     const auto& limits = deps_.config.rate_limit;
-    router_.Add("POST", "/signup", Limited("signup", limits.otp, bind(&Api::Signup)), always);
+    router_.Add("POST", "/signup", bind(&Api::SignupRoute), always);  // limits: anonymous.cpp
     router_.Add("GET", "/verify", Limited("verify", limits.verify, bind(&Api::VerifyGet)));
     router_.Add("POST", "/verify", Limited("verify", limits.verify, bind(&Api::VerifyPost)));
     router_.Add(

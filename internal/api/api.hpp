@@ -75,7 +75,11 @@ private:
 
     [[nodiscard]] Response Health(Request& request);
     [[nodiscard]] Response Settings(Request& request);
+    // POST /signup: an anonymous sign-in without email and phone (anonymous.cpp), else Signup;
+    // each behind its own per-client limit.
+    [[nodiscard]] Response SignupRoute(Request& request);
     [[nodiscard]] Response Signup(Request& request);
+    [[nodiscard]] Response SignupAnonymously(Request& request, const std::string& data);
     [[nodiscard]] Response VerifyGet(Request& request);
     [[nodiscard]] Response VerifyPost(Request& request);
     [[nodiscard]] Response Token(Request& request);
@@ -104,6 +108,11 @@ private:
     // `handler` behind the per-client limit `bucket` (N per 5 minutes, burst 30); unchanged when
     // GOTRUE_RATE_LIMIT_HEADER is not set.
     [[nodiscard]] Handler Limited(std::string bucket, double per_five_minutes, Handler handler);
+    // Takes one token of the client's bucket `bucket`: 429 over_request_rate_limit when it is
+    // empty; nothing when GOTRUE_RATE_LIMIT_HEADER is not set.
+    void TakeClientToken(
+        const Request& request, const std::string& bucket, const RequestLimit& limit
+    );
 
     // 401/403 unless the bearer token's role is in GOTRUE_JWT_ADMIN_ROLES (docs/http.md). The
     // guard of the admin routes (AddRoutes): their handlers read the admin with GuardedCaller.

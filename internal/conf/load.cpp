@@ -461,7 +461,7 @@ void AddSignupAndProviders(std::vector<Variable>& v) {
     v.push_back(
         Var("GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED",
             "false",
-            "Anonymous sign-ins on/off.",
+            "Anonymous sign-ins (POST /signup without email and phone) on/off.",
             Bool(GOTRUE_FIELD(external.anonymous_users_enabled)))
     );
     v.push_back(
@@ -826,7 +826,7 @@ void AddRateLimits(std::vector<Variable>& v) {
     v.push_back(
         Var("GOTRUE_RATE_LIMIT_ANONYMOUS_USERS",
             "30",
-            "Anonymous sign-ins per key per hour.",
+            "Anonymous sign-ins per client per hour (with GOTRUE_RATE_LIMIT_HEADER).",
             Number(GOTRUE_FIELD(rate_limit.anonymous_users)))
     );
 }

@@ -60,7 +60,7 @@ constexpr std::array<VerificationTypeInfo, 8> kVerificationTypes{{
     {VerificationType::kPhoneChange, "phone_change", false, {}},
 }};
 
-constexpr std::array<std::pair<AuthenticationMethod, std::string_view>, 8> kMethods{{
+constexpr std::array<std::pair<AuthenticationMethod, std::string_view>, 9> kMethods{{
     {AuthenticationMethod::kPassword, "password"},
     {AuthenticationMethod::kOtp, "otp"},
     {AuthenticationMethod::kRecovery, "recovery"},
@@ -69,6 +69,7 @@ constexpr std::array<std::pair<AuthenticationMethod, std::string_view>, 8> kMeth
     {AuthenticationMethod::kEmailSignup, "email/signup"},
     {AuthenticationMethod::kEmailChange, "email_change"},
     {AuthenticationMethod::kTokenRefresh, "token_refresh"},
+    {AuthenticationMethod::kAnonymous, "anonymous"},
 }};
 
 constexpr std::array<std::pair<CodeChallengeMethod, std::string_view>, 2> kChallengeMethods{{

@@ -83,6 +83,7 @@ enum class AuthenticationMethod {
     kEmailSignup,
     kEmailChange,
     kTokenRefresh,
+    kAnonymous,
 };
 
 [[nodiscard]] std::string_view String(AuthenticationMethod method);

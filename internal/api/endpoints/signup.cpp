@@ -39,19 +39,9 @@ SignupParams ParseSignupParams(const std::string& body) {
     return params;
 }
 
-// 4xx for what this server does not sign up (anonymous, phone) and for a body GoTrue refuses,
-// in GoTrue's order.
+// 4xx for what this server does not sign up (phone) and for a body GoTrue refuses, in GoTrue's
+// order. (A body without email and phone is an anonymous sign-in: anonymous.cpp.)
 void ValidateSignup(const SignupParams& params, const conf::Config& config) {
-    if (params.email.empty() && params.phone.empty()) {
-        if (!config.external.anonymous_users_enabled) {
-            throw UnprocessableEntity(
-                kAnonymousProviderDisabled, "Anonymous sign-ins are disabled"
-            );
-        }
-        throw UnprocessableEntity(
-            kValidationFailed, "Anonymous sign-ins are not supported by this server"
-        );
-    }
     if (config.disable_signup) {
         throw UnprocessableEntity(kSignupDisabled, "Signups not allowed for this instance");
     }

@@ -153,6 +153,12 @@ std::vector<OutgoingMail> ChangeEmail(
             kEmailExists, "A user with this email address has already been registered"
         );
     }
+    if (config.mailer.autoconfirm && user.is_anonymous) {
+        // As upstream: an anonymous user's first address is confirmed at once, as at signup.
+        user.email_change = new_email;
+        models::ConfirmEmailChange(tx, user);
+        return {};
+    }
     if (config.mailer.autoconfirm) {
         models::SetEmail(tx, user, new_email);
         return {};
@@ -178,7 +184,14 @@ std::string Api::NewPasswordHash(const Caller& caller, const UserUpdateParams& p
     const auto& config = deps_.config;
     const models::User& user = caller.user;
     CheckPassword(*params.password, config.password);
-    if (config.security.update_password_require_current_password &&
+    if (user.is_anonymous && !params.password->empty() && params.email.value_or("").empty()) {
+        throw UnprocessableEntity(
+            kValidationFailed,
+            "Updating password of an anonymous user without an email or phone is not allowed"
+        );
+    }
+    // As upstream, a first password (an anonymous user's) needs no current one.
+    if (config.security.update_password_require_current_password && user.HasPassword() &&
         !SignedInByRecovery(caller.amr)) {
         if (!params.current_password || params.current_password->empty()) {
             throw BadRequest(
@@ -259,8 +272,11 @@ Response Api::UserPut(Request& request) {
 
 Response Api::Reauthenticate(Request& request) {
     const Caller& caller = GuardedCaller(request);
-    if (caller.user.email.empty()) {
-        throw UnprocessableEntity(kValidationFailed, "Reauthentication requires an email address");
+    if (caller.user.email.empty()) {  // an anonymous user, as upstream's reauthenticate.go
+        throw BadRequest(
+            kValidationFailed,
+            "Reauthentication requires the user to have an email or a phone number"
+        );
     }
     auto mail = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
         models::User user = *models::FindUserById(tx, caller.user.id, models::Lock::kForUpdate);
