@@ -10,6 +10,7 @@
 
 #include "api/http_types.hpp"
 #include "api/services/mail.hpp"
+#include "api/services/pkce.hpp"
 #include "api/services/rate_limit.hpp"
 #include "api/services/timing.hpp"
 #include "api/services/views.hpp"
@@ -84,6 +85,8 @@ private:
     [[nodiscard]] Response Token(Request& request);
     [[nodiscard]] Response PasswordGrant(Request& request, const rapidjson::Document& document);
     [[nodiscard]] Response RefreshTokenGrant(Request& request, const rapidjson::Document& document);
+    // grant_type=pkce: an auth code from a PKCE link and its code_verifier (token.cpp).
+    [[nodiscard]] Response PkceGrant(Request& request, const rapidjson::Document& document);
     [[nodiscard]] Response UserGet(Request& request);
     [[nodiscard]] Response UserPut(Request& request);
     // PUT /user's new password, checked (current password, same password) and hashed.
@@ -119,11 +122,13 @@ private:
     [[nodiscard]] models::User LoadAdminTarget(Request& request);
 
     // /magiclink and email /otp: a magic link for confirmed users, a confirmation mail (and a
-    // new user with a random password, unless UnknownAddress::kRefuse) for the others.
+    // new user with a random password, unless UnknownAddress::kRefuse) for the others; either
+    // in the PKCE flow when `pkce` has a challenge.
     [[nodiscard]] Response SendMagicLink(
         Request& request,
         const std::string& email,
         const std::string& data,
+        const PkceParams& pkce,
         UnknownAddress unknown_address
     );
 

@@ -467,8 +467,11 @@ void AddSignupAndProviders(std::vector<Variable>& v) {
     v.push_back(
         Var("GOTRUE_EXTERNAL_FLOW_STATE_EXPIRY_DURATION",
             "300s",
-            "PKCE flow-state lifetime.",
-            PositiveDuration(GOTRUE_FIELD(external.flow_state_expiry)))
+            "PKCE flow-state lifetime (values below 300s become 300s).",
+            [](Config& c, std::string_view value) {
+                c.external.flow_state_expiry =
+                    std::max<Duration>(ParseDuration(value), std::chrono::seconds(300));
+            })
     );
     for (const auto provider : kOAuthProviders) {
         const std::string upper = text::ToUpper(provider);
