@@ -26,7 +26,15 @@ Api::Api(ApiDeps deps)
           crypto::HasherLimits::ForCpus(deps_.config.password.hash_concurrency)
       ),
       mail_(deps_.config, deps_.mailer, deps_.database),
-      bucket_sweeper_(deps_.tasks, FullBucketSweep(deps_.database), kBucketSweepInterval) {
+      bucket_sweeper_(
+          "ratelimit.sweep", deps_.tasks, FullBucketSweep(deps_.database), kBucketSweepInterval
+      ),
+      anonymous_sweeper_(
+          "anonymous.sweep",
+          deps_.tasks,
+          StaleAnonymousUserSweep(deps_.database),
+          kAnonymousSweepInterval
+      ) {
     AddRoutes();
     // Outermost first, in the order of GoTrue's NewAPIWithVersion (internal/api/api.go).
     std::vector<Middleware> middlewares{

@@ -12,6 +12,7 @@
 #include "api/services/mail.hpp"
 #include "api/services/pkce.hpp"
 #include "api/services/rate_limit.hpp"
+#include "api/services/sweeper.hpp"
 #include "api/services/timing.hpp"
 #include "api/services/views.hpp"
 #include "apitask/worker_pool.hpp"
@@ -155,7 +156,8 @@ private:
     ApiDeps deps_;
     crypto::PasswordHasher hasher_;  // every bcrypt of a request goes through it (admission)
     MailService mail_;
-    BucketSweeper bucket_sweeper_;  // forgets full rate-limit buckets (see Limited)
+    Sweeper bucket_sweeper_;     // forgets full rate-limit buckets (see Limited)
+    Sweeper anonymous_sweeper_;  // deletes old anonymous users (see SignupAnonymously)
     std::shared_ptr<TimingEqualizer> timing_ = std::make_shared<TimingEqualizer>();
     http::Router router_;
     Handler pipeline_;

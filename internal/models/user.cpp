@@ -121,6 +121,16 @@ UPDATE users
 
 constexpr std::string_view kDeleteUser = R"sql(DELETE FROM users WHERE id = $1::uuid)sql";
 
+// As upstream's cleanup (internal/models/cleanup.go): rows another transaction holds are skipped.
+constexpr std::string_view kDeleteStaleAnonymousUsers = R"sql(
+DELETE FROM users
+ WHERE id IN (SELECT id FROM users
+               WHERE is_anonymous
+                 AND created_at < now() - $1::bigint * interval '1 second'
+               LIMIT $2::bigint
+                 FOR UPDATE SKIP LOCKED)
+)sql";
+
 // Keys of $2 (a JSON object) replace those of the user metadata; metadata that is not an object
 // counts as empty.
 constexpr std::string_view kMergeUserMetaData = R"sql(
@@ -429,6 +439,17 @@ void SaveUser(pqxx::transaction_base& tx, const User& user) {
 
 void DeleteUser(pqxx::transaction_base& tx, std::string_view id) {
     tx.exec_params0(std::string(kDeleteUser), std::string(id));
+}
+
+long long DeleteStaleAnonymousUsers(
+    pqxx::transaction_base& tx, std::chrono::seconds age, long long limit
+) {
+    return static_cast<long long>(
+        tx.exec_params0(
+              std::string(kDeleteStaleAnonymousUsers), static_cast<long long>(age.count()), limit
+        )
+            .affected_rows()
+    );
 }
 
 bool ClaimUserToken(

@@ -7,6 +7,7 @@
 // called inside the handler's transaction; each writes the user row and what belongs with it
 // (the email identity, the one-time tokens).
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -121,6 +122,12 @@ void InsertUser(pqxx::transaction_base& tx, const User& user);
 void SaveUser(pqxx::transaction_base& tx, const User& user);
 
 void DeleteUser(pqxx::transaction_base& tx, std::string_view id);
+
+// Deletes up to `limit` users still anonymous and created more than `age` ago (their sessions,
+// identities and tokens by cascade); returns how many.
+long long DeleteStaleAnonymousUsers(
+    pqxx::transaction_base& tx, std::chrono::seconds age, long long limit
+);
 
 // Uses a code up: clears the code column of `type` if it still holds `expected`. False when
 // another transaction used or replaced it first.

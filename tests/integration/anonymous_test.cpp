@@ -2,7 +2,9 @@
 // route of internal/api/api.go and the conversion paths of internal/api/user.go and verify.go
 // answer them.
 
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include <doctest/doctest.h>
 #include <rapidjson/document.h>
@@ -415,5 +417,49 @@ TEST_SUITE("anonymous") {
             {Bearer(token)}
         );
         CHECK_MESSAGE(with_email.status == 200, with_email.body);
+    }
+
+    TEST_CASE("anonymous users older than 30 days are deleted, younger and converted ones stay") {
+        AuthServer server(MailMode::kSync, kEnabled);
+        const auto& db = server.Database();
+        // Rows as earlier sign-ins left them, aged, before the first sign-in of this server
+        // starts the sweep (on the worker pool; then at most once a minute).
+        const auto insert_user = [&](const std::string& id, bool anonymous, int days) {
+            db.Execute(
+                "INSERT INTO auth.users (id, aud, role, is_anonymous, created_at, updated_at) "
+                "VALUES ('" +
+                id + "', 'authenticated', 'authenticated', " + (anonymous ? "true" : "false") +
+                ", now() - interval '" + std::to_string(days) + " days', now())"
+            );
+        };
+        const std::string stale = "00000000-0000-4000-8000-000000000001";
+        const std::string recent = "00000000-0000-4000-8000-000000000002";
+        const std::string permanent = "00000000-0000-4000-8000-000000000003";
+        insert_user(stale, true, 31);
+        insert_user(recent, true, 29);
+        insert_user(permanent, false, 31);
+        db.Execute(
+            "INSERT INTO auth.sessions (id, user_id, created_at, updated_at) VALUES "
+            "('00000000-0000-4000-8000-0000000000a1', '" +
+            stale + "', now(), now())"
+        );
+        const auto exists = [&](const std::string& id) {
+            return db.Scalar("SELECT count(*) FROM auth.users WHERE id = '" + id + "'") == "1";
+        };
+        REQUIRE(exists(stale));
+
+        const std::string fresh = SignInAnonymously(server)["user"]["id"].GetString();
+        bool deleted = false;
+        for (int i = 0; i < 100 && !deleted; ++i) {
+            deleted = !exists(stale);
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        CHECK(deleted);
+        CHECK(exists(recent));
+        CHECK(exists(permanent));
+        CHECK(exists(fresh));
+        CHECK(
+            db.Scalar("SELECT count(*) FROM auth.sessions WHERE user_id = '" + stale + "'") == "0"
+        );
     }
 }

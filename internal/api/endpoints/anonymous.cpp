@@ -77,6 +77,9 @@ Response Api::SignupAnonymously(Request& request, const std::string& data) {
     if (config.disable_signup) {
         throw UnprocessableEntity(kSignupDisabled, "Signups not allowed for this instance");
     }
+    // Sign-ins that create anonymous users also retire the old ones (their rows would
+    // otherwise pile up: nothing else ever deletes a guest).
+    anonymous_sweeper_.MaybeSweep();
     // No audit entry: upstream records none for an anonymous sign-in.
     AnonymousSignIn signed_in = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
         models::User user = NewAnonymousUser(RequestAudience(request, config), data, config);

@@ -14,7 +14,6 @@
 
 #include "api/api.hpp"
 #include "api/http_types.hpp"
-#include "apitask/task.hpp"
 #include "crypto/crypto.hpp"
 #include "logs/logs.hpp"
 #include "models/rate_limit_bucket.hpp"
@@ -133,36 +132,6 @@ long long RequestLimit::RetryAfterSeconds(double left) const {
     const double wait =
         refill_per_second > 0 ? std::ceil((-left) / refill_per_second) : window_seconds;
     return static_cast<long long>(std::max(1.0, wait));
-}
-
-BucketSweeper::BucketSweeper(
-    apitask::WorkerPool& pool, std::function<void()> sweep, std::chrono::milliseconds interval
-)
-    : pool_(pool), sweep_(std::move(sweep)), interval_(interval) {}
-
-void BucketSweeper::MaybeSweep() {
-    const Clock::rep now = Clock::now().time_since_epoch().count();
-    Clock::rep due = next_due_.load(std::memory_order_relaxed);
-    const Clock::rep next = now + std::chrono::duration_cast<Clock::duration>(interval_).count();
-    // Only the request that moves the due time forward queues the sweep.
-    if (now < due || !next_due_.compare_exchange_strong(due, next)) {
-        return;
-    }
-    try {
-        // A deadline of now: never wait for room in the pool.
-        pool_.Enqueue(
-            apitask::Context({}, Clock::now(), nullptr),
-            apitask::MakeTask(
-                "ratelimit.sweep",
-                [sweep = sweep_](const apitask::Context&) {
-                    sweep();
-                    return apitask::TaskResult::Ok();
-                }
-            )
-        );
-    } catch (const std::exception& error) {
-        kLog.Debug("rate limit sweep skipped", {{"error", error.what()}});
-    }
 }
 
 Handler Api::Limited(std::string bucket, double per_five_minutes, Handler handler) {

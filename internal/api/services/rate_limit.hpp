@@ -3,14 +3,12 @@
 // Per-client request limits: how a client is named, and how buckets of quiet clients are
 // forgotten (auth.rate_limit_buckets would otherwise keep one row per client key ever seen).
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
 
-#include "apitask/worker_pool.hpp"
 #include "storage/database.hpp"
 
 namespace gotrue::api {
@@ -46,30 +44,7 @@ struct RequestLimit {
 // How often full buckets are deleted.
 inline constexpr std::chrono::minutes kBucketSweepInterval{1};
 
-// Deletes full rate-limit buckets at most once per `interval`, started by the limited requests
-// themselves and run on the apitask worker pool: a request pays one atomic load and never waits
-// for the sweep (and never holds its database connection). Without limited requests no bucket
-// is written, so no sweep is needed either. The first request after start sweeps.
-class BucketSweeper final {
-public:
-    BucketSweeper(
-        apitask::WorkerPool& pool, std::function<void()> sweep, std::chrono::milliseconds interval
-    );
-
-    // Queues a sweep when one is due; skipped (until the next interval) while the pool is full
-    // or draining.
-    void MaybeSweep();
-
-private:
-    using Clock = std::chrono::steady_clock;
-
-    apitask::WorkerPool& pool_;
-    std::function<void()> sweep_;
-    std::chrono::milliseconds interval_;
-    std::atomic<Clock::rep> next_due_{0};  // time_since_epoch of the next sweep, in Clock ticks
-};
-
-// The sweep BucketSweeper runs in production: one DELETE of the full buckets in its own
+// The sweep the bucket Sweeper runs in production: one DELETE of the full buckets in its own
 // transaction.
 [[nodiscard]] std::function<void()> FullBucketSweep(storage::Database& database);
 
