@@ -137,8 +137,10 @@ struct UserUpdate {
     std::optional<HttpError> refusal;  // answered after the commit
 };
 
-// With autoconfirm the address changes at once; otherwise mails confirm the change, in the PKCE
-// flow when `pkce` has a challenge (upstream's flow state: provider and method email_change).
+// Mails confirm the change (in the PKCE flow when `pkce` has a challenge); only an anonymous
+// user's first address skips them under autoconfirm, as upstream (internal/api/user.go): a
+// permanent user always proves the new address (upstream's flow state: provider and method
+// email_change).
 std::vector<OutgoingMail> ChangeEmail(
     pqxx::work& tx,
     models::User& user,
@@ -157,10 +159,6 @@ std::vector<OutgoingMail> ChangeEmail(
         // As upstream: an anonymous user's first address is confirmed at once, as at signup.
         user.email_change = new_email;
         models::ConfirmEmailChange(tx, user);
-        return {};
-    }
-    if (config.mailer.autoconfirm) {
-        models::SetEmail(tx, user, new_email);
         return {};
     }
     const auto flow = StartFlow(
