@@ -74,6 +74,7 @@ private:
 
     [[nodiscard]] Response Health(Request& request);
     [[nodiscard]] Response Settings(Request& request);
+    [[nodiscard]] Response Jwks(Request& request);
     [[nodiscard]] Response Signup(Request& request);
     [[nodiscard]] Response VerifyGet(Request& request);
     [[nodiscard]] Response VerifyPost(Request& request);

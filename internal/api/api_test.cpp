@@ -1,5 +1,7 @@
 #include "api/api.hpp"
 
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include <doctest/doctest.h>
@@ -9,6 +11,7 @@
 #include "conf/config.hpp"
 #include "mailer/mailer.hpp"
 #include "storage/database.hpp"
+#include "tokens/keys.hpp"
 
 using gotrue::api::Api;
 using gotrue::api::Request;
@@ -97,6 +100,34 @@ TEST_SUITE("api in process") {
         CHECK_FALSE(document["saml_enabled"].GetBool());
         CHECK_FALSE(document["saml_private_key_next_configured"].GetBool());
         CHECK_FALSE(document["passkeys_enabled"].GetBool());
+    }
+
+    TEST_CASE("GET /.well-known/jwks.json lists the public keys, cacheable for 10 minutes") {
+        auto config = TestConfig();
+        std::ifstream in(std::string(GOTRUE_SOURCE_DIR) + "/tests/fixtures/jwt_keys/ec-a.jwk.json");
+        const std::string jwk{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+        gotrue::tokens::KeySetOptions keys;
+        keys.keys = "[" + jwk + "]";
+        keys.secret = config.jwt.secret;
+        config.jwt.key_set = gotrue::tokens::KeySet::Load(keys);
+        ApiFixture fixture(config);
+        const Api api({config, "v", fixture.pool, fixture.database, fixture.mail.Templates()});
+        Request request = Get("/.well-known/jwks.json");
+        const Response response = api.Handle(request);
+        REQUIRE(response.status == 200);
+        CHECK(response.headers.Get("Cache-Control") == "public, max-age=600");
+        CHECK(response.headers.Get("Content-Type") == "application/json");
+        CHECK(response.body == config.jwt.key_set.PublicJwks());
+        const auto document = Parse(response.body);
+        REQUIRE(document["keys"].Size() == 1);
+        CHECK(document["keys"][0]["kid"] == "ec-a");
+        CHECK_FALSE(document["keys"][0].HasMember("d"));
+
+        // Only the HS256 secret: nothing to publish.
+        const auto plain = TestConfig();
+        const Api plain_api({plain, "v", fixture.pool, fixture.database, fixture.mail.Templates()});
+        Request again = Get("/.well-known/jwks.json");
+        CHECK(plain_api.Handle(again).body == R"({"keys":[]})");
     }
 
     TEST_CASE("unknown paths are 404 and wrong methods 405 with Allow") {

@@ -269,7 +269,9 @@ void ReadEc(const rapidjson::Value& jwk, Key& key) {
     Builder builder;
     builder.Utf8(OSSL_PKEY_PARAM_GROUP_NAME, SN_X9_62_prime256v1);
     // SEC 1 uncompressed point: 0x04 || x || y.
-    builder.Octets(OSSL_PKEY_PARAM_PUB_KEY, "\x04" + Coordinate(jwk, "x") + Coordinate(jwk, "y"));
+    std::string point = "\x04" + Coordinate(jwk, "x");  // x is checked before y
+    point += Coordinate(jwk, "y");
+    builder.Octets(OSSL_PKEY_PARAM_PUB_KEY, std::move(point));
     if (const auto d = BytesMember(jwk, "d")) {
         if (d->size() != kP256Bytes) {
             Refuse("d must be 32 bytes for P-256");
