@@ -44,6 +44,14 @@ Request Get(std::string path) {
     return request;
 }
 
+// GET `path` from an Api built for this one request.
+Response HandleOnce(const gotrue::conf::Config& config, std::string path) {
+    ApiFixture fixture(config);
+    const Api api({config, "v", fixture.pool, fixture.database, fixture.mail.Templates()});
+    Request request = Get(std::move(path));
+    return api.Handle(request);
+}
+
 rapidjson::Document Parse(const std::string& body) {
     rapidjson::Document document;
     document.Parse(body.c_str());
@@ -105,15 +113,11 @@ TEST_SUITE("api in process") {
     TEST_CASE("GET /.well-known/jwks.json lists the public keys, cacheable for 10 minutes") {
         auto config = TestConfig();
         std::ifstream in(std::string(GOTRUE_SOURCE_DIR) + "/tests/fixtures/jwt_keys/ec-a.jwk.json");
-        const std::string jwk{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
         gotrue::tokens::KeySetOptions keys;
-        keys.keys = "[" + jwk + "]";
+        keys.keys = "[" + std::string(std::istreambuf_iterator<char>(in), {}) + "]";
         keys.secret = config.jwt.secret;
         config.jwt.key_set = gotrue::tokens::KeySet::Load(keys);
-        ApiFixture fixture(config);
-        const Api api({config, "v", fixture.pool, fixture.database, fixture.mail.Templates()});
-        Request request = Get("/.well-known/jwks.json");
-        const Response response = api.Handle(request);
+        const Response response = HandleOnce(config, "/.well-known/jwks.json");
         REQUIRE(response.status == 200);
         CHECK(response.headers.Get("Cache-Control") == "public, max-age=600");
         CHECK(response.headers.Get("Content-Type") == "application/json");
@@ -124,10 +128,10 @@ TEST_SUITE("api in process") {
         CHECK_FALSE(document["keys"][0].HasMember("d"));
 
         // Only the HS256 secret: nothing to publish.
-        const auto plain = TestConfig();
-        const Api plain_api({plain, "v", fixture.pool, fixture.database, fixture.mail.Templates()});
-        Request again = Get("/.well-known/jwks.json");
-        CHECK(plain_api.Handle(again).body == R"({"keys":[]})");
+        auto plain = TestConfig();
+        keys.keys.clear();
+        plain.jwt.key_set = gotrue::tokens::KeySet::Load(keys);
+        CHECK(HandleOnce(plain, "/.well-known/jwks.json").body == R"({"keys":[]})");
     }
 
     TEST_CASE("unknown paths are 404 and wrong methods 405 with Allow") {

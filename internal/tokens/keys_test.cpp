@@ -14,10 +14,12 @@
 
 #include "crypto/crypto.hpp"
 #include "tokens/key.hpp"
+#include "tokens/test_util.hpp"
 
 namespace crypto = gotrue::crypto;
 namespace tokens = gotrue::tokens;
 namespace detail = gotrue::tokens::detail;
+using namespace gotrue::tokens::testing;  // Json, Serialize, Split, DecodedHeader
 
 namespace {
 
@@ -96,20 +98,6 @@ void WriteFile(const std::string& path, std::string_view bytes) {
     REQUIRE(out.good());
 }
 
-rapidjson::Document Json(std::string_view text) {
-    rapidjson::Document document;
-    document.Parse(text.data(), text.size());
-    REQUIRE_FALSE(document.HasParseError());
-    return document;
-}
-
-std::string Serialize(const rapidjson::Value& value) {
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-    value.Accept(writer);
-    return {buffer.GetString(), buffer.GetSize()};
-}
-
 // A fixture JWK (tests/fixtures/jwt_keys/<name>.jwk.json, key_ops sign+verify) changed by `edit`.
 template <typename Edit>
 std::string Jwk(const std::string& name, Edit edit) {
@@ -163,22 +151,6 @@ std::string LoadError(std::string keys, std::vector<std::string> valid_methods =
 std::string ValidPayload() {
     return R"({"sub":"c2ba6cb0-1ac5-4e36-8d4c-2a3f4c10d4b1","role":"authenticated","exp":)" +
            std::to_string(kNow + 3600) + "}";
-}
-
-std::vector<std::string> Split(const std::string& token) {
-    std::vector<std::string> parts;
-    std::size_t start = 0;
-    for (std::size_t dot = token.find('.'); dot != std::string::npos;
-         dot = token.find('.', start)) {
-        parts.push_back(token.substr(start, dot - start));
-        start = dot + 1;
-    }
-    parts.push_back(token.substr(start));
-    return parts;
-}
-
-std::string Header(const std::string& token) {
-    return crypto::Base64UrlDecode(Split(token)[0]).value_or("<bad base64>");
 }
 
 std::string Detail(const tokens::VerifyResult& result) {
@@ -362,13 +334,13 @@ TEST_SUITE("keys") {
         const auto payload = Json(ValidPayload());
         const auto rsa = Load(Array({Jwk("rsa-a"), VerifyOnly("ec-a")}));
         CHECK(rsa.SigningAlgorithm() == "RS256");
-        CHECK(Header(rsa.Sign(payload)) == R"({"alg":"RS256","kid":"rsa-a","typ":"JWT"})");
+        CHECK(DecodedHeader(rsa.Sign(payload)) == R"({"alg":"RS256","kid":"rsa-a","typ":"JWT"})");
         const auto ec = Load(Array({VerifyOnly("rsa-a"), Jwk("ec-a")}));
         CHECK(ec.SigningAlgorithm() == "ES256");
-        CHECK(Header(ec.Sign(payload)) == R"({"alg":"ES256","kid":"ec-a","typ":"JWT"})");
+        CHECK(DecodedHeader(ec.Sign(payload)) == R"({"alg":"ES256","kid":"ec-a","typ":"JWT"})");
         const auto oct =
             Load(R"([{"kty":"oct","kid":"hs","alg":"HS256","key_ops":["sign"],"k":"c2VjcmV0"}])");
-        CHECK(Header(oct.Sign(payload)) == R"({"alg":"HS256","kid":"hs","typ":"JWT"})");
+        CHECK(DecodedHeader(oct.Sign(payload)) == R"({"alg":"HS256","kid":"hs","typ":"JWT"})");
         // The oct key's k signs, not GOTRUE_JWT_SECRET.
         CHECK(tokens::VerifyHs256(
                   oct.Sign(payload),
@@ -394,14 +366,14 @@ TEST_SUITE("keys") {
         options.secret = std::string(kSecret);
         const auto plain = tokens::KeySet::Load(options);
         const std::string token = plain.Sign(Json(ValidPayload()));
-        CHECK(Header(token) == R"({"alg":"HS256","typ":"JWT"})");
+        CHECK(DecodedHeader(token) == R"({"alg":"HS256","typ":"JWT"})");
         CHECK(token == tokens::SignHs256(Json(ValidPayload()), kSecret));
         CHECK(plain.PublicJwks() == R"({"keys":[]})");
 
         options.key_id = "legacy";
         const auto with_kid = tokens::KeySet::Load(options);
         CHECK(
-            Header(with_kid.Sign(Json(ValidPayload()))) ==
+            DecodedHeader(with_kid.Sign(Json(ValidPayload()))) ==
             R"({"alg":"HS256","kid":"legacy","typ":"JWT"})"
         );
         CHECK(with_kid.Verify(with_kid.Sign(Json(ValidPayload())), kNow).Ok());
@@ -416,7 +388,7 @@ TEST_SUITE("keys") {
         // Rotation: rsa-b signs now; rsa-a stays as its public part only, ec-a with its d.
         const auto rotated =
             Load(Array({VerifyOnly("rsa-a", true), Jwk("rsa-b"), VerifyOnly("ec-a")}));
-        CHECK(Header(rotated.Sign(payload)).find(R"("kid":"rsa-b")") != std::string::npos);
+        CHECK(DecodedHeader(rotated.Sign(payload)).find(R"("kid":"rsa-b")") != std::string::npos);
         CHECK(rotated.Verify(old_token, kNow).Ok());
         CHECK(rotated.Verify(old_ec_token, kNow).Ok());
         CHECK(rotated.Verify(rotated.Sign(payload), kNow).Ok());
@@ -591,56 +563,40 @@ TEST_SUITE("keys") {
             })});
         };
         CHECK(LoadError("{").find("not valid JSON: ") == 0);
-        CHECK(LoadError(Jwk("rsa-a")) == "must be a JSON array of JWKs");
-        CHECK(LoadError("[1]") == "keys[0]: not a JSON object");
-        CHECK(LoadError(without("kid")) == "keys[0]: missing kid");
-        CHECK(LoadError(without("kty")) == "keys[0] (kid \"rsa-a\"): missing kty");
-        CHECK(LoadError(without("alg")) == "keys[0] (kid \"rsa-a\"): missing alg");
-        CHECK(LoadError(without("n")) == "keys[0] (kid \"rsa-a\"): missing n");
-        CHECK(LoadError(without("e")) == "keys[0] (kid \"rsa-a\"): missing e");
-        CHECK(
-            LoadError(without("qi")) ==
-            "keys[0] (kid \"rsa-a\"): missing qi (a private RSA key needs p, q, dp, dq, qi)"
-        );
-        CHECK(
-            LoadError(with("rsa-a", "kty", "OKP")) ==
-            "keys[0] (kid \"rsa-a\"): kty \"OKP\" is not supported (RSA, EC, oct)"
-        );
-        CHECK(
-            LoadError(with("rsa-a", "alg", "RS512")) ==
-            "keys[0] (kid \"rsa-a\"): alg \"RS512\" is not supported for kty RSA (RS256)"
-        );
-        CHECK(
-            LoadError(with("ec-a", "alg", "RS256")) ==
-            "keys[0] (kid \"ec-a\"): alg \"RS256\" is not supported for kty EC (ES256)"
-        );
-        CHECK(
-            LoadError(Array({Jwk("ec-p384")})) ==
-            "keys[0] (kid \"ec-p384\"): alg \"ES384\" is not supported for kty EC (ES256)"
-        );
-        CHECK(
-            LoadError(with("ec-p384", "alg", "ES256")) ==
-            "keys[0] (kid \"ec-p384\"): crv \"P-384\" is not supported (P-256)"
-        );
-        CHECK(
-            LoadError(with("ec-a", "crv", "secp256k1")) ==
-            "keys[0] (kid \"ec-a\"): crv \"secp256k1\" is not supported (P-256)"
-        );
-        CHECK(
-            LoadError(with("ec-a", "x", "AAAA")) ==
-            "keys[0] (kid \"ec-a\"): x must be 32 bytes for P-256"
-        );
-        CHECK(
-            LoadError(with("rsa-a", "e", "AQAB=")) ==
-            "keys[0] (kid \"rsa-a\"): e is not base64url (RFC 7518: unpadded, URL alphabet)"
-        );
-        CHECK(
-            LoadError(Array({Jwk("rsa-small")})) ==
-            "keys[0] (kid \"rsa-small\"): the RSA key has 1024 bits, at least 2048 are needed"
-        );
-        CHECK(LoadError(Array({Jwk("rsa-a", [](rapidjson::Document& jwk) {
-                  jwk["key_ops"] = 1;
-              })})) == "keys[0] (kid \"rsa-a\"): key_ops must be an array of strings");
+        const std::vector<std::pair<std::string, std::string>> refused{
+            {Jwk("rsa-a"), "must be a JSON array of JWKs"},
+            {"[1]", "keys[0]: not a JSON object"},
+            {without("kid"), "keys[0]: missing kid"},
+            {without("kty"), "keys[0] (kid \"rsa-a\"): missing kty"},
+            {without("alg"), "keys[0] (kid \"rsa-a\"): missing alg"},
+            {without("n"), "keys[0] (kid \"rsa-a\"): missing n"},
+            {without("e"), "keys[0] (kid \"rsa-a\"): missing e"},
+            {without("qi"),
+             "keys[0] (kid \"rsa-a\"): missing qi (a private RSA key needs p, q, dp, dq, qi)"},
+            {with("rsa-a", "kty", "OKP"),
+             "keys[0] (kid \"rsa-a\"): kty \"OKP\" is not supported (RSA, EC, oct)"},
+            {with("rsa-a", "alg", "RS512"),
+             "keys[0] (kid \"rsa-a\"): alg \"RS512\" is not supported for kty RSA (RS256)"},
+            {with("ec-a", "alg", "RS256"),
+             "keys[0] (kid \"ec-a\"): alg \"RS256\" is not supported for kty EC (ES256)"},
+            {Array({Jwk("ec-p384")}),
+             "keys[0] (kid \"ec-p384\"): alg \"ES384\" is not supported for kty EC (ES256)"},
+            {with("ec-p384", "alg", "ES256"),
+             "keys[0] (kid \"ec-p384\"): crv \"P-384\" is not supported (P-256)"},
+            {with("ec-a", "crv", "secp256k1"),
+             "keys[0] (kid \"ec-a\"): crv \"secp256k1\" is not supported (P-256)"},
+            {with("ec-a", "x", "AAAA"), "keys[0] (kid \"ec-a\"): x must be 32 bytes for P-256"},
+            {with("rsa-a", "e", "AQAB="),
+             "keys[0] (kid \"rsa-a\"): e is not base64url (RFC 7518: unpadded, URL alphabet)"},
+            {Array({Jwk("rsa-small")}),
+             "keys[0] (kid \"rsa-small\"): the RSA key has 1024 bits, at least 2048 are needed"},
+            {Array({Jwk("rsa-a", [](rapidjson::Document& jwk) { jwk["key_ops"] = 1; })}),
+             "keys[0] (kid \"rsa-a\"): key_ops must be an array of strings"},
+        };
+        for (const auto& [keys, reason] : refused) {
+            CAPTURE(keys);
+            CHECK(LoadError(keys) == reason);
+        }
 
         // A public key cannot sign.
         CHECK(

@@ -1,8 +1,10 @@
 // Signing and verifying bytes with a Key: HMAC-SHA256, RSASSA-PKCS1-v1_5 with SHA-256 and ECDSA
 // P-256 with SHA-256, all through OpenSSL's EVP interface (RFC 7518 §3.2-3.4).
 
+#include <array>
 #include <memory>
 #include <stdexcept>
+#include <utility>
 
 #include <openssl/bn.h>
 #include <openssl/ec.h>
@@ -14,6 +16,12 @@
 
 namespace gotrue::tokens::detail {
 namespace {
+
+constexpr std::array<std::pair<Algorithm, std::string_view>, 3> kAlgorithmNames{{
+    {Algorithm::kHs256, "HS256"},
+    {Algorithm::kRs256, "RS256"},
+    {Algorithm::kEs256, "ES256"},
+}};
 
 // P-256: r and s are 32 bytes each in the JOSE signature (RFC 7518 §3.4).
 constexpr std::size_t kEs256Half = 32;
@@ -104,20 +112,17 @@ std::string JoseToDer(std::string_view jose) {
 }  // namespace
 
 std::string_view AlgorithmName(Algorithm algorithm) {
-    switch (algorithm) {
-        case Algorithm::kHs256:
-            return "HS256";
-        case Algorithm::kRs256:
-            return "RS256";
-        case Algorithm::kEs256:
-            return "ES256";
+    for (const auto& [known, name] : kAlgorithmNames) {
+        if (known == algorithm) {
+            return name;
+        }
     }
     return "HS256";
 }
 
 std::optional<Algorithm> AlgorithmFromName(std::string_view name) {
-    for (const Algorithm algorithm : {Algorithm::kHs256, Algorithm::kRs256, Algorithm::kEs256}) {
-        if (AlgorithmName(algorithm) == name) {
+    for (const auto& [algorithm, known] : kAlgorithmNames) {
+        if (known == name) {
             return algorithm;
         }
     }
