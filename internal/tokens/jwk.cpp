@@ -225,14 +225,14 @@ void ReadRsa(const rapidjson::Value& jwk, Key& key) {
     if (const auto d = BytesMember(jwk, "d")) {
         // RFC 7518 §6.3.2: the CRT members come together; OpenSSL checks a private key with them.
         builder.Integer(OSSL_PKEY_PARAM_RSA_D, *d);
-        const std::array<std::pair<const char*, const char*>, 5> kCrt{{
+        const std::array<std::pair<const char*, const char*>, 5> crt_members{{
             {"p", OSSL_PKEY_PARAM_RSA_FACTOR1},
             {"q", OSSL_PKEY_PARAM_RSA_FACTOR2},
             {"dp", OSSL_PKEY_PARAM_RSA_EXPONENT1},
             {"dq", OSSL_PKEY_PARAM_RSA_EXPONENT2},
             {"qi", OSSL_PKEY_PARAM_RSA_COEFFICIENT1},
         }};
-        for (const auto& [member, param] : kCrt) {
+        for (const auto& [member, param] : crt_members) {
             const auto value = BytesMember(jwk, member);
             if (!value) {
                 Refuse(

@@ -205,7 +205,7 @@ std::string DerToJose(std::string_view der) {
     std::string jose;
     std::size_t at = 2;  // SEQUENCE, short length (P-256 signatures are under 128 bytes)
     for (int i = 0; i < 2; ++i) {
-        const auto length = static_cast<std::size_t>(der.at(at + 1));
+        const auto length = static_cast<std::size_t>(static_cast<unsigned char>(der.at(at + 1)));
         std::string value(der.substr(at + 2, length));
         value.erase(0, value.size() > 32 ? value.size() - 32 : 0);
         jose += std::string(32 - value.size(), '\0') + value;
@@ -314,11 +314,11 @@ TEST_SUITE("keys") {
         for (const std::string name : {"rsa-a", "ec-a"}) {
             CAPTURE(name);
             const std::string alg = name == "ec-a" ? "ES256" : "RS256";
+            std::string header = R"({"alg":")";
+            header += alg + R"(","kid":")";
+            header += name + R"(","typ":"JWT"})";
             const std::string input =
-                crypto::Base64UrlEncode(
-                    R"({"alg":")" + alg + R"(","kid":")" + name + R"(","typ":"JWT"})"
-                ) +
-                "." + crypto::Base64UrlEncode(ValidPayload());
+                crypto::Base64UrlEncode(header) + "." + crypto::Base64UrlEncode(ValidPayload());
             std::string signature = OpenSslSigns(FixturePath(name + ".pem"), input);
             if (name == "ec-a") {
                 signature = DerToJose(signature);
@@ -593,9 +593,9 @@ TEST_SUITE("keys") {
             {Array({Jwk("rsa-a", [](rapidjson::Document& jwk) { jwk["key_ops"] = 1; })}),
              "keys[0] (kid \"rsa-a\"): key_ops must be an array of strings"},
         };
-        for (const auto& [keys, reason] : refused) {
-            CAPTURE(keys);
-            CHECK(LoadError(keys) == reason);
+        for (const auto& entry : refused) {
+            CAPTURE(entry.first);  // (a structured binding cannot be captured)
+            CHECK(LoadError(entry.first) == entry.second);
         }
 
         // A public key cannot sign.

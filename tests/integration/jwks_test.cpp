@@ -128,14 +128,16 @@ std::string ServiceRoleToken(const AuthServer& server) {
 
 TEST_SUITE("signing keys") {
     TEST_CASE("RS256 and ES256 keys sign every access token with their kid, GET /user accepts it") {
-        for (const auto& [name, alg] : {std::pair{"rsa-a", "RS256"}, std::pair{"ec-a", "ES256"}}) {
+        for (const std::string name : {"rsa-a", "ec-a"}) {
             CAPTURE(name);
-            const std::string other = std::string(name) == "rsa-a" ? "ec-a" : "rsa-a";
+            const std::string alg = name == "rsa-a" ? "RS256" : "ES256";
+            const std::string other = name == "rsa-a" ? "ec-a" : "rsa-a";
             const AuthServer server(MailMode::kSync, Keys(Array({Jwk(name), VerifyOnly(other)})));
             const std::string session = SignUp(server);
             const std::string access = JsonString(session, "access_token");
-            const std::string header =
-                std::string(R"({"alg":")") + alg + R"(","kid":")" + name + R"(","typ":"JWT"})";
+            std::string header = R"({"alg":")";
+            header += alg + R"(","kid":")";
+            header += name + R"(","typ":"JWT"})";
             CHECK(HeaderOf(access) == header);
 
             // The public key alone verifies it, as a client holding jwks.json would.
@@ -268,7 +270,9 @@ TEST_SUITE("signing keys") {
             {ServiceRoleToken(server),
              "token signature is invalid: signing method HS256 is invalid"},
         };
-        for (const auto& [token, detail] : cases) {
+        for (const auto& entry : cases) {
+            const std::string& token = entry.first;
+            const std::string& detail = entry.second;
             CAPTURE(detail);
             const auto response = server.Get("/user", {Bearer(token)});
             CHECK(response.status == 403);
@@ -300,7 +304,9 @@ TEST_SUITE("signing keys") {
              "multiple signing keys detected, only 1 signing key is supported"},
             {"{\"kty\":\"RSA\"}", "must be a JSON array of JWKs"},
         };
-        for (const auto& [keys, reason] : cases) {
+        for (const auto& entry : cases) {
+            const std::string& keys = entry.first;
+            const std::string& reason = entry.second;
             CAPTURE(reason);
             auto env =
                 gotrue::testing::BaseEnvironment("postgres://unused", gotrue::testing::FreePort());
