@@ -1,11 +1,13 @@
 #include "tokens/keys.hpp"
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -651,6 +653,27 @@ TEST_SUITE("keys") {
             "keys[0] (kid \"hs\"): missing k"
         );
         CHECK(LoadError(Array({Jwk("rsa-a"), VerifyOnly("rsa-b", true)})) == "<loaded>");
+    }
+
+    TEST_CASE("one key set signs and verifies from many threads at once") {
+        // Handler threads share the set's EVP_PKEYs; under `make test-sanitize` TSan checks this.
+        const auto keys = Load(Array({Jwk("ec-a"), VerifyOnly("rsa-a")}));
+        const std::string rsa_token = Load(Array({Jwk("rsa-a")})).Sign(Json(ValidPayload()));
+        std::atomic<int> verified{0};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 8; ++t) {
+            threads.emplace_back([&keys, &rsa_token, &verified] {
+                const auto claims = Json(ValidPayload());
+                for (int i = 0; i < 25; ++i) {
+                    verified += keys.Verify(keys.Sign(claims), kNow).Ok() ? 1 : 0;
+                    verified += keys.Verify(rsa_token, kNow).Ok() ? 1 : 0;
+                }
+            });
+        }
+        for (auto& thread : threads) {
+            thread.join();
+        }
+        CHECK(verified == 8 * 25 * 2);
     }
 
     TEST_CASE("an empty key set signs nothing and verifies nothing") {
