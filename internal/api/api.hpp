@@ -10,6 +10,7 @@
 
 #include "api/http_types.hpp"
 #include "api/services/mail.hpp"
+#include "api/services/pkce.hpp"
 #include "api/services/rate_limit.hpp"
 #include "api/services/timing.hpp"
 #include "api/services/views.hpp"
@@ -75,12 +76,18 @@ private:
     [[nodiscard]] Response Health(Request& request);
     [[nodiscard]] Response Settings(Request& request);
     [[nodiscard]] Response Jwks(Request& request);
+    // POST /signup: an anonymous sign-in without email and phone (anonymous.cpp), else Signup;
+    // each behind its own per-client limit.
+    [[nodiscard]] Response SignupRoute(Request& request);
     [[nodiscard]] Response Signup(Request& request);
+    [[nodiscard]] Response SignupAnonymously(Request& request, const std::string& data);
     [[nodiscard]] Response VerifyGet(Request& request);
     [[nodiscard]] Response VerifyPost(Request& request);
     [[nodiscard]] Response Token(Request& request);
     [[nodiscard]] Response PasswordGrant(Request& request, const rapidjson::Document& document);
     [[nodiscard]] Response RefreshTokenGrant(Request& request, const rapidjson::Document& document);
+    // grant_type=pkce: an auth code from a PKCE link and its code_verifier (token.cpp).
+    [[nodiscard]] Response PkceGrant(Request& request, const rapidjson::Document& document);
     [[nodiscard]] Response UserGet(Request& request);
     [[nodiscard]] Response UserPut(Request& request);
     // PUT /user's new password, checked (current password, same password) and hashed.
@@ -102,6 +109,11 @@ private:
     // `handler` behind the per-client limit `bucket` (N per 5 minutes, burst 30); unchanged when
     // GOTRUE_RATE_LIMIT_HEADER is not set.
     [[nodiscard]] Handler Limited(std::string bucket, double per_five_minutes, Handler handler);
+    // Takes one token of the client's bucket `bucket`: 429 over_request_rate_limit when it is
+    // empty; nothing when GOTRUE_RATE_LIMIT_HEADER is not set.
+    void TakeClientToken(
+        const Request& request, const std::string& bucket, const RequestLimit& limit
+    );
 
     // 401/403 unless the bearer token's role is in GOTRUE_JWT_ADMIN_ROLES (docs/http.md). The
     // guard of the admin routes (AddRoutes): their handlers read the admin with GuardedCaller.
@@ -111,11 +123,13 @@ private:
     [[nodiscard]] models::User LoadAdminTarget(Request& request);
 
     // /magiclink and email /otp: a magic link for confirmed users, a confirmation mail (and a
-    // new user with a random password, unless UnknownAddress::kRefuse) for the others.
+    // new user with a random password, unless UnknownAddress::kRefuse) for the others; either
+    // in the PKCE flow when `pkce` has a challenge.
     [[nodiscard]] Response SendMagicLink(
         Request& request,
         const std::string& email,
         const std::string& data,
+        const PkceParams& pkce,
         UnknownAddress unknown_address
     );
 

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <utility>
 
 #include <doctest/doctest.h>
 #include <rapidjson/document.h>
@@ -132,6 +133,40 @@ TEST_SUITE("api in process") {
         keys.keys.clear();
         plain.jwt.key_set = gotrue::tokens::KeySet::Load(keys);
         CHECK(HandleOnce(plain, "/.well-known/jwks.json").body == R"({"keys":[]})");
+    }
+
+    TEST_CASE("POST /signup without email and phone: the anonymous switch, then disabled sign-ups"
+    ) {
+        // The database is never connected: each answer comes before any database work (with the
+        // switch off, even before the per-client limit, which would need the database).
+        const auto post_signup = [](const gotrue::conf::Config& config, const std::string& body) {
+            ApiFixture fixture(config);
+            const Api api({config, "v", fixture.pool, fixture.database, fixture.mail.Templates()});
+            Request request = Get("/signup");
+            request.method = "POST";
+            request.body = body;
+            const Response response = api.Handle(request);
+            return std::pair(response.status, Parse(response.body));
+        };
+        auto config = TestConfig();
+        config.rate_limit.header = "X-Client";
+        for (const char* body : {"{}", R"({"email":"","phone":"","data":{"a":1}})"}) {
+            CAPTURE(body);
+            const auto [status, error] = post_signup(config, body);
+            CHECK(status == 422);
+            CHECK(std::string(error["error_code"].GetString()) == "anonymous_provider_disabled");
+            CHECK(std::string(error["msg"].GetString()) == "Anonymous sign-ins are disabled");
+        }
+        const auto [bad_status, bad] = post_signup(config, R"({"data":[]})");
+        CHECK(bad_status == 400);
+        CHECK(std::string(bad["error_code"].GetString()) == "bad_json");
+
+        config.rate_limit.header.clear();
+        config.external.anonymous_users_enabled = true;
+        config.disable_signup = true;
+        const auto [status, error] = post_signup(config, "{}");
+        CHECK(status == 422);
+        CHECK(std::string(error["error_code"].GetString()) == "signup_disabled");
     }
 
     TEST_CASE("unknown paths are 404 and wrong methods 405 with Allow") {

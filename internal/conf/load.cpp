@@ -488,14 +488,17 @@ void AddSignupAndProviders(std::vector<Variable>& v) {
     v.push_back(
         Var("GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED",
             "false",
-            "Anonymous sign-ins on/off.",
+            "Anonymous sign-ins (POST /signup without email and phone) on/off.",
             Bool(GOTRUE_FIELD(external.anonymous_users_enabled)))
     );
     v.push_back(
         Var("GOTRUE_EXTERNAL_FLOW_STATE_EXPIRY_DURATION",
             "300s",
-            "PKCE flow-state lifetime.",
-            PositiveDuration(GOTRUE_FIELD(external.flow_state_expiry)))
+            "PKCE flow-state lifetime (values below 300s become 300s).",
+            [](Config& c, std::string_view value) {
+                c.external.flow_state_expiry =
+                    std::max<Duration>(ParseDuration(value), std::chrono::seconds(300));
+            })
     );
     for (const auto provider : kOAuthProviders) {
         const std::string upper = text::ToUpper(provider);
@@ -850,7 +853,7 @@ void AddRateLimits(std::vector<Variable>& v) {
     v.push_back(
         Var("GOTRUE_RATE_LIMIT_ANONYMOUS_USERS",
             "30",
-            "Anonymous sign-ins per key per hour.",
+            "Anonymous sign-ins per client per hour (with GOTRUE_RATE_LIMIT_HEADER).",
             Number(GOTRUE_FIELD(rate_limit.anonymous_users)))
     );
 }

@@ -236,6 +236,7 @@ TEST_SUITE("configuration") {
             {"GOTRUE_JWT_ADMIN_ROLES", "a, b"},
             {"GOTRUE_MAILER_SUBJECTS_CONFIRMATION", "Welcome"},
             {"GOTRUE_EXTERNAL_GITHUB_ENABLED", "true"},
+            {"GOTRUE_EXTERNAL_FLOW_STATE_EXPIRY_DURATION", "10s"},
         }));
         CHECK(config.jwt.exp == 3600);
         CHECK(config.mailer.otp_exp == 86400);
@@ -245,6 +246,15 @@ TEST_SUITE("configuration") {
         CHECK(config.jwt.admin_roles == std::vector<std::string>{"a", "b"});
         CHECK(config.mailer.subjects.at("CONFIRMATION") == "Welcome");
         CHECK(config.external.oauth_enabled.at("github"));
+        CHECK(config.external.flow_state_expiry == 300s);
+        CHECK(
+            LoadConfig(With({{"GOTRUE_EXTERNAL_FLOW_STATE_EXPIRY_DURATION", "-1s"}})
+            ).external.flow_state_expiry == 300s
+        );
+        CHECK(
+            LoadConfig(With({{"GOTRUE_EXTERNAL_FLOW_STATE_EXPIRY_DURATION", "10m"}})
+            ).external.flow_state_expiry == 10min
+        );
     }
 
     TEST_CASE("documented defaults are the defaults the code uses") {

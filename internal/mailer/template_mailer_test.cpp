@@ -99,6 +99,33 @@ TEST_SUITE("template mailer") {
         CHECK(fixture.client.sent.front().type == "recovery");
     }
 
+    TEST_CASE("every mail with a link exposes {{ .TokenHash }}, the link's token, pkce_ included") {
+        gotrue::mailer::TemplateCache cache{gotrue::mailer::TemplateCacheOptions{}};
+        RecordingClient client;
+        gotrue::mailer::MailerSettings settings{
+            "https://example.netlify.com", "http://localhost:9999", {}, {}};
+        for (const auto& info : gotrue::mailer::AllMailKinds()) {
+            if (!info.link_type.empty()) {
+                settings.subjects[std::string(info.config_key)] = "hash={{ .TokenHash }}";
+            }
+        }
+        gotrue::mailer::TemplateMailer mailer{settings, cache, client};
+        auto input = Input();
+        input.token_hash = "pkce_5f2c0a";
+        int with_link = 0;
+        for (const auto& info : gotrue::mailer::AllMailKinds()) {
+            if (info.link_type.empty()) {
+                continue;
+            }
+            CAPTURE(info.type);
+            ++with_link;
+            const Message message = mailer.Render(info.kind, input);
+            CHECK(message.subject == "hash=pkce_5f2c0a");
+            CHECK(message.html.find("token=pkce_5f2c0a&amp;type=") != std::string::npos);
+        }
+        CHECK(with_link == 5);  // confirmation, invite, recovery, magic link, email change
+    }
+
     TEST_CASE("every built-in template parses and renders") {
         for (const auto& info : gotrue::mailer::AllMailKinds()) {
             CAPTURE(info.type);

@@ -9,6 +9,16 @@ INSERT INTO identities (id, provider_id, user_id, identity_data, provider, last_
 VALUES ($1::uuid, $2, $3::uuid, $4::jsonb, $5, now(), now(), now())
 )sql";
 
+// The email identity of a user, unless it has one (provider_id is the user id for email, and
+// (provider_id, provider) is unique).
+constexpr std::string_view kInsertEmailIdentityIfMissing = R"sql(
+INSERT INTO identities (id, provider_id, user_id, identity_data, provider, last_sign_in_at,
+                        created_at, updated_at)
+SELECT gen_random_uuid(), $1::text, $1::uuid, $2::jsonb, 'email', now(), now(), now()
+ WHERE NOT EXISTS (SELECT 1 FROM identities WHERE provider_id = $1::text AND provider = 'email')
+RETURNING id
+)sql";
+
 constexpr std::string_view kSelectIdentitiesByUser = R"sql(
 SELECT id::text AS id, provider_id, user_id::text AS user_id,
        identity_data::text AS identity_data, provider,
@@ -66,6 +76,15 @@ void InsertIdentity(pqxx::transaction_base& tx, const Identity& identity) {
         identity.identity_data,
         identity.provider
     );
+}
+
+bool InsertEmailIdentityIfMissing(
+    pqxx::transaction_base& tx, std::string_view user_id, const std::string& identity_data
+) {
+    return !tx.exec_params(
+                  std::string(kInsertEmailIdentityIfMissing), std::string(user_id), identity_data
+    )
+                .empty();
 }
 
 std::vector<Identity> FindIdentitiesByUser(pqxx::transaction_base& tx, std::string_view user_id) {

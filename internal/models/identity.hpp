@@ -25,6 +25,11 @@ struct Identity {
 
 void InsertIdentity(pqxx::transaction_base& tx, const Identity& identity);
 
+// Inserts the user's email identity with `identity_data` unless it has one; true if it did.
+bool InsertEmailIdentityIfMissing(
+    pqxx::transaction_base& tx, std::string_view user_id, const std::string& identity_data
+);
+
 [[nodiscard]] std::vector<Identity> FindIdentitiesByUser(
     pqxx::transaction_base& tx, std::string_view user_id
 );

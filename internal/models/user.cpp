@@ -190,6 +190,21 @@ constexpr std::string_view kUpdateLastSignInAt = R"sql(
 UPDATE users SET last_sign_in_at = now() WHERE id = $1::uuid
 )sql";
 
+// app_metadata's provider and providers from the user's identities (upstream's
+// UpdateAppMetaDataProviders: the distinct providers, the first as `provider`).
+constexpr std::string_view kUpdateAppMetaDataProviders = R"sql(
+UPDATE users
+   SET raw_app_meta_data = (CASE WHEN jsonb_typeof(raw_app_meta_data) = 'object'
+                                 THEN raw_app_meta_data ELSE '{}'::jsonb END)
+                           || jsonb_build_object('provider', p.providers[1],
+                                                 'providers', to_jsonb(p.providers)),
+       updated_at = now()
+  FROM (SELECT array_agg(DISTINCT provider ORDER BY provider) AS providers
+          FROM identities WHERE user_id = $1::uuid) AS p
+ WHERE id = $1::uuid
+RETURNING raw_app_meta_data::text AS raw_app_meta_data
+)sql";
+
 constexpr std::string_view kClearPhone =
     R"sql(UPDATE users SET phone = NULL WHERE id = $1::uuid)sql";
 
@@ -287,6 +302,24 @@ std::string EmailPatch(const std::string& email) {
     writer.StartObject();
     writer.Key("email");
     writer.String(email.c_str(), static_cast<rapidjson::SizeType>(email.size()));
+    writer.EndObject();
+    return {buffer.GetString(), buffer.GetSize()};
+}
+
+// The identity data upstream gives an email identity it creates for an existing user
+// (provider.Claims of subject, email and email_verified; phone_verified is always written).
+std::string EmailIdentityData(const User& user, bool verified) {
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    writer.StartObject();
+    writer.Key("sub");
+    writer.String(user.id.c_str(), static_cast<rapidjson::SizeType>(user.id.size()));
+    writer.Key("email");
+    writer.String(user.email.c_str(), static_cast<rapidjson::SizeType>(user.email.size()));
+    writer.Key("email_verified");
+    writer.Bool(verified);
+    writer.Key("phone_verified");
+    writer.Bool(false);
     writer.EndObject();
     return {buffer.GetString(), buffer.GetSize()};
 }
@@ -459,9 +492,21 @@ void ConfirmEmailChange(pqxx::transaction_base& tx, User& user) {
     user.email_change_token_new.clear();
     user.email_change_token_current.clear();
     user.email_change_confirm_status = 0;
+    user.is_anonymous = false;  // a confirmed address makes an anonymous user permanent
     SetEmail(tx, user, email);
     MarkEmailConfirmed(tx, user);
+    EnsureEmailIdentity(tx, user, true);
     DeleteOneTimeTokensOfUser(tx, user.id);
+}
+
+bool EnsureEmailIdentity(pqxx::transaction_base& tx, User& user, bool verified) {
+    if (!InsertEmailIdentityIfMissing(tx, user.id, EmailIdentityData(user, verified))) {
+        return false;
+    }
+    user.raw_app_meta_data =
+        tx.exec_params1(std::string(kUpdateAppMetaDataProviders), user.id)["raw_app_meta_data"]
+            .as<std::string>();
+    return true;
 }
 
 void ConfirmEmailChangeHalf(pqxx::transaction_base& tx, User& user, OneTimeTokenType type) {

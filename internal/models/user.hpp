@@ -159,12 +159,20 @@ void Confirm(pqxx::transaction_base& tx, User& user);
 void Recover(pqxx::transaction_base& tx, User& user);
 
 // The pending email change takes effect: email = email_change (user and email identity),
-// confirmed and verified, the change's codes and every one-time token gone.
+// confirmed and verified, the change's codes and every one-time token gone. A user without an
+// email identity (an anonymous one) gets it, and is no longer anonymous (upstream:
+// emailChangeVerify in internal/api/verify.go).
 void ConfirmEmailChange(pqxx::transaction_base& tx, User& user);
 
 // The first of the two links of a secure email change was used (`type` says which): remembered
 // in email_change_confirm_status, that side's code and link gone, the change still pending.
 void ConfirmEmailChangeHalf(pqxx::transaction_base& tx, User& user, OneTimeTokenType type);
+
+// Creates the email identity of a user that has none (an anonymous user's first address), for
+// its current email with `verified` as email_verified, and re-derives app_metadata's provider
+// and providers from its identities (upstream: createNewIdentity, UpdateAppMetaDataProviders).
+// False, and nothing written, when the user has one.
+bool EnsureEmailIdentity(pqxx::transaction_base& tx, User& user, bool verified);
 
 // Sets the address on the user (row and metadata) and on its email identity.
 void SetEmail(pqxx::transaction_base& tx, User& user, const std::string& email);

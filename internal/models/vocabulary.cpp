@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <stdexcept>
+#include <string>
 #include <utility>
 
 #include "models/user.hpp"
@@ -58,7 +60,7 @@ constexpr std::array<VerificationTypeInfo, 8> kVerificationTypes{{
     {VerificationType::kPhoneChange, "phone_change", false, {}},
 }};
 
-constexpr std::array<std::pair<AuthenticationMethod, std::string_view>, 8> kMethods{{
+constexpr std::array<std::pair<AuthenticationMethod, std::string_view>, 9> kMethods{{
     {AuthenticationMethod::kPassword, "password"},
     {AuthenticationMethod::kOtp, "otp"},
     {AuthenticationMethod::kRecovery, "recovery"},
@@ -67,6 +69,12 @@ constexpr std::array<std::pair<AuthenticationMethod, std::string_view>, 8> kMeth
     {AuthenticationMethod::kEmailSignup, "email/signup"},
     {AuthenticationMethod::kEmailChange, "email_change"},
     {AuthenticationMethod::kTokenRefresh, "token_refresh"},
+    {AuthenticationMethod::kAnonymous, "anonymous"},
+}};
+
+constexpr std::array<std::pair<CodeChallengeMethod, std::string_view>, 2> kChallengeMethods{{
+    {CodeChallengeMethod::kS256, "s256"},
+    {CodeChallengeMethod::kPlain, "plain"},
 }};
 
 // The entry of `table` for `value` (each table lists every enumerator once).
@@ -138,6 +146,20 @@ std::optional<AuthenticationMethod> ParseAuthenticationMethod(std::string_view t
 bool IsRecovery(AuthenticationMethod method) {
     return method == AuthenticationMethod::kOtp || method == AuthenticationMethod::kMagicLink ||
            method == AuthenticationMethod::kRecovery;
+}
+
+std::string_view String(CodeChallengeMethod method) {
+    return EntryFor(
+               kChallengeMethods, method, [](const auto& entry) { return entry.first; }
+    ).second;
+}
+
+std::optional<CodeChallengeMethod> ParseCodeChallengeMethod(std::string_view text) {
+    std::string lower(text);
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) {
+        return static_cast<char>(std::tolower(c));
+    });
+    return ParseIn(kChallengeMethods, lower, [](const auto& entry) { return entry; });
 }
 
 }  // namespace gotrue::models

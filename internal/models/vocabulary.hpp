@@ -3,7 +3,7 @@
 // The core vocabulary of the auth flows as enums, each with one mapping table (vocabulary.cpp):
 // one-time-token types (supabase/auth internal/models/one_time_token.go), verification types
 // (the `type` of /verify, internal/api/verify.go) and authentication methods (the amr claim,
-// internal/models/factor.go).
+// internal/models/factor.go) and PKCE code challenge methods (internal/models/flow_state.go).
 
 #include <optional>
 #include <span>
@@ -83,6 +83,7 @@ enum class AuthenticationMethod {
     kEmailSignup,
     kEmailChange,
     kTokenRefresh,
+    kAnonymous,
 };
 
 [[nodiscard]] std::string_view String(AuthenticationMethod method);
@@ -91,5 +92,12 @@ enum class AuthenticationMethod {
 // Signed in by something sent to the user's address (otp, magic link, recovery): such a session
 // may set a new password without the current one.
 [[nodiscard]] bool IsRecovery(AuthenticationMethod method);
+
+// auth.code_challenge_method: how a PKCE code_challenge was derived from its verifier (RFC 7636).
+enum class CodeChallengeMethod { kS256, kPlain };
+
+[[nodiscard]] std::string_view String(CodeChallengeMethod method);  // "s256", "plain"
+// Case-insensitive, as upstream reads it ("S256" is s256).
+[[nodiscard]] std::optional<CodeChallengeMethod> ParseCodeChallengeMethod(std::string_view text);
 
 }  // namespace gotrue::models

@@ -26,6 +26,7 @@ using gotrue::testing::Bearer;
 using gotrue::testing::HttpResponse;
 using gotrue::testing::JsonString;
 using gotrue::testing::MailMode;
+using gotrue::testing::ServiceRoleToken;
 using gotrue::testing::SharedMaildir;
 using gotrue::testing::UniqueEmail;
 using gotrue::testing::UrlParam;
@@ -126,16 +127,6 @@ void ReachTheBound(const std::string& url, const std::string& email, const std::
         CHECK(JsonString(wrong.body, "msg") == kCodeInvalid);
     }
     CheckLockedOut(VerifyCode(url, email, WrongCode(right, 4)));
-}
-
-std::string ServiceRoleToken(const AuthServer& server) {
-    const long long now = std::chrono::duration_cast<std::chrono::seconds>(
-                              std::chrono::system_clock::now().time_since_epoch()
-    )
-                              .count();
-    rapidjson::Document claims;
-    claims.Parse((R"({"role":"service_role","exp":)" + std::to_string(now + 600) + "}").c_str());
-    return gotrue::tokens::SignHs256(claims, server.Env().at("GOTRUE_JWT_SECRET"));
 }
 
 }  // namespace

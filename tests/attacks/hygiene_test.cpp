@@ -30,13 +30,7 @@ std::string Credentials(const std::string& email, const std::string& password) {
 
 // Authorization header of a service_role token (what admin clients send).
 std::string Admin(const AuthServer& server) {
-    const long long now = std::chrono::duration_cast<std::chrono::seconds>(
-                              std::chrono::system_clock::now().time_since_epoch()
-    )
-                              .count();
-    rapidjson::Document claims;
-    claims.Parse((R"({"role":"service_role","exp":)" + std::to_string(now + 600) + "}").c_str());
-    return Bearer(gotrue::tokens::SignHs256(claims, server.Env().at("GOTRUE_JWT_SECRET")));
+    return Bearer(gotrue::testing::ServiceRoleToken(server));
 }
 
 // The lines of a mail's header section as the relay stored them.

@@ -1,9 +1,9 @@
 // Attack replays through the real binary: replay.
 //
-// One email link, code or reauthentication nonce redeemed by many parallel requests must give
-// exactly one session (or one password change): the verify handlers lock the user row and then
-// claim the token atomically (DELETE ... RETURNING / a conditional UPDATE), so the losers of the
-// race find nothing left to claim.
+// One email link, code, PKCE auth code or reauthentication nonce redeemed by many parallel
+// requests must give exactly one session (or one password change): the handlers lock the user
+// row and then claim the token atomically (DELETE ... RETURNING / a conditional UPDATE / the
+// flow state row locked and deleted), so the losers of the race find nothing left to claim.
 
 #include <atomic>
 #include <functional>
@@ -168,6 +168,44 @@ TEST_SUITE("replay") {
 
         CHECK(CountStatus(responses, 200) == 1);
         CHECK(CountErrorCode(responses, 403, "otp_expired") == kParallel - 1);
+        CHECK(SessionsOf(server, user_id) == sessions_before + 1);
+    }
+
+    TEST_CASE(
+        "PKCE auth codes are exchanged once: 50 parallel POST /token?grant_type=pkce of one code "
+        "give one session"
+    ) {
+        AuthServer server(MailMode::kSync, kRoomyPool);
+        const std::string email = UniqueEmail("replay-pkce");
+        const std::string user_id = server.SignUpConfirmed(email);
+        // RFC 7636 Appendix B's verifier and its S256 challenge.
+        const std::string verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        REQUIRE(
+            server
+                .Post(
+                    "/magiclink",
+                    R"({"email":")" + email +
+                        R"(","code_challenge":"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",)"
+                        R"("code_challenge_method":"s256"})"
+                )
+                .status == 200
+        );
+        const auto verified =
+            gotrue::testing::Send({"GET", gotrue::testing::LinkIn(NthMail(email, 2)), "", {}});
+        REQUIRE(verified.status == 303);
+        const std::string code = UrlParam(Location(verified), "code");
+        REQUIRE_FALSE(code.empty());
+        const int sessions_before = SessionsOf(server, user_id);
+
+        const auto responses = InParallel(kParallel, [&] {
+            return server.Post(
+                "/token?grant_type=pkce",
+                R"({"auth_code":")" + code + R"(","code_verifier":")" + verifier + "\"}"
+            );
+        });
+
+        CHECK(CountStatus(responses, 200) == 1);
+        CHECK(CountErrorCode(responses, 404, "flow_state_not_found") == kParallel - 1);
         CHECK(SessionsOf(server, user_id) == sessions_before + 1);
     }
 

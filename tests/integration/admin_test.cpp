@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include <doctest/doctest.h>
 #include <rapidjson/document.h>
@@ -255,5 +256,69 @@ TEST_SUITE("admin") {
                 )
                 .status == 400
         );
+    }
+
+    TEST_CASE("anonymous users are listed, and an address with email_confirm makes them permanent"
+    ) {
+        AuthServer server(
+            gotrue::testing::MailMode::kSync, {{"GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED", "true"}}
+        );
+        const std::string email = UniqueEmail("admin-listed");
+        server.SignUpConfirmed(email);
+        std::vector<std::string> anonymous_ids;
+        for (int i = 0; i < 2; ++i) {
+            const auto session = server.Post("/signup", "{}");
+            REQUIRE_MESSAGE(session.status == 200, session.body);
+            rapidjson::Document document;
+            document.Parse(session.body.c_str());
+            anonymous_ids.emplace_back(document["user"]["id"].GetString());
+        }
+        // As upstream, the list has no anonymous filter: every user of the audience.
+        const auto listed = server.Get("/admin/users", {Admin(server)});
+        REQUIRE(listed.status == 200);
+        CHECK(listed.headers.at("x-total-count") == "3");
+        rapidjson::Document list;
+        list.Parse(listed.body.c_str());
+        int anonymous = 0;
+        for (const auto& user : list["users"].GetArray()) {
+            anonymous += user["is_anonymous"].GetBool() ? 1 : 0;
+            CHECK(user["is_anonymous"].GetBool() == std::string(user["email"].GetString()).empty());
+        }
+        CHECK(anonymous == 2);
+        // A filter matches addresses, which anonymous users do not have.
+        const auto filtered = server.Get("/admin/users?filter=admin-listed", {Admin(server)});
+        CHECK(filtered.headers.at("x-total-count") == "1");
+
+        // upstream's TestAdminUpdateAnonymousUser: an email identity either way; only a
+        // confirmed address ends the anonymity.
+        const auto set_email = [&](const std::string& id, const std::string& address, bool confirm
+                               ) {
+            const auto updated = server.Put(
+                "/admin/users/" + id,
+                R"({"email":")" + address + R"(","email_confirm":)" + (confirm ? "true" : "false") +
+                    "}",
+                {Admin(server)}
+            );
+            REQUIRE_MESSAGE(updated.status == 200, updated.body);
+            CHECK(JsonString(updated.body, "email") == address);
+            return updated.body;
+        };
+        const std::string confirmed =
+            set_email(anonymous_ids[0], UniqueEmail("admin-anon-confirmed"), true);
+        CHECK(confirmed.find(R"("is_anonymous":false)") != std::string::npos);
+        CHECK(confirmed.find(R"("provider":"email","providers":["email"])") != std::string::npos);
+        CHECK(confirmed.find(R"("email_verified":true)") != std::string::npos);
+        const std::string unconfirmed =
+            set_email(anonymous_ids[1], UniqueEmail("admin-anon-unconfirmed"), false);
+        CHECK(unconfirmed.find(R"("is_anonymous":true)") != std::string::npos);
+        CHECK(unconfirmed.find(R"("email_verified":false)") != std::string::npos);
+        const auto& db = server.Database();
+        CHECK(
+            db.Scalar(
+                "SELECT count(*) FROM auth.identities WHERE user_id IN ('" + anonymous_ids[0] +
+                "', '" + anonymous_ids[1] + "') AND provider = 'email'"
+            ) == "2"
+        );
+        CHECK(db.Scalar("SELECT count(*) FROM auth.users WHERE is_anonymous") == "1");
     }
 }

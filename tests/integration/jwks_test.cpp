@@ -22,6 +22,7 @@ using gotrue::testing::AuthServer;
 using gotrue::testing::Bearer;
 using gotrue::testing::JsonString;
 using gotrue::testing::MailMode;
+using gotrue::testing::ServiceRoleToken;
 using gotrue::testing::UniqueEmail;
 
 namespace {
@@ -116,12 +117,6 @@ std::string Forge(const std::string& keys, const std::string& sub) {
                   std::to_string(Now() + 600) + "}")
                      .c_str());
     return gotrue::tokens::KeySet::Load(options).Sign(claims);
-}
-
-std::string ServiceRoleToken(const AuthServer& server) {
-    rapidjson::Document claims;
-    claims.Parse((R"({"role":"service_role","exp":)" + std::to_string(Now() + 600) + "}").c_str());
-    return gotrue::tokens::SignHs256(claims, server.Env().at("GOTRUE_JWT_SECRET"));
 }
 
 }  // namespace

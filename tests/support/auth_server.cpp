@@ -1,10 +1,13 @@
 #include "support/auth_server.hpp"
 
+#include <chrono>
 #include <random>
 #include <stdexcept>
 
 #include <doctest/doctest.h>
 #include <rapidjson/document.h>
+
+#include "tokens/jwt.hpp"
 
 namespace gotrue::testing {
 namespace {
@@ -194,6 +197,16 @@ std::string UrlParam(const std::string& url, const std::string& key) {
 
 std::string Bearer(const std::string& access_token) {
     return "Authorization: Bearer " + access_token;
+}
+
+std::string ServiceRoleToken(const AuthServer& server) {
+    const long long now = std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::system_clock::now().time_since_epoch()
+    )
+                              .count();
+    rapidjson::Document claims;
+    claims.Parse((R"({"role":"service_role","exp":)" + std::to_string(now + 600) + "}").c_str());
+    return tokens::SignHs256(claims, server.Env().at("GOTRUE_JWT_SECRET"));
 }
 
 }  // namespace gotrue::testing

@@ -86,4 +86,8 @@ private:
 
 [[nodiscard]] std::string Bearer(const std::string& access_token);
 
+// A service_role access token signed with the server's secret (what admin clients send, as
+// Bearer(...)), valid for 10 minutes.
+[[nodiscard]] std::string ServiceRoleToken(const AuthServer& server);
+
 }  // namespace gotrue::testing

@@ -509,6 +509,11 @@ Response Api::AdminUpdateUser(Request& request) {
                 throw UnprocessableEntity(kEmailExists, kEmailTaken);
             }
             models::SetEmail(tx, user, *params.email);
+            // As upstream: a user without an email identity (an anonymous one) gets one, and a
+            // confirmed address makes it permanent.
+            const bool confirmed = params.email_confirm.value_or(false);
+            models::EnsureEmailIdentity(tx, user, confirmed);
+            user.is_anonymous = user.is_anonymous && !confirmed;
         }
         if (hash) {  // a new password signs the user out everywhere
             models::UpdatePassword(tx, user, *hash, models::PendingCodes::kKeep);

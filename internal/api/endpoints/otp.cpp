@@ -1,7 +1,9 @@
-// POST /magiclink and POST /otp (GoTrue's internal/api/magic_link.go and otp.go).
+// POST /magiclink and POST /otp (GoTrue's internal/api/magic_link.go and otp.go), with PKCE
+// (api/services/pkce.hpp).
 
 #include "api/api.hpp"
 #include "api/http_types.hpp"
+#include "api/services/pkce.hpp"
 #include "api/services/redirect.hpp"
 #include "api/services/request_info.hpp"
 #include "api/services/sessions.hpp"
@@ -44,6 +46,7 @@ std::vector<OutgoingMail> PrepareMagicLink(
     const NewEmailUser& spec,
     UnknownAddress unknown_address,
     const std::string& redirect_to,
+    const PkceParams& pkce,
     const std::string& ip,
     const conf::Config& config,
     bool& exists
@@ -55,18 +58,25 @@ std::vector<OutgoingMail> PrepareMagicLink(
         user = CreateMagicLinkUser(tx, spec, unknown_address, config);
         if (!config.mailer.autoconfirm) {
             // Like /signup: the new user confirms the address first.
-            OutgoingMail confirmation = mail.PrepareConfirmation(tx, *user, redirect_to);
+            OutgoingMail confirmation =
+                PrepareSignupConfirmation(tx, mail, *user, redirect_to, pkce, config);
             models::RecordAudit(tx, *user, "user_confirmation_requested", ip);
             confirmation.undo = UndoNewUser(user->id);
             return {std::move(confirmation)};
         }
         models::RecordAudit(tx, *user, "user_signedup", ip);
     } else if (!user->IsConfirmed()) {
-        OutgoingMail confirmation = mail.PrepareConfirmation(tx, *user, redirect_to);
+        OutgoingMail confirmation =
+            PrepareSignupConfirmation(tx, mail, *user, redirect_to, pkce, config);
         models::RecordAudit(tx, *user, "user_confirmation_requested", ip);
         return {std::move(confirmation)};
     }
-    OutgoingMail link = mail.PrepareRecovery(tx, *user, redirect_to, mailer::MailKind::kMagicLink);
+    const auto flow = StartFlow(
+        tx, pkce, "magiclink", models::AuthenticationMethod::kMagicLink, user->id, config
+    );
+    OutgoingMail link = mail.PrepareRecovery(
+        tx, *user, redirect_to, mailer::MailKind::kMagicLink, Throttle::kApply, flow
+    );
     models::RecordAudit(tx, *user, "user_recovery_requested", ip);
     return {std::move(link)};
 }
@@ -77,6 +87,7 @@ Response Api::SendMagicLink(
     Request& request,
     const std::string& raw_email,
     const std::string& data,
+    const PkceParams& pkce,
     UnknownAddress unknown_address
 ) {
     const auto& config = deps_.config;
@@ -91,6 +102,7 @@ Response Api::SendMagicLink(
     }
     NewEmailUser spec;
     spec.email = ValidateEmail(raw_email);
+    ValidatePkceParams(pkce);
     spec.aud = RequestAudience(request, config);
     spec.role = config.jwt.default_group_name;
     spec.data = data;
@@ -107,7 +119,15 @@ Response Api::SendMagicLink(
     std::vector<OutgoingMail> mails =
         RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
             return PrepareMagicLink(
-                tx, mail_, spec, unknown_address, redirect_to, ClientIp(request), config, exists
+                tx,
+                mail_,
+                spec,
+                unknown_address,
+                redirect_to,
+                pkce,
+                ClientIp(request),
+                config,
+                exists
             );
         });
     request.timing_endpoint = "magiclink";
@@ -122,10 +142,9 @@ Response Api::MagicLink(Request& request) {
     const auto document = ParseJsonBody(request.body);
     const std::string email = StringField(document, "email").value_or("");
     const std::string data = ObjectField(document, "data").value_or("{}");
-    if (StringField(document, "code_challenge")) {
-        throw BadRequest(kValidationFailed, "PKCE flow is not supported by this server");
-    }
-    return SendMagicLink(request, email, data, UnknownAddress::kCreateUser);
+    return SendMagicLink(
+        request, email, data, ReadPkceParams(document), UnknownAddress::kCreateUser
+    );
 }
 
 Response Api::Otp(Request& request) {
@@ -143,9 +162,8 @@ Response Api::Otp(Request& request) {
     if (!email.empty() && !channel.empty()) {
         throw BadRequest(kValidationFailed, "Channel can only be used with a phone number");
     }
-    if (StringField(document, "code_challenge")) {
-        throw BadRequest(kValidationFailed, "PKCE flow is not supported by this server");
-    }
+    const PkceParams pkce = ReadPkceParams(document);
+    ValidatePkceParams(pkce);
     if (!phone.empty()) {
         throw BadRequest(kPhoneProviderDisabled, "SMS OTP is not supported by this server");
     }
@@ -153,7 +171,11 @@ Response Api::Otp(Request& request) {
         throw BadRequest(kValidationFailed, "One of email or phone must be set");
     }
     return SendMagicLink(
-        request, email, data, create_user ? UnknownAddress::kCreateUser : UnknownAddress::kRefuse
+        request,
+        email,
+        data,
+        pkce,
+        create_user ? UnknownAddress::kCreateUser : UnknownAddress::kRefuse
     );
 }
 

@@ -1,7 +1,9 @@
-// POST /recover and POST /resend (GoTrue's internal/api/recover.go and resend.go).
+// POST /recover and POST /resend (GoTrue's internal/api/recover.go and resend.go), both with
+// PKCE for their email flows (api/services/pkce.hpp).
 
 #include "api/api.hpp"
 #include "api/http_types.hpp"
+#include "api/services/pkce.hpp"
 #include "api/services/redirect.hpp"
 #include "api/services/request_info.hpp"
 #include "api/services/transaction.hpp"
@@ -14,7 +16,7 @@ namespace gotrue::api {
 Response Api::Recover(Request& request) {
     const auto document = ParseJsonBody(request.body);
     const std::string raw_email = StringField(document, "email").value_or("");
-    const bool pkce = StringField(document, "code_challenge").has_value();
+    const PkceParams pkce = ReadPkceParams(document);
     const auto& config = deps_.config;
     if (!config.external.email_enabled) {
         throw BadRequest(kEmailProviderDisabled, "Email logins are disabled");
@@ -22,10 +24,8 @@ Response Api::Recover(Request& request) {
     if (raw_email.empty()) {
         throw BadRequest(kValidationFailed, "Password recovery requires an email");
     }
-    if (pkce) {
-        throw BadRequest(kValidationFailed, "PKCE flow is not supported by this server");
-    }
     const std::string email = ValidateEmail(raw_email);
+    ValidatePkceParams(pkce);
     const std::string aud = RequestAudience(request, config);
     const std::string redirect_to = RedirectTarget(request, config);
     auto mail = RequestTransaction(
@@ -37,8 +37,12 @@ Response Api::Recover(Request& request) {
             if (!user) {
                 return std::nullopt;  // the same 200 {} as for a real user (docs/http.md)
             }
-            auto prepared =
-                mail_.PrepareRecovery(tx, *user, redirect_to, mailer::MailKind::kRecovery);
+            const auto flow = StartFlow(
+                tx, pkce, "recovery", models::AuthenticationMethod::kRecovery, user->id, config
+            );
+            auto prepared = mail_.PrepareRecovery(
+                tx, *user, redirect_to, mailer::MailKind::kRecovery, Throttle::kApply, flow
+            );
             models::RecordAudit(tx, *user, "user_recovery_requested", ClientIp(request));
             return prepared;
         }
@@ -56,6 +60,7 @@ Response Api::Resend(Request& request) {
     const std::string type_text = StringField(document, "type").value_or("");
     const std::string raw_email = StringField(document, "email").value_or("");
     const std::string phone = StringField(document, "phone").value_or("");
+    const PkceParams pkce = ReadPkceParams(document);
     const auto& config = deps_.config;
     using models::VerificationType;
     const auto type = models::ParseVerificationType(type_text);
@@ -66,6 +71,9 @@ Response Api::Resend(Request& request) {
         );
     }
     const bool email_type = models::InfoOf(*type).email;
+    if (email_type) {
+        ValidatePkceParams(pkce);
+    }
     if (email_type && raw_email.empty() && phone.empty()) {
         throw BadRequest(kValidationFailed, "Type provided requires an email address");
     }
@@ -94,13 +102,25 @@ Response Api::Resend(Request& request) {
             return prepared;  // the same answer as for a real user (docs/http.md)
         }
         exists = true;
+        // Upstream's resend names the provider_type of both flows after the method.
+        using models::AuthenticationMethod;
         if (type == VerificationType::kSignup) {
             if (!user->IsConfirmed()) {
-                prepared.push_back(mail_.PrepareConfirmation(tx, *user, redirect_to));
                 models::RecordAudit(tx, *user, "user_confirmation_requested", ClientIp(request));
+                const auto flow = StartFlow(
+                    tx, pkce, "email/signup", AuthenticationMethod::kEmailSignup, user->id, config
+                );
+                prepared.push_back(
+                    mail_.PrepareConfirmation(tx, *user, redirect_to, Throttle::kApply, flow)
+                );
             }
         } else if (!user->email_change.empty()) {
-            prepared = mail_.PrepareEmailChange(tx, *user, user->email_change, redirect_to);
+            const auto flow = StartFlow(
+                tx, pkce, "email_change", AuthenticationMethod::kEmailChange, user->id, config
+            );
+            prepared = mail_.PrepareEmailChange(
+                tx, *user, user->email_change, redirect_to, Throttle::kApply, flow
+            );
         }
         return prepared;
     });

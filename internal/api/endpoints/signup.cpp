@@ -4,6 +4,7 @@
 
 #include "api/api.hpp"
 #include "api/http_types.hpp"
+#include "api/services/pkce.hpp"
 #include "api/services/redirect.hpp"
 #include "api/services/request_info.hpp"
 #include "api/services/sessions.hpp"
@@ -23,7 +24,7 @@ struct SignupParams {
     std::string phone;
     std::string password;
     std::string data = "{}";  // user metadata from the request
-    bool pkce = false;
+    PkceParams pkce;
 };
 
 SignupParams ParseSignupParams(const std::string& body) {
@@ -34,24 +35,13 @@ SignupParams ParseSignupParams(const std::string& body) {
     params.password = StringField(document, "password").value_or("");
     params.data = ObjectField(document, "data").value_or("{}");
     static_cast<void>(StringField(document, "channel"));
-    params.pkce = StringField(document, "code_challenge").has_value() ||
-                  StringField(document, "code_challenge_method").has_value();
+    params.pkce = ReadPkceParams(document);
     return params;
 }
 
-// 4xx for what this server does not sign up (anonymous, phone, PKCE) and for a body GoTrue
-// refuses, in GoTrue's order.
+// 4xx for what this server does not sign up (phone) and for a body GoTrue refuses, in GoTrue's
+// order. (A body without email and phone is an anonymous sign-in: anonymous.cpp.)
 void ValidateSignup(const SignupParams& params, const conf::Config& config) {
-    if (params.email.empty() && params.phone.empty()) {
-        if (!config.external.anonymous_users_enabled) {
-            throw UnprocessableEntity(
-                kAnonymousProviderDisabled, "Anonymous sign-ins are disabled"
-            );
-        }
-        throw UnprocessableEntity(
-            kValidationFailed, "Anonymous sign-ins are not supported by this server"
-        );
-    }
     if (config.disable_signup) {
         throw UnprocessableEntity(kSignupDisabled, "Signups not allowed for this instance");
     }
@@ -64,9 +54,10 @@ void ValidateSignup(const SignupParams& params, const conf::Config& config) {
             kValidationFailed, "Only an email address or phone number should be provided on signup."
         );
     }
-    if (params.pkce) {
-        throw BadRequest(kValidationFailed, "PKCE flow is not supported by this server");
+    if (!params.phone.empty() && !params.pkce.challenge.empty()) {
+        throw BadRequest(kValidationFailed, "PKCE not supported for phone signups");
     }
+    ValidatePkceParams(params.pkce);
     if (!params.phone.empty()) {
         throw BadRequest(kPhoneProviderDisabled, "Phone signups are not supported by this server");
     }
@@ -89,6 +80,7 @@ SignupOutcome SignUpNewUser(
     MailService& mail,
     const NewEmailUser& spec,
     const std::string& redirect_to,
+    const PkceParams& pkce,
     Request& request,
     const conf::Config& config
 ) {
@@ -102,7 +94,7 @@ SignupOutcome SignUpNewUser(
             IssueSession(tx, result.user, models::AuthenticationMethod::kPassword, request, config);
     } else {
         models::RecordAudit(tx, result.user, "user_confirmation_requested", ip);
-        result.mail = mail.PrepareConfirmation(tx, result.user, redirect_to);
+        result.mail = PrepareSignupConfirmation(tx, mail, result.user, redirect_to, pkce, config);
         // A failed synchronous send removes the whole signup.
         result.mail->undo = UndoNewUser(result.user.id);
     }
@@ -142,12 +134,13 @@ Response Api::Signup(Request& request) {
         if (existing) {
             // Unconfirmed: the row stays as it is; only the confirmation mail goes out again.
             result.user = *existing;
-            result.mail = mail_.PrepareConfirmation(tx, result.user, redirect_to);
+            result.mail =
+                PrepareSignupConfirmation(tx, mail_, result.user, redirect_to, params.pkce, config);
             models::RecordAudit(tx, result.user, "user_confirmation_requested", ClientIp(request));
             result.identities = models::FindIdentitiesByUser(tx, result.user.id);
             return result;
         }
-        return SignUpNewUser(tx, mail_, spec, redirect_to, request, config);
+        return SignUpNewUser(tx, mail_, spec, redirect_to, params.pkce, request, config);
     });
 
     if (outcome.fake) {

@@ -1,4 +1,4 @@
-// POST /token?grant_type=password|refresh_token (GoTrue's internal/api/token.go,
+// POST /token?grant_type=password|refresh_token|pkce (GoTrue's internal/api/token.go,
 // token_refresh.go).
 
 #include <algorithm>
@@ -11,6 +11,7 @@
 #include "api/services/transaction.hpp"
 #include "crypto/password.hpp"
 #include "models/audit_log.hpp"
+#include "models/flow_state.hpp"
 #include "models/refresh_token.hpp"
 #include "models/session.hpp"
 
@@ -130,6 +131,62 @@ IssuedSession Rotate(
     return TokensForSession(tx, family.user, family.session.id, child.token, config);
 }
 
+struct Exchanged {
+    models::User user;
+    std::vector<models::Identity> identities;
+    IssuedSession session;
+};
+
+constexpr const char* kNoFlowState = "invalid flow state, no valid flow state found";
+
+// The flow of `auth_code` with its user, both locked, user first (the lock order of every
+// handler). Of concurrent exchanges of one code, those behind the first find the row gone: 404.
+std::pair<models::FlowState, models::User> LockFlow(pqxx::work& tx, const std::string& auth_code) {
+    const auto unlocked = models::FindFlowStateByAuthCode(tx, auth_code);
+    if (!unlocked || !unlocked->user_id) {
+        throw NotFound(kFlowStateNotFound, kNoFlowState);
+    }
+    auto user = models::FindUserById(tx, *unlocked->user_id, models::Lock::kForUpdate);
+    auto flow = models::FindFlowStateByAuthCode(tx, auth_code, models::Lock::kForUpdate);
+    if (!flow || flow->user_id != unlocked->user_id) {
+        throw NotFound(kFlowStateNotFound, kNoFlowState);
+    }
+    if (!user) {
+        throw NotFound(kUserNotFound, "User not found");
+    }
+    return {std::move(*flow), std::move(*user)};
+}
+
+// The audit traits upstream records for a PKCE sign-in.
+std::string ProviderTypeTraits(const std::string& provider_type) {
+    rapidjson::Document traits(rapidjson::kObjectType);
+    traits.AddMember(
+        "provider_type",
+        rapidjson::Value(
+            provider_type.c_str(),
+            static_cast<rapidjson::SizeType>(provider_type.size()),
+            traits.GetAllocator()
+        ),
+        traits.GetAllocator()
+    );
+    return ToJson(traits);
+}
+
+// 400 bad_code_verifier with upstream's messages (internal/security/pkce.go).
+void CheckVerifier(const models::FlowState& flow, const std::string& verifier) {
+    switch (models::VerifyPkceChallenge(flow.code_challenge, flow.code_challenge_method, verifier)
+    ) {
+        case models::PkceCheck::kMatch:
+            return;
+        case models::PkceCheck::kMismatch:
+            throw BadRequest(
+                kBadCodeVerifier, "code challenge does not match previously saved code verifier"
+            );
+        case models::PkceCheck::kUnsupportedMethod:
+            throw BadRequest(kBadCodeVerifier, "code challenge method not supported");
+    }
+}
+
 }  // namespace
 
 Response Api::Token(Request& request) {
@@ -142,7 +199,10 @@ Response Api::Token(Request& request) {
     if (grant_type == "refresh_token") {
         return RefreshTokenGrant(request, document);
     }
-    if (grant_type == "pkce" || grant_type == "id_token" || grant_type == "web3") {
+    if (grant_type == "pkce") {
+        return PkceGrant(request, document);
+    }
+    if (grant_type == "id_token" || grant_type == "web3") {
         throw BadRequest(
             kValidationFailed, "grant_type " + grant_type + " is not supported by this server"
         );
@@ -213,6 +273,55 @@ Response Api::RefreshTokenGrant(Request& request, const rapidjson::Document& doc
         throw BadRequest(kRefreshTokenAlreadyUsed, "Invalid Refresh Token: Already Used");
     }
     return SessionResponse(refreshed.session, refreshed.user, refreshed.identities);
+}
+
+// Checks in upstream's order (token.go, PKCE): parameters, flow state, expiry, verifier. A
+// failure rolls back and leaves the flow usable; success deletes it in the transaction that
+// issues the session, so a code is exchanged once.
+Response Api::PkceGrant(Request& request, const rapidjson::Document& document) {
+    const auto& config = deps_.config;
+    const std::string auth_code = StringField(document, "auth_code").value_or("");
+    const std::string verifier = StringField(document, "code_verifier").value_or("");
+    if (auth_code.empty() || verifier.empty()) {
+        throw BadRequest(
+            kValidationFailed,
+            "invalid request: both auth code and code verifier should be non-empty"
+        );
+    }
+    const Exchanged exchanged = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
+        auto [flow, user] = LockFlow(tx, auth_code);
+        if (models::IsExpired(flow, config.external.flow_state_expiry, models::Now())) {
+            throw UnprocessableEntity(
+                kFlowStateExpired, "invalid flow state, flow state has expired"
+            );
+        }
+        CheckVerifier(flow, verifier);
+        // Not checked upstream: a user banned since the link was used gets no session.
+        if (user.IsBanned(models::Now())) {
+            throw BadRequest(kUserBanned, "User is banned");
+        }
+        const auto method = models::ParseAuthenticationMethod(flow.authentication_method);
+        if (!method) {  // a flow of a kind this server does not sign in (OAuth, SSO)
+            throw HttpError(
+                500,
+                kUnexpectedFailure,
+                "Internal Server Error",
+                "unsupported authentication method " + flow.authentication_method
+            );
+        }
+        models::RecordAudit(
+            tx, user, "login", ClientIp(request), ProviderTypeTraits(flow.provider_type)
+        );
+        if (!models::DeleteFlowState(tx, flow.id)) {  // cannot happen under the row lock
+            throw NotFound(kFlowStateNotFound, kNoFlowState);
+        }
+        Exchanged result;
+        result.session = IssueSession(tx, user, *method, request, config);
+        result.user = std::move(user);
+        result.identities = models::FindIdentitiesByUser(tx, result.user.id);
+        return result;
+    });
+    return SessionResponse(exchanged.session, exchanged.user, exchanged.identities);
 }
 
 }  // namespace gotrue::api

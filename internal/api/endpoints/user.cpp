@@ -7,6 +7,7 @@
 #include "api/api.hpp"
 #include "api/http_types.hpp"
 #include "api/services/code_attempts.hpp"
+#include "api/services/pkce.hpp"
 #include "api/services/redirect.hpp"
 #include "api/services/request_info.hpp"
 #include "api/services/transaction.hpp"
@@ -29,6 +30,7 @@ struct UserUpdateParams {
     std::optional<std::string> data;          // JSON object text
     std::optional<std::string> app_metadata;  // JSON object text
     std::optional<std::string> phone;
+    PkceParams pkce;  // for the email change's links
 };
 
 namespace {
@@ -44,6 +46,7 @@ UserUpdateParams ParseUserUpdate(const std::string& body) {
     params.app_metadata = ObjectField(document, "app_metadata");
     params.phone = StringField(document, "phone");
     static_cast<void>(StringField(document, "channel"));
+    params.pkce = ReadPkceParams(document);
     return params;
 }
 
@@ -134,12 +137,14 @@ struct UserUpdate {
     std::optional<HttpError> refusal;  // answered after the commit
 };
 
-// With autoconfirm the address changes at once; otherwise mails confirm the change.
+// With autoconfirm the address changes at once; otherwise mails confirm the change, in the PKCE
+// flow when `pkce` has a challenge (upstream's flow state: provider and method email_change).
 std::vector<OutgoingMail> ChangeEmail(
     pqxx::work& tx,
     models::User& user,
     const std::string& new_email,
     const std::string& redirect_to,
+    const PkceParams& pkce,
     MailService& mail,
     const conf::Config& config
 ) {
@@ -148,11 +153,20 @@ std::vector<OutgoingMail> ChangeEmail(
             kEmailExists, "A user with this email address has already been registered"
         );
     }
+    if (config.mailer.autoconfirm && user.is_anonymous) {
+        // As upstream: an anonymous user's first address is confirmed at once, as at signup.
+        user.email_change = new_email;
+        models::ConfirmEmailChange(tx, user);
+        return {};
+    }
     if (config.mailer.autoconfirm) {
         models::SetEmail(tx, user, new_email);
         return {};
     }
-    return mail.PrepareEmailChange(tx, user, new_email, redirect_to);
+    const auto flow = StartFlow(
+        tx, pkce, "email_change", models::AuthenticationMethod::kEmailChange, user.id, config
+    );
+    return mail.PrepareEmailChange(tx, user, new_email, redirect_to, Throttle::kApply, flow);
 }
 
 }  // namespace
@@ -170,7 +184,14 @@ std::string Api::NewPasswordHash(const Caller& caller, const UserUpdateParams& p
     const auto& config = deps_.config;
     const models::User& user = caller.user;
     CheckPassword(*params.password, config.password);
-    if (config.security.update_password_require_current_password &&
+    if (user.is_anonymous && !params.password->empty() && params.email.value_or("").empty()) {
+        throw UnprocessableEntity(
+            kValidationFailed,
+            "Updating password of an anonymous user without an email or phone is not allowed"
+        );
+    }
+    // As upstream, a first password (an anonymous user's) needs no current one.
+    if (config.security.update_password_require_current_password && user.HasPassword() &&
         !SignedInByRecovery(caller.amr)) {
         if (!params.current_password || params.current_password->empty()) {
             throw BadRequest(
@@ -196,6 +217,9 @@ Response Api::UserPut(Request& request) {
     const UserUpdateParams params = ParseUserUpdate(request.body);
     const auto& config = deps_.config;
     const std::optional<std::string> new_email = NewEmail(params, caller.user);
+    if (new_email) {
+        ValidatePkceParams(params.pkce);  // upstream stores whatever comes (a 500 on a bad method)
+    }
     if (params.phone && !params.phone->empty() && *params.phone != caller.user.phone) {
         throw BadRequest(kValidationFailed, "Phone changes are not supported by this server");
     }
@@ -229,7 +253,8 @@ Response Api::UserPut(Request& request) {
         }
         models::SaveUser(tx, user);
         if (new_email) {
-            result.mails = ChangeEmail(tx, user, *new_email, redirect_to, mail_, config);
+            result.mails =
+                ChangeEmail(tx, user, *new_email, redirect_to, params.pkce, mail_, config);
         }
         models::RecordAudit(tx, user, "user_modified", ip);
         result.user = *models::FindUserById(tx, user.id);
@@ -247,8 +272,11 @@ Response Api::UserPut(Request& request) {
 
 Response Api::Reauthenticate(Request& request) {
     const Caller& caller = GuardedCaller(request);
-    if (caller.user.email.empty()) {
-        throw UnprocessableEntity(kValidationFailed, "Reauthentication requires an email address");
+    if (caller.user.email.empty()) {  // an anonymous user, as upstream's reauthenticate.go
+        throw BadRequest(
+            kValidationFailed,
+            "Reauthentication requires the user to have an email or a phone number"
+        );
     }
     auto mail = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
         models::User user = *models::FindUserById(tx, caller.user.id, models::Lock::kForUpdate);

@@ -9,6 +9,7 @@
 #include "api/api.hpp"
 #include "api/http_types.hpp"
 #include "api/services/code_attempts.hpp"
+#include "api/services/pkce.hpp"
 #include "api/services/redirect.hpp"
 #include "api/services/request_info.hpp"
 #include "api/services/sessions.hpp"
@@ -16,8 +17,8 @@
 #include "api/services/views.hpp"
 #include "crypto/crypto.hpp"
 #include "mailer/clients.hpp"
-#include "mailer/confirmation_url.hpp"
 #include "models/audit_log.hpp"
+#include "models/flow_state.hpp"
 #include "models/one_time_token.hpp"
 #include "models/vocabulary.hpp"
 #include "text/ascii.hpp"
@@ -124,31 +125,6 @@ bool Expired(const models::OptionalTime& sent_at, const conf::Config& config) {
     return !sent_at || *sent_at + std::chrono::seconds(config.mailer.otp_exp) < models::Now();
 }
 
-std::string OAuthErrorName(int status) {
-    switch (status) {
-        case 400:
-            return "invalid_request";
-        case 401:
-            return "unauthorized_client";
-        case 403:
-            return "access_denied";
-        case 503:
-            return "temporarily_unavailable";
-        default:
-            return "server_error";
-    }
-}
-
-// url.Values.Encode(): keys sorted, values query-escaped.
-std::string EncodeValues(const std::map<std::string, std::string>& values) {
-    std::string out;
-    for (const auto& [key, value] : values) {
-        out +=
-            (out.empty() ? "" : "&") + mailer::QueryEscape(key) + "=" + mailer::QueryEscape(value);
-    }
-    return out;
-}
-
 Response SeeOther(const std::string& location) {
     Response response;
     response.status = 303;
@@ -161,6 +137,7 @@ struct VerifyResult {
     models::User user;
     std::vector<models::Identity> identities;  // only with a session
     std::optional<IssuedSession> session;
+    std::string auth_code;             // a PKCE link's code, instead of a session
     bool single_confirmation = false;  // first of two email-change links
 };
 
@@ -346,37 +323,59 @@ VerifyResult SignIn(
     return result;
 }
 
-// What a verified token does: confirms, signs in or changes the email, then issues the session.
-VerifyResult Redeem(
+// What a verified token did, and the method a session for it is signed in with; nullopt when it
+// was the first of two email-change links (no session yet).
+std::optional<models::AuthenticationMethod> Redeem(
     pqxx::work& tx,
-    Claimed claimed,
+    Claimed& claimed,
     const VerifyParams& params,
-    Request& request,
+    const std::string& ip,
     const conf::Config& config
 ) {
     using models::OneTimeTokenType;
     models::User& user = claimed.user;
-    const std::string ip = ClientIp(request);
     switch (claimed.token_type) {
         case OneTimeTokenType::kConfirmation:
-            return SignIn(
-                tx, user.id, RedeemConfirmation(tx, user, params.type, ip), request, config
-            );
+            return RedeemConfirmation(tx, user, params.type, ip);
         case OneTimeTokenType::kRecovery:
-            return SignIn(tx, user.id, RedeemRecovery(tx, user, params.type, ip), request, config);
+            return RedeemRecovery(tx, user, params.type, ip);
         default:
             break;
     }
     if (AwaitsOtherLink(tx, user, claimed.token_type, config)) {
-        models::ConfirmEmailChangeHalf(tx, user, claimed.token_type);  // no session yet
-        VerifyResult result;
-        result.user = user;
-        result.single_confirmation = true;
-        return result;
+        models::ConfirmEmailChangeHalf(tx, user, claimed.token_type);
+        return std::nullopt;
     }
     models::ConfirmEmailChange(tx, user);
     models::RecordAudit(tx, user, "user_modified", ip);
-    return SignIn(tx, user.id, models::AuthenticationMethod::kEmailChange, request, config);
+    return models::AuthenticationMethod::kEmailChange;
+}
+
+// The answer to a redeemed token: a session, or with a PKCE link the flow's auth code (a
+// missing flow state is an error, and rolls the verification back, as upstream).
+VerifyResult Conclude(
+    pqxx::work& tx,
+    Claimed claimed,
+    const VerifyParams& params,
+    models::FlowType flow,
+    Request& request,
+    const conf::Config& config
+) {
+    const auto method = Redeem(tx, claimed, params, ClientIp(request), config);
+    if (!method) {
+        VerifyResult result;
+        result.user = std::move(claimed.user);
+        result.single_confirmation = true;
+        return result;
+    }
+    if (flow == models::FlowType::kPkce) {
+        VerifyResult result;
+        result.auth_code =
+            IssueAuthCode(tx, claimed.user.id, PkceFlowMethod(params.type, claimed.token_type));
+        result.user = std::move(claimed.user);
+        return result;
+    }
+    return SignIn(tx, claimed.user.id, *method, request, config);
 }
 
 // Every path locks the user row first and then claims the token (never the other way round),
@@ -384,6 +383,7 @@ VerifyResult Redeem(
 VerifyResult RunVerify(
     Request& request,
     const VerifyParams& params,
+    models::FlowType flow,
     const conf::Config& config,
     storage::Database& database
 ) {
@@ -399,7 +399,7 @@ VerifyResult RunVerify(
             }
             auto& verified = std::get<Claimed>(claimed);
             RecordVerificationSuccess(tx, verified.user.id);
-            return Redeem(tx, std::move(verified), params, request, config);
+            return Conclude(tx, std::move(verified), params, flow, request, config);
         }
     );
     if (auto* refusal = std::get_if<HttpError>(&outcome)) {
@@ -410,20 +410,25 @@ VerifyResult RunVerify(
 
 }  // namespace
 
+// A link whose token carries the pkce_ prefix answers with the flow's auth code in the query
+// instead of a session in the fragment (upstream's verifyGet).
 Response Api::VerifyGet(Request& request) {
     const VerifyParams params = ParseGet(request);  // parameter errors are JSON, as upstream
     const std::string redirect = RedirectTarget(request, deps_.config);
+    const auto flow =
+        models::IsPkceToken(params.token) ? models::FlowType::kPkce : models::FlowType::kImplicit;
     try {
-        const VerifyResult result = RunVerify(request, params, deps_.config, deps_.database);
+        const VerifyResult result = RunVerify(request, params, flow, deps_.config, deps_.database);
         if (result.single_confirmation) {
-            return SeeOther(
-                redirect + "#" + EncodeValues({{"message", kSingleConfirmation}, {"sb", ""}})
-            );
+            return SeeOther(MessageRedirect(redirect, kSingleConfirmation, flow));
+        }
+        if (flow == models::FlowType::kPkce) {
+            return SeeOther(PkceCodeRedirect(redirect, result.auth_code));
         }
         const auto& session = *result.session;
         return SeeOther(
             redirect + "#" +
-            EncodeValues({
+            EncodeQueryValues(std::map<std::string, std::string>{
                 {"access_token", session.access_token},
                 {"expires_at", std::to_string(session.expires_at)},
                 {"expires_in", std::to_string(session.expires_in)},
@@ -434,21 +439,16 @@ Response Api::VerifyGet(Request& request) {
             })
         );
     } catch (const HttpError& error) {
-        return SeeOther(
-            redirect + "#" +
-            EncodeValues({
-                {"error", OAuthErrorName(error.Status())},
-                {"error_code", error.Code()},
-                {"error_description", error.what()},
-                {"sb", ""},
-            })
-        );
+        return SeeOther(ErrorRedirect(redirect, error.Status(), error.Code(), error.what(), flow));
     }
 }
 
 Response Api::VerifyPost(Request& request) {
     const VerifyParams params = ParsePost(request);
-    const VerifyResult result = RunVerify(request, params, deps_.config, deps_.database);
+    // A pkce_ token_hash signs in here as any other (upstream's verifyPost issues a session
+    // whatever the flow; the flow state stays unused until the cleanup).
+    const VerifyResult result =
+        RunVerify(request, params, models::FlowType::kImplicit, deps_.config, deps_.database);
     if (result.single_confirmation) {
         rapidjson::StringBuffer buffer;
         JsonWriter writer(buffer);

@@ -70,28 +70,38 @@ std::function<void(pqxx::work&)> RestoreTokens(std::vector<TokenSnapshot> snapsh
 // users.recovery_token, so it takes it for a confirmation and checks confirmation_sent_at).
 // Tokens written by older versions (link token = code hash) keep working here: links are looked
 // up in one_time_tokens, codes compared with the column, whatever either holds.
+//
+// A PKCE flow prefixes the link token with pkce_ (as upstream's addFlowPrefixToToken), so the
+// link, {{ .TokenHash }} and the stored row all carry it.
 std::string StoreToken(
     pqxx::work& tx,
     const models::User& user,
     models::OneTimeTokenType type,
-    const std::string& address
+    const std::string& address,
+    models::FlowType flow
 ) {
     // The reauthentication mail carries a code only.
     const bool with_link = type != models::OneTimeTokenType::kReauthentication;
-    std::string link_token = with_link ? crypto::GenerateLinkToken() : std::string();
+    std::string link_token =
+        with_link ? models::WithFlowPrefix(crypto::GenerateLinkToken(), flow) : std::string();
     models::SetOneTimeToken(
         tx, {user.id, type, with_link ? link_token : user.TokenOf(type), address}
     );
     return link_token;
 }
 
-// A new code of `type` on the user row (its hash, sent now); returns the code.
+// A new code of `type` on the user row (its hash, pkce_-prefixed in a PKCE flow as upstream
+// stores it; sent now); returns the code.
 std::string NewCode(
-    models::User& user, models::OneTimeTokenType type, const std::string& address, int length
+    models::User& user,
+    models::OneTimeTokenType type,
+    const std::string& address,
+    int length,
+    models::FlowType flow
 ) {
     const auto& info = models::InfoOf(type);
     std::string otp = crypto::GenerateOtp(length);
-    user.*info.token = crypto::GenerateTokenHash(address, otp);
+    user.*info.token = models::WithFlowPrefix(crypto::GenerateTokenHash(address, otp), flow);
     user.*info.sent_at = models::Now();
     return otp;
 }
@@ -212,20 +222,25 @@ OutgoingMail MailService::PrepareToken(
         TakeFromBudget(tx);
     }
     const TokenSnapshot snapshot = Snapshot(tx, user, token_mail.type);
-    const std::string otp = NewCode(user, token_mail.type, user.email, config_.mailer.otp_length);
+    const std::string otp =
+        NewCode(user, token_mail.type, user.email, config_.mailer.otp_length, token_mail.flow);
     models::SaveUser(tx, user);
     OutgoingMail mail;
     mail.kind = token_mail.kind;
     mail.input = BaseInput(user, redirect_to);
     mail.input.token = otp;
-    mail.input.token_hash = StoreToken(tx, user, token_mail.type, user.email);
+    mail.input.token_hash = StoreToken(tx, user, token_mail.type, user.email, token_mail.flow);
     mail.failure_message = token_mail.failure_message;
     mail.undo = RestoreTokens({snapshot});
     return mail;
 }
 
 OutgoingMail MailService::PrepareConfirmation(
-    pqxx::work& tx, models::User& user, const std::string& redirect_to, Throttle throttle
+    pqxx::work& tx,
+    models::User& user,
+    const std::string& redirect_to,
+    Throttle throttle,
+    models::FlowType flow
 ) const {
     const bool limited = throttle == Throttle::kApply;
     return PrepareToken(
@@ -235,7 +250,8 @@ OutgoingMail MailService::PrepareConfirmation(
          .kind = mailer::MailKind::kConfirmation,
          .failure_message = "Error sending confirmation email",
          .check_frequency = limited,
-         .take_from_budget = limited},
+         .take_from_budget = limited,
+         .flow = flow},
         redirect_to
     );
 }
@@ -261,7 +277,8 @@ OutgoingMail MailService::PrepareRecovery(
     models::User& user,
     const std::string& redirect_to,
     mailer::MailKind kind,
-    Throttle throttle
+    Throttle throttle,
+    models::FlowType flow
 ) const {
     const bool limited = throttle == Throttle::kApply;
     return PrepareToken(
@@ -272,7 +289,8 @@ OutgoingMail MailService::PrepareRecovery(
          .failure_message = kind == mailer::MailKind::kMagicLink ? "Error sending magic link email"
                                                                  : "Error sending recovery email",
          .check_frequency = limited,
-         .take_from_budget = limited},
+         .take_from_budget = limited,
+         .flow = flow},
         redirect_to
     );
 }
@@ -282,7 +300,8 @@ std::vector<OutgoingMail> MailService::PrepareEmailChange(
     models::User& user,
     const std::string& new_email,
     const std::string& redirect_to,
-    Throttle throttle
+    Throttle throttle,
+    models::FlowType flow
 ) const {
     using models::OneTimeTokenType;
     if (throttle == Throttle::kApply) {
@@ -296,22 +315,25 @@ std::vector<OutgoingMail> MailService::PrepareEmailChange(
     const std::string previous_change = user.email_change;
     user.email_change = new_email;
     user.email_change_confirm_status = 0;
-    const std::string otp_new =
-        NewCode(user, OneTimeTokenType::kEmailChangeNew, new_email, config_.mailer.otp_length);
+    const std::string otp_new = NewCode(
+        user, OneTimeTokenType::kEmailChangeNew, new_email, config_.mailer.otp_length, flow
+    );
     const bool secure = config_.mailer.secure_email_change_enabled && !user.email.empty();
     std::string otp_current;
     if (secure) {
         otp_current = NewCode(
-            user, OneTimeTokenType::kEmailChangeCurrent, user.email, config_.mailer.otp_length
+            user, OneTimeTokenType::kEmailChangeCurrent, user.email, config_.mailer.otp_length, flow
         );
     } else {
         user.email_change_token_current.clear();
     }
     models::SaveUser(tx, user);
-    const std::string link_new = StoreToken(tx, user, OneTimeTokenType::kEmailChangeNew, new_email);
+    const std::string link_new =
+        StoreToken(tx, user, OneTimeTokenType::kEmailChangeNew, new_email, flow);
     std::string link_current;
     if (secure) {
-        link_current = StoreToken(tx, user, OneTimeTokenType::kEmailChangeCurrent, user.email);
+        link_current =
+            StoreToken(tx, user, OneTimeTokenType::kEmailChangeCurrent, user.email, flow);
     }
     auto restore_tokens = RestoreTokens(snapshots);
     const std::string user_id = user.id;

@@ -16,6 +16,7 @@
 #include "conf/config.hpp"
 #include "mailer/mail_kind.hpp"
 #include "mailer/template_mailer.hpp"
+#include "models/flow_state.hpp"
 #include "models/user.hpp"
 #include "models/vocabulary.hpp"
 #include "storage/database.hpp"
@@ -41,12 +42,15 @@ public:
     );
 
     // Confirmation (signup, resend): MaxFrequency on confirmation_sent_at, the global budget, a
-    // new confirmation token stored on `user` and in one_time_tokens.
+    // new confirmation token stored on `user` and in one_time_tokens. With FlowType::kPkce the
+    // stored tokens (code hash and link) carry the pkce_ prefix (api/services/pkce.hpp); the
+    // caller has stored the flow state.
     [[nodiscard]] OutgoingMail PrepareConfirmation(
         pqxx::work& tx,
         models::User& user,
         const std::string& redirect_to,
-        Throttle throttle = Throttle::kApply
+        Throttle throttle = Throttle::kApply,
+        models::FlowType flow = models::FlowType::kImplicit
     ) const;
 
     // Recovery / magic link: MaxFrequency on recovery_sent_at (shared), recovery token.
@@ -55,7 +59,8 @@ public:
         models::User& user,
         const std::string& redirect_to,
         mailer::MailKind kind,
-        Throttle throttle = Throttle::kApply
+        Throttle throttle = Throttle::kApply,
+        models::FlowType flow = models::FlowType::kImplicit
     ) const;
 
     // Email change to `new_email`: the mail(s) carry email_change_token_new (to the new address)
@@ -65,7 +70,8 @@ public:
         models::User& user,
         const std::string& new_email,
         const std::string& redirect_to,
-        Throttle throttle = Throttle::kApply
+        Throttle throttle = Throttle::kApply,
+        models::FlowType flow = models::FlowType::kImplicit
     ) const;
 
     // Reauthentication code (nonce for PUT /user).
@@ -96,6 +102,7 @@ private:
         std::string failure_message;
         bool check_frequency;  // MaxFrequency on the type's *_sent_at
         bool take_from_budget;
+        models::FlowType flow = models::FlowType::kImplicit;  // kPkce: tokens get pkce_
     };
 
     // Throttles as `mail` says, creates a token of its type, stores it on the user row and in

@@ -25,8 +25,7 @@ namespace {
 
 constexpr logs::Logger kLog{"api"};
 
-constexpr double kBurst = 30;              // GoTrue's burst for every endpoint limiter
-constexpr double kWindowSeconds = 5 * 60;  // limits are "N per 5 minutes"
+constexpr double kEndpointBurst = 30;  // GoTrue's burst for every endpoint limiter
 
 std::optional<std::string> CanonicalIpv4(const std::string& text) {
     in_addr address{};
@@ -120,6 +119,22 @@ std::string NormalizeClientKey(std::string_view value) {
     return hashed;
 }
 
+RequestLimit RequestLimit::PerFiveMinutes(double n) {
+    constexpr double kWindow = 5 * 60;
+    return {kEndpointBurst, n / kWindow, kWindow};
+}
+
+RequestLimit RequestLimit::PerHour(double n) {
+    constexpr double kWindow = 60 * 60;
+    return {n, n / kWindow, kWindow};
+}
+
+long long RequestLimit::RetryAfterSeconds(double left) const {
+    const double wait =
+        refill_per_second > 0 ? std::ceil((-left) / refill_per_second) : window_seconds;
+    return static_cast<long long>(std::max(1.0, wait));
+}
+
 BucketSweeper::BucketSweeper(
     apitask::WorkerPool& pool, std::function<void()> sweep, std::chrono::milliseconds interval
 )
@@ -157,23 +172,28 @@ Handler Api::Limited(std::string bucket, double per_five_minutes, Handler handle
     return [this, bucket = std::move(bucket), per_five_minutes, handler = std::move(handler)](
                Request& request
            ) {
-        bucket_sweeper_.MaybeSweep();
-        const double refill = per_five_minutes / kWindowSeconds;
-        const std::string key =
-            "ip:" + bucket + ":" + ClientKey(request, deps_.config.rate_limit.header);
-        storage::WithTransaction(deps_.database, [&](pqxx::work& tx) {
-            const double left = models::TakeToken(tx, key, kBurst, refill);
-            if (left < 0) {
-                // Thrown inside the transaction: the refused take is rolled back.
-                const double wait = refill > 0 ? std::ceil((-left) / refill) : 300;
-                throw TooManyRequests(kOverRequestRateLimit, "Request rate limit reached")
-                    .WithHeader(
-                        "Retry-After", std::to_string(static_cast<long long>(std::max(1.0, wait)))
-                    );
-            }
-        });
+        TakeClientToken(request, bucket, RequestLimit::PerFiveMinutes(per_five_minutes));
         return handler(request);
     };
+}
+
+void Api::TakeClientToken(
+    const Request& request, const std::string& bucket, const RequestLimit& limit
+) {
+    if (deps_.config.rate_limit.header.empty()) {
+        return;
+    }
+    bucket_sweeper_.MaybeSweep();
+    const std::string key =
+        "ip:" + bucket + ":" + ClientKey(request, deps_.config.rate_limit.header);
+    storage::WithTransaction(deps_.database, [&](pqxx::work& tx) {
+        const double left = models::TakeToken(tx, key, limit.burst, limit.refill_per_second);
+        if (left < 0) {
+            // Thrown inside the transaction: the refused take is rolled back.
+            throw TooManyRequests(kOverRequestRateLimit, "Request rate limit reached")
+                .WithHeader("Retry-After", std::to_string(limit.RetryAfterSeconds(left)));
+        }
+    });
 }
 
 std::function<void()> FullBucketSweep(storage::Database& database) {

@@ -26,6 +26,23 @@ inline constexpr std::size_t kMaxPlainClientKey = 64;
 // a valid text key for PostgreSQL).
 [[nodiscard]] std::string NormalizeClientKey(std::string_view value);
 
+// The token bucket each client gets on a limited route (GoTrue's tollbooth limiters,
+// internal/api/apilimiter): `burst` requests at once, refilled continuously.
+struct RequestLimit {
+    double burst = 0;
+    double refill_per_second = 0;
+    double window_seconds = 0;  // the period the configured number is given for
+
+    // The endpoint limiters: burst 30, `n` requests per 5 minutes.
+    [[nodiscard]] static RequestLimit PerFiveMinutes(double n);
+    // The anonymous sign-in limiter: burst `n`, `n` requests per hour.
+    [[nodiscard]] static RequestLimit PerHour(double n);
+
+    // Retry-After of a refused take that left `left` (< 0) in the bucket: the seconds until one
+    // token is back, at least 1; a bucket that never refills says the whole window.
+    [[nodiscard]] long long RetryAfterSeconds(double left) const;
+};
+
 // How often full buckets are deleted.
 inline constexpr std::chrono::minutes kBucketSweepInterval{1};
 

@@ -13,6 +13,7 @@
 using namespace std::chrono_literals;
 using gotrue::api::BucketSweeper;
 using gotrue::api::NormalizeClientKey;
+using gotrue::api::RequestLimit;
 
 namespace {
 
@@ -121,5 +122,33 @@ TEST_SUITE("rate limit sweeps") {
         CHECK_NOTHROW(slow.MaybeSweep());  // refused by the draining pool: skipped, not thrown
         CHECK(std::chrono::steady_clock::now() - draining < 200ms);
         CHECK(sweeps.load() == 1);
+    }
+}
+
+TEST_SUITE("rate limit buckets") {
+    TEST_CASE("endpoint limits: burst 30, N per 5 minutes") {
+        const auto limit = RequestLimit::PerFiveMinutes(150);
+        CHECK(limit.burst == 30);
+        CHECK(limit.refill_per_second == doctest::Approx(0.5));
+        // One token short: back in 2 s.
+        CHECK(limit.RetryAfterSeconds(-1) == 2);
+        // Nearly refilled: never less than a second.
+        CHECK(limit.RetryAfterSeconds(-0.01) == 1);
+    }
+
+    TEST_CASE("anonymous sign-ins: burst N, N per hour") {
+        const auto limit = RequestLimit::PerHour(3);
+        CHECK(limit.burst == 3);
+        CHECK(limit.refill_per_second == doctest::Approx(3.0 / 3600));
+        CHECK(limit.RetryAfterSeconds(-1) == 1200);
+        CHECK(limit.RetryAfterSeconds(-0.5) == 600);
+        CHECK(RequestLimit::PerHour(30).RetryAfterSeconds(-1) == 120);
+    }
+
+    TEST_CASE("a limit of 0 refuses everything and asks to come back after the whole window") {
+        const auto hourly = RequestLimit::PerHour(0);
+        CHECK(hourly.burst == 0);
+        CHECK(hourly.RetryAfterSeconds(-1) == 3600);
+        CHECK(RequestLimit::PerFiveMinutes(0).RetryAfterSeconds(-1) == 300);
     }
 }
