@@ -390,13 +390,13 @@ void AddLogging(std::vector<Variable>& v) {
 
 // Access tokens.
 void AddJwt(std::vector<Variable>& v) {
-    v.push_back(
-        Var("GOTRUE_JWT_SECRET",
-            std::string(kRequired),
-            "HS256 signing key; with GOTRUE_JWT_KEYS it only verifies HS256 tokens (when HS256 is a "
-            "valid method).",
-            String(GOTRUE_FIELD(jwt.secret)))
-    );
+    v.push_back(Var(
+        "GOTRUE_JWT_SECRET",
+        std::string(kRequired),
+        "HS256 signing key; with GOTRUE_JWT_KEYS it only verifies HS256 tokens (when HS256 is a "
+        "valid method).",
+        String(GOTRUE_FIELD(jwt.secret))
+    ));
     v.push_back(
         Var("GOTRUE_JWT_EXP",
             "3600",
