@@ -72,6 +72,7 @@ void Api::AddRoutes() {
     router_.Use(RenderModuleErrors());
     router_.Add("GET", "/health", bind(&Api::Health));
     router_.Add("GET", "/settings", bind(&Api::Settings));
+    router_.Add("GET", "/.well-known/jwks.json", bind(&Api::Jwks));
     const auto& limits = deps_.config.rate_limit;
     router_.Add("POST", "/signup", bind(&Api::SignupRoute), always);  // limits: anonymous.cpp
     router_.Add("GET", "/verify", Limited("verify", limits.verify, bind(&Api::VerifyGet)));

@@ -76,6 +76,7 @@ private:
 
     [[nodiscard]] Response Health(Request& request);
     [[nodiscard]] Response Settings(Request& request);
+    [[nodiscard]] Response Jwks(Request& request);
     // POST /signup: an anonymous sign-in without email and phone (anonymous.cpp), else Signup;
     // each behind its own per-client limit.
     [[nodiscard]] Response SignupRoute(Request& request);

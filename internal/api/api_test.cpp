@@ -1,5 +1,7 @@
 #include "api/api.hpp"
 
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <utility>
 
@@ -10,6 +12,7 @@
 #include "conf/config.hpp"
 #include "mailer/mailer.hpp"
 #include "storage/database.hpp"
+#include "tokens/keys.hpp"
 
 using gotrue::api::Api;
 using gotrue::api::Request;
@@ -40,6 +43,14 @@ Request Get(std::string path) {
     request.method = "GET";
     request.path = std::move(path);
     return request;
+}
+
+// GET `path` from an Api built for this one request.
+Response HandleOnce(const gotrue::conf::Config& config, std::string path) {
+    ApiFixture fixture(config);
+    const Api api({config, "v", fixture.pool, fixture.database, fixture.mail.Templates()});
+    Request request = Get(std::move(path));
+    return api.Handle(request);
 }
 
 rapidjson::Document Parse(const std::string& body) {
@@ -98,6 +109,30 @@ TEST_SUITE("api in process") {
         CHECK_FALSE(document["saml_enabled"].GetBool());
         CHECK_FALSE(document["saml_private_key_next_configured"].GetBool());
         CHECK_FALSE(document["passkeys_enabled"].GetBool());
+    }
+
+    TEST_CASE("GET /.well-known/jwks.json lists the public keys, cacheable for 10 minutes") {
+        auto config = TestConfig();
+        std::ifstream in(std::string(GOTRUE_SOURCE_DIR) + "/tests/fixtures/jwt_keys/ec-a.jwk.json");
+        gotrue::tokens::KeySetOptions keys;
+        keys.keys = "[" + std::string(std::istreambuf_iterator<char>(in), {}) + "]";
+        keys.secret = config.jwt.secret;
+        config.jwt.key_set = gotrue::tokens::KeySet::Load(keys);
+        const Response response = HandleOnce(config, "/.well-known/jwks.json");
+        REQUIRE(response.status == 200);
+        CHECK(response.headers.Get("Cache-Control") == "public, max-age=600");
+        CHECK(response.headers.Get("Content-Type") == "application/json");
+        CHECK(response.body == config.jwt.key_set.PublicJwks());
+        const auto document = Parse(response.body);
+        REQUIRE(document["keys"].Size() == 1);
+        CHECK(document["keys"][0]["kid"] == "ec-a");
+        CHECK_FALSE(document["keys"][0].HasMember("d"));
+
+        // Only the HS256 secret: nothing to publish.
+        auto plain = TestConfig();
+        keys.keys.clear();
+        plain.jwt.key_set = gotrue::tokens::KeySet::Load(keys);
+        CHECK(HandleOnce(plain, "/.well-known/jwks.json").body == R"({"keys":[]})");
     }
 
     TEST_CASE("POST /signup without email and phone: the anonymous switch, then disabled sign-ups"

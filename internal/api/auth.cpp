@@ -11,7 +11,7 @@
 #include "api/services/request_info.hpp"
 #include "api/services/validation.hpp"
 #include "models/session.hpp"
-#include "tokens/jwt.hpp"
+#include "tokens/keys.hpp"
 
 namespace gotrue::api {
 std::string StringClaim(const rapidjson::Value& claims, const char* name) {
@@ -26,9 +26,8 @@ tokens::VerifyResult Api::VerifyBearer(const Request& request) const {
                               std::chrono::system_clock::now().time_since_epoch()
     )
                               .count();
-    tokens::VerifyOptions options;
-    options.key_id = deps_.config.jwt.key_id;
-    auto verified = tokens::VerifyHs256(token, deps_.config.jwt.secret, now, options);
+    // The key set decides key and algorithm (GOTRUE_JWT_KEYS, or the HS256 secret).
+    auto verified = deps_.config.jwt.key_set.Verify(token, now);
     if (!verified.Ok()) {
         throw Forbidden(kBadJwt, verified.Error().Message());
     }

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "tokens/keys.hpp"
+
 namespace gotrue::conf {
 
 using Duration = std::chrono::milliseconds;
@@ -56,6 +58,11 @@ struct JwtConfig {
     std::string admin_group_name = "admin";
     std::string issuer;
     std::string key_id;
+    std::string keys;                        // GOTRUE_JWT_KEYS: a JSON array of JWKs
+    std::vector<std::string> valid_methods;  // GOTRUE_JWT_VALID_METHODS
+    // Built by LoadConfig from secret, key_id, keys and valid_methods: signs every access token
+    // and verifies every bearer token (tokens/keys.hpp).
+    tokens::KeySet key_set;
     bool operator==(const JwtConfig&) const = default;
 };
 

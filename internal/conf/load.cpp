@@ -390,12 +390,13 @@ void AddLogging(std::vector<Variable>& v) {
 
 // Access tokens.
 void AddJwt(std::vector<Variable>& v) {
-    v.push_back(
-        Var("GOTRUE_JWT_SECRET",
-            std::string(kRequired),
-            "HS256 signing key.",
-            String(GOTRUE_FIELD(jwt.secret)))
-    );
+    v.push_back(Var(
+        "GOTRUE_JWT_SECRET",
+        std::string(kRequired),
+        "HS256 signing key; with GOTRUE_JWT_KEYS it only verifies HS256 tokens (when HS256 is a "
+        "valid method).",
+        String(GOTRUE_FIELD(jwt.secret))
+    ));
     v.push_back(
         Var("GOTRUE_JWT_EXP",
             "3600",
@@ -425,9 +426,35 @@ void AddJwt(std::vector<Variable>& v) {
             String(GOTRUE_FIELD(jwt.admin_group_name)))
     );
     v.push_back(Var("GOTRUE_JWT_ISSUER", "", "iss claim.", String(GOTRUE_FIELD(jwt.issuer))));
+    v.push_back(
+        Var("GOTRUE_JWT_KEY_ID",
+            "",
+            "kid header of tokens signed with GOTRUE_JWT_SECRET.",
+            String(GOTRUE_FIELD(jwt.key_id)))
+    );
     v.push_back(Var(
-        "GOTRUE_JWT_KEY_ID", "", "kid header of issued tokens.", String(GOTRUE_FIELD(jwt.key_id))
+        "GOTRUE_JWT_KEYS",
+        "",
+        "JSON array of JWKs (RSA: RS256, EC P-256: ES256, oct: HS256); the one with \"sign\" in "
+        "key_ops signs, the others only verify (see \"Signing keys\").",
+        String(GOTRUE_FIELD(jwt.keys))
     ));
+    v.push_back(
+        Var("GOTRUE_JWT_VALID_METHODS",
+            "",
+            "Algorithms accepted in bearer tokens (HS256, RS256, ES256); empty: those of the keys.",
+            [](Config& c, std::string_view value) {
+                c.jwt.valid_methods = SplitList(value);
+                for (const auto& method : c.jwt.valid_methods) {
+                    if (!tokens::IsSupportedAlgorithm(method)) {
+                        throw std::invalid_argument(
+                            "\"" + method + "\" is not supported (" +
+                            std::string(tokens::kSupportedAlgorithms) + ")"
+                        );
+                    }
+                }
+            })
+    );
 }
 
 void AddSignupAndProviders(std::vector<Variable>& v) {
@@ -965,6 +992,16 @@ Config LoadConfig(const Environment& environment) {
             "GOTRUE_SITE_URL: must be an absolute URL such as http://localhost:3000, got \"" +
             config.site_url + "\""
         );
+    }
+    try {
+        config.jwt.key_set = tokens::KeySet::Load({
+            config.jwt.keys,
+            config.jwt.secret,
+            config.jwt.key_id,
+            config.jwt.valid_methods,
+        });
+    } catch (const tokens::KeyError& error) {
+        throw ConfigError(std::string("GOTRUE_JWT_KEYS: ") + error.what());
     }
     if (config.mailer.autoconfirm && config.mailer.allow_unverified_email_sign_ins) {
         throw ConfigError(

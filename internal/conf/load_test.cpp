@@ -6,8 +6,10 @@
 #include <string>
 
 #include <doctest/doctest.h>
+#include <rapidjson/document.h>
 
 #include "conf/environment.hpp"
+#include "tokens/jwt.hpp"
 
 using namespace std::chrono_literals;
 using gotrue::conf::Config;
@@ -160,6 +162,53 @@ TEST_SUITE("configuration") {
             }))),
             ConfigError
         );
+    }
+
+    TEST_CASE("GOTRUE_JWT_KEYS is loaded into the key set that signs and verifies") {
+        rapidjson::Document claims;
+        claims.Parse(R"({"sub":"x","exp":4102444800})");
+        const Config plain = LoadConfig(With({{"GOTRUE_JWT_KEY_ID", "legacy"}}));
+        CHECK(plain.jwt.key_set.SigningAlgorithm() == "HS256");
+        CHECK(
+            plain.jwt.key_set.Sign(claims) == gotrue::tokens::SignHs256(claims, "secret", "legacy")
+        );
+
+        const std::string jwk = ReadSourceFile("tests/fixtures/jwt_keys/ec-a.jwk.json");
+        const Config keyed = LoadConfig(With({
+            {"GOTRUE_JWT_KEYS", "[" + jwk + "]"},
+            {"GOTRUE_JWT_VALID_METHODS", "ES256,HS256"},
+        }));
+        CHECK(keyed.jwt.valid_methods == std::vector<std::string>{"ES256", "HS256"});
+        CHECK(keyed.jwt.key_set.SigningAlgorithm() == "ES256");
+        const std::string token = keyed.jwt.key_set.Sign(claims);
+        CHECK(keyed.jwt.key_set.Verify(token, 1767225600).Ok());
+        CHECK(keyed.jwt.key_set.Verify(gotrue::tokens::SignHs256(claims, "secret"), 1767225600).Ok()
+        );
+        CHECK_FALSE(plain.jwt.key_set.Verify(token, 1767225600).Ok());
+    }
+
+    TEST_CASE("a key that does not load stops loading, naming GOTRUE_JWT_KEYS and the reason") {
+        const auto error_of = [](const Environment& env) {
+            try {
+                static_cast<void>(LoadConfig(env));
+            } catch (const ConfigError& error) {
+                return std::string(error.what());
+            }
+            return std::string("<loaded>");
+        };
+        CHECK(
+            error_of(With({{"GOTRUE_JWT_KEYS", R"([{"kty":"EC","kid":"k","alg":"ES256"}])"}})) ==
+            "GOTRUE_JWT_KEYS: keys[0] (kid \"k\"): missing crv"
+        );
+        CHECK(
+            error_of(With({{"GOTRUE_JWT_KEYS", "not json"}})
+            ).find("GOTRUE_JWT_KEYS: not valid JSON") == 0
+        );
+        CHECK(
+            error_of(With({{"GOTRUE_JWT_VALID_METHODS", "HS256,PS256"}})) ==
+            "GOTRUE_JWT_VALID_METHODS: \"PS256\" is not supported (HS256, RS256, ES256)"
+        );
+        CHECK(error_of(With({{"GOTRUE_JWT_KEYS", " [] "}})) == "<loaded>");
     }
 
     TEST_CASE("worker settings follow the pool draft's clamps") {

@@ -1,23 +1,26 @@
 #include "tokens/jwt.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
 #include <optional>
 #include <stdexcept>
 #include <utility>
+#include <variant>
+#include <vector>
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include "crypto/crypto.hpp"
 #include "json/parser.hpp"
+#include "tokens/key.hpp"
+#include "tokens/keys.hpp"
 
 namespace gotrue::tokens {
 
 namespace {
-
-constexpr std::string_view kAlgorithm = "HS256";
 
 // Algorithms golang-jwt knows. A known but disallowed alg gets "signing method X is invalid";
 // an unknown one "signing method (alg) is unavailable".
@@ -217,7 +220,10 @@ Check DecodeToken(
     return std::nullopt;
 }
 
-Check CheckAlgorithm(const rapidjson::Document& header) {
+// The token's alg, if it is one of valid_methods.
+std::variant<detail::Algorithm, VerifyError> CheckAlgorithm(
+    const rapidjson::Document& header, const std::vector<detail::Algorithm>& valid_methods
+) {
     using Kind = VerifyErrorKind;
     const auto alg = header.FindMember("alg");
     if (alg == header.MemberEnd() || !alg->value.IsString()) {
@@ -231,20 +237,22 @@ Check CheckAlgorithm(const rapidjson::Document& header) {
     if (!known) {
         return Fail(Kind::kUnverifiable, "signing method (alg) is unavailable");
     }
-    // The one line that matters most: the server decides the algorithm, never the token.
-    if (alg_name != kAlgorithm) {
+    // The one line that matters most: the server decides the algorithms, never the token.
+    const auto algorithm = detail::AlgorithmFromName(alg_name);
+    if (!algorithm ||
+        std::find(valid_methods.begin(), valid_methods.end(), *algorithm) == valid_methods.end()) {
         return Fail(
             Kind::kSignatureInvalid, "signing method " + std::string(alg_name) + " is invalid"
         );
     }
-    return std::nullopt;
+    return *algorithm;
 }
 
 Check CheckSignature(
     const Segments& segments,
     const rapidjson::Document& header,
-    std::string_view secret,
-    const VerifyOptions& options
+    detail::Algorithm algorithm,
+    const detail::KeyFunc& key_for
 ) {
     using Kind = VerifyErrorKind;
     std::string error;
@@ -252,26 +260,13 @@ Check CheckSignature(
     if (!signature) {
         return Fail(Kind::kMalformed, "could not base64 decode signature: " + error);
     }
-    // GoTrue's keyfunc: a string kid must name a configured key.
-    const auto kid = header.FindMember("kid");
-    if (kid != header.MemberEnd() && kid->value.IsString()) {
-        const std::string_view kid_value(kid->value.GetString(), kid->value.GetStringLength());
-        if (kid_value != options.key_id) {
-            return Fail(
-                Kind::kUnverifiable,
-                "error while executing keyfunc: invalid kid: " + std::string(kid_value)
-            );
-        }
+    const detail::KeyChoice choice = key_for(header, detail::AlgorithmName(algorithm));
+    if (choice.key == nullptr) {
+        return Fail(Kind::kUnverifiable, "error while executing keyfunc: " + choice.error);
     }
-    if (secret.empty()) {
-        // An empty HMAC key is public knowledge; never accept signatures made with it.
-        return Fail(Kind::kUnverifiable, "error while executing keyfunc: no secret configured");
-    }
-    // Constant-time: a timing difference here would let an attacker forge the MAC byte by byte.
-    if (!crypto::ConstantTimeEquals(
-            crypto::HmacSha256(secret, segments.signing_input), *signature
-        )) {
-        return Fail(Kind::kSignatureInvalid, "signature is invalid");
+    if (const auto refused =
+            detail::VerifyBytes(algorithm, *choice.key, segments.signing_input, *signature)) {
+        return Fail(Kind::kSignatureInvalid, *refused);
     }
     return std::nullopt;
 }
@@ -305,7 +300,7 @@ std::string Serialize(const rapidjson::Value& value) {
     rapidjson::StringBuffer buffer;
     rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
     if (!value.Accept(writer)) {
-        throw std::invalid_argument("SignHs256: claims cannot be serialised (NaN or Inf?)");
+        throw std::invalid_argument("SignToken: claims cannot be serialised (NaN or Inf?)");
     }
     return std::string(buffer.GetString(), buffer.GetSize());
 }
@@ -337,23 +332,21 @@ const VerifyError& VerifyResult::Error() const {
     return std::get<VerifyError>(value_);
 }
 
-std::string SignHs256(
-    const rapidjson::Value& claims_object, std::string_view secret, std::string_view key_id
-) {
+namespace detail {
+
+std::string SignToken(const rapidjson::Value& claims_object, const Key& key) {
     if (!claims_object.IsObject()) {
-        throw std::invalid_argument("SignHs256: claims must be a JSON object");
+        throw std::invalid_argument("SignToken: claims must be a JSON object");
     }
-    if (secret.empty()) {
-        throw std::invalid_argument("SignHs256: empty secret");
-    }
+    const std::string_view alg = AlgorithmName(key.algorithm);
     rapidjson::StringBuffer header;
     rapidjson::Writer<rapidjson::StringBuffer> writer(header);
     writer.StartObject();
     writer.Key("alg");
-    writer.String(kAlgorithm.data(), static_cast<rapidjson::SizeType>(kAlgorithm.size()));
-    if (!key_id.empty()) {
+    writer.String(alg.data(), static_cast<rapidjson::SizeType>(alg.size()));
+    if (!key.kid.empty()) {
         writer.Key("kid");
-        writer.String(key_id.data(), static_cast<rapidjson::SizeType>(key_id.size()));
+        writer.String(key.kid.data(), static_cast<rapidjson::SizeType>(key.kid.size()));
     }
     writer.Key("typ");
     writer.String("JWT");
@@ -363,17 +356,18 @@ std::string SignHs256(
         crypto::Base64UrlEncode(std::string_view(header.GetString(), header.GetSize()));
     token += '.';
     token += crypto::Base64UrlEncode(Serialize(claims_object));
-    const std::string signature = crypto::HmacSha256(secret, token);
+    const std::string signature = SignBytes(key, token);
     token += '.';
     token += crypto::Base64UrlEncode(signature);
     return token;
 }
 
-VerifyResult VerifyHs256(
+VerifyResult VerifyToken(
     std::string_view token,
-    std::string_view secret,
     std::int64_t now_unix,
-    const VerifyOptions& options
+    const VerifyOptions& options,
+    const std::vector<Algorithm>& valid_methods,
+    const KeyFunc& key_for
 ) {
     if (token.size() > kMaxTokenBytes) {
         return VerifyResult(Fail(VerifyErrorKind::kMalformed, "token is too large"));
@@ -388,15 +382,44 @@ VerifyResult VerifyHs256(
     ClaimDates dates;
     Check error = DecodeToken(token, *segments, parsed, dates);
     if (!error) {
-        error = CheckAlgorithm(parsed.header);
-    }
-    if (!error) {
-        error = CheckSignature(*segments, parsed.header, secret, options);
+        auto algorithm = CheckAlgorithm(parsed.header, valid_methods);
+        if (auto* refused = std::get_if<VerifyError>(&algorithm)) {
+            error = std::move(*refused);
+        } else {
+            error =
+                CheckSignature(*segments, parsed.header, std::get<Algorithm>(algorithm), key_for);
+        }
     }
     if (!error) {
         error = CheckDates(dates, now_unix, options);
     }
     return error ? VerifyResult(std::move(*error)) : VerifyResult(std::move(parsed));
+}
+
+}  // namespace detail
+
+std::string SignHs256(
+    const rapidjson::Value& claims_object, std::string_view secret, std::string_view key_id
+) {
+    if (secret.empty()) {
+        throw std::invalid_argument("SignHs256: empty secret");
+    }
+    detail::Key key;
+    key.kid = std::string(key_id);
+    key.secret = std::string(secret);
+    return detail::SignToken(claims_object, key);
+}
+
+VerifyResult VerifyHs256(
+    std::string_view token,
+    std::string_view secret,
+    std::int64_t now_unix,
+    const VerifyOptions& options
+) {
+    KeySetOptions keys;
+    keys.secret = std::string(secret);
+    keys.key_id = options.key_id;
+    return KeySet::Load(keys).Verify(token, now_unix, options);
 }
 
 }  // namespace gotrue::tokens

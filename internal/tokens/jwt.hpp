@@ -1,9 +1,11 @@
 #pragma once
 
-// HS256 JSON Web Tokens, hand-written on OpenSSL HMAC + RapidJSON (about 100 lines of logic).
-// No JWT library on purpose: Debian's libjwt 1.10 does not check `exp` itself and adds a
-// dependency for little gain. Only HS256 is supported; every other `alg` (including "none") is
-// rejected. Error details follow golang-jwt v5's wording, which GoTrue puts into
+// JSON Web Tokens, hand-written on OpenSSL + RapidJSON. No JWT library on purpose: Debian's
+// libjwt 1.10 does not check `exp` itself and adds a dependency for little gain. This header has
+// the verification result types and the HS256 pair SignHs256 / VerifyHs256 (tests and tools sign
+// with the secret); the server signs and verifies through tokens::KeySet (keys.hpp), which adds
+// RS256 and ES256 keys. Every other `alg` (including "none") is rejected. Error details follow
+// golang-jwt v5's wording, which GoTrue puts into
 // "invalid JWT: unable to parse or verify signature, <detail>" (GoTrue's internal/api/auth.go).
 
 #include <cstddef>

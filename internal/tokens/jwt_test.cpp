@@ -11,28 +11,19 @@
 #include <rapidjson/writer.h>
 
 #include "crypto/crypto.hpp"
+#include "tokens/test_util.hpp"
 
 namespace crypto = gotrue::crypto;
+using gotrue::tokens::testing::DecodedHeader;
+using gotrue::tokens::testing::Json;
+using gotrue::tokens::testing::Serialize;
+using gotrue::tokens::testing::Split;
 namespace tokens = gotrue::tokens;
 
 namespace {
 
 constexpr std::string_view kSecret = "super-secret-jwt-token-with-at-least-32-characters";
 constexpr std::int64_t kNow = 1767225600;  // 2026-01-01T00:00:00Z
-
-rapidjson::Document Json(std::string_view text) {
-    rapidjson::Document document;
-    document.Parse(text.data(), text.size());
-    REQUIRE_FALSE(document.HasParseError());
-    return document;
-}
-
-std::string Serialize(const rapidjson::Value& value) {
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-    value.Accept(writer);
-    return buffer.GetString();
-}
 
 // A token with arbitrary header/payload bytes, HMAC-SHA256-signed with secret.
 std::string SignRaw(
@@ -45,18 +36,6 @@ std::string SignRaw(
 std::string ValidPayload() {
     return R"({"sub":"c2ba6cb0-1ac5-4e36-8d4c-2a3f4c10d4b1","exp":)" + std::to_string(kNow + 3600) +
            "}";
-}
-
-std::vector<std::string> Split(const std::string& token) {
-    std::vector<std::string> parts;
-    std::size_t start = 0;
-    for (std::size_t dot = token.find('.'); dot != std::string::npos;
-         dot = token.find('.', start)) {
-        parts.push_back(token.substr(start, dot - start));
-        start = dot + 1;
-    }
-    parts.push_back(token.substr(start));
-    return parts;
 }
 
 // GCC 12's -Wmissing-field-initializers flags partial designated initializers, so the options
@@ -75,10 +54,6 @@ tokens::VerifyOptions WithKeyId(std::string key_id) {
 
 std::string Detail(const tokens::VerifyResult& result) {
     return result.Ok() ? std::string("<ok>") : result.Error().detail;
-}
-
-std::string DecodedHeader(const std::string& token) {
-    return crypto::Base64UrlDecode(Split(token)[0]).value_or("<bad base64>");
 }
 
 }  // namespace

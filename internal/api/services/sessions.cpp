@@ -10,7 +10,7 @@
 #include "models/amr_claim.hpp"
 #include "models/refresh_token.hpp"
 #include "models/session.hpp"
-#include "tokens/jwt.hpp"
+#include "tokens/keys.hpp"
 
 namespace gotrue::api {
 namespace {
@@ -82,7 +82,7 @@ IssuedSession TokensForSession(
     claims.AddMember("is_anonymous", user.is_anonymous, allocator);
 
     IssuedSession issued;
-    issued.access_token = tokens::SignHs256(claims, config.jwt.secret, config.jwt.key_id);
+    issued.access_token = config.jwt.key_set.Sign(claims);  // RS256/ES256/HS256, with kid
     issued.refresh_token = refresh_token;
     issued.session_id = session_id;
     issued.expires_at = expires_at;
