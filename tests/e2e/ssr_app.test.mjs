@@ -305,7 +305,7 @@ describe('@supabase/ssr server client against gotrue', { concurrency: true }, ()
     const { link } = await pkceMail(email, 'recovery', CALLBACK_URL)
     const exchanged = await exchange(browser, await codeFromLink(link, CALLBACK_URL))
     assert.equal(exchanged.user.id, userId)
-    assert.equal(exchanged.redirectType, 'PASSWORD_RECOVERY')
+    assert.equal(exchanged.redirectType, 'recovery', 'the verifier cookie marks a recovery')
     assert.equal(decodeJwt(exchanged.session.access_token).amr?.[0]?.method, 'recovery')
 
     // The reset-password page sets the new password with the recovery session.
