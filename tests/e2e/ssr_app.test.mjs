@@ -13,22 +13,9 @@ import assert from 'node:assert/strict'
 import { createPublicKey, randomBytes, verify as verifySignature } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { createServerClient } from '@supabase/ssr'
-import {
-  GOTRUE_URL,
-  SITE_URL,
-  PASSWORD,
-  TEST_TIMEOUT,
-  UUID_RE,
-  randomEmail,
-  decodeJwt,
-  api,
-  assertApiError,
-  waitForMail,
-  mailLink,
-  followLink,
-  signJwt,
-  serviceRoleToken,
-} from './support.mjs'
+import { GOTRUE_URL, SITE_URL, PASSWORD, TEST_TIMEOUT, UUID_RE } from './support.mjs'
+import { randomEmail, decodeJwt, api, assertApiError, signJwt, serviceRoleToken } from './support.mjs'
+import { waitForMail, mailLink, followLink } from './support.mjs'
 
 const CALLBACK_URL = `${SITE_URL}/auth/callback` // the app's route that exchanges ?code=
 const CONFIRM_URL = `${SITE_URL}/auth/confirm` // the app's token-hash route
@@ -198,20 +185,26 @@ async function currentUser(browser) {
   return data.user
 }
 
+// The sign-up form's server action: signUp with a link back to `redirectTo`.
+async function signUp(browser, email, { redirectTo = CALLBACK_URL, data } = {}) {
+  const action = browser.request()
+  const result = await action.supabase.auth.signUp({
+    email,
+    password: PASSWORD,
+    options: { emailRedirectTo: redirectTo, data },
+  })
+  assert.equal(result.error, null, `signUp(${email}): ${result.error?.message}`)
+  return { ...result.data, calls: action.calls }
+}
+
 // A new user confirmed through the PKCE signup link, signed in on its browser.
 async function confirmedUser() {
   const email = randomEmail()
   const browser = new Browser()
-  const signUp = browser.request()
-  const { data, error } = await signUp.supabase.auth.signUp({
-    email,
-    password: PASSWORD,
-    options: { emailRedirectTo: CALLBACK_URL },
-  })
-  assert.equal(error, null, `signUp: ${error?.message}`)
+  const { user } = await signUp(browser, email)
   const { link } = await pkceMail(email, 'signup', CALLBACK_URL)
   await exchange(browser, await codeFromLink(link, CALLBACK_URL))
-  return { email, browser, userId: data.user.id }
+  return { email, browser, userId: user.id }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -222,19 +215,12 @@ describe('@supabase/ssr server client against gotrue', { concurrency: true }, ()
     const email = randomEmail()
     const browser = new Browser()
 
-    // The sign-up form's server action.
-    const action = browser.request()
-    const { data, error } = await action.supabase.auth.signUp({
-      email,
-      password: PASSWORD,
-      options: { emailRedirectTo: CALLBACK_URL, data: { name: 'Ada' } },
-    })
-    assert.equal(error, null, `signUp: ${error?.message}`)
+    const data = await signUp(browser, email, { data: { name: 'Ada' } })
     assert.equal(data.session, null, 'no session before confirmation')
     assert.match(data.user.id, UUID_RE)
     assert.equal(data.user.email, email)
-    assertSentChallenge(action.calls, 'POST /signup')
-    assert.equal(action.calls[0].query.get('redirect_to'), CALLBACK_URL)
+    assertSentChallenge(data.calls, 'POST /signup')
+    assert.equal(data.calls[0].query.get('redirect_to'), CALLBACK_URL)
     assert.ok(hasVerifierCookie(browser), 'the code verifier is kept in a cookie')
     assert.ok(!hasSessionCookie(browser), 'no session cookie yet')
 
@@ -362,12 +348,7 @@ describe('@supabase/ssr server client against gotrue', { concurrency: true }, ()
     const tokenHashOf = (link) => new URL(link).searchParams.get('token')
 
     const email = randomEmail()
-    const signUp = await new Browser().request().supabase.auth.signUp({
-      email,
-      password: PASSWORD,
-      options: { emailRedirectTo: CONFIRM_URL },
-    })
-    assert.equal(signUp.error, null, `signUp: ${signUp.error?.message}`)
+    const { user: signedUp } = await signUp(new Browser(), email, { redirectTo: CONFIRM_URL })
     const { link } = await pkceMail(email, 'signup', CONFIRM_URL)
 
     // The confirm route runs in whatever browser opens the mail: no verifier is needed.
@@ -379,12 +360,12 @@ describe('@supabase/ssr server client against gotrue', { concurrency: true }, ()
     })
     assert.equal(error, null, `verifyOtp token_hash: ${error?.message} (${error?.code})`)
     assert.deepEqual(routes(confirm.calls), ['POST /verify'])
-    assert.equal(data.user.id, signUp.data.user.id)
+    assert.equal(data.user.id, signedUp.id)
     assert.ok(data.user.email_confirmed_at, 'email confirmed')
     assert.ok(data.session?.access_token, 'verifyOtp returns a session')
     assert.equal(decodeJwt(data.session.access_token).amr?.[0]?.method, 'otp')
     assert.ok(hasSessionCookie(browser), 'the session is kept in cookies')
-    assert.equal((await currentUser(browser)).id, signUp.data.user.id)
+    assert.equal((await currentUser(browser)).id, signedUp.id)
 
     const again = await new Browser().request().supabase.auth.verifyOtp({
       token_hash: tokenHashOf(link),
@@ -405,8 +386,8 @@ describe('@supabase/ssr server client against gotrue', { concurrency: true }, ()
       type: 'email',
     })
     assert.equal(signedIn.error, null, `verifyOtp magic link token_hash: ${signedIn.error?.message}`)
-    assert.equal(signedIn.data.user.id, signUp.data.user.id)
-    assert.equal((await currentUser(other)).id, signUp.data.user.id)
+    assert.equal(signedIn.data.user.id, signedUp.id)
+    assert.equal((await currentUser(other)).id, signedUp.id)
   })
 
   test('signInAnonymously, updateUser email, confirmation link: a permanent user', { timeout: TEST_TIMEOUT }, async () => {
