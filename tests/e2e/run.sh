@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# End-to-end test: drives a real gotrue server with the official JavaScript client
-# (@supabase/auth-js, pinned in package.json / package-lock.json).
+# End-to-end tests: drive a real gotrue server with the official JavaScript clients (pinned in
+# package.json / package-lock.json): auth_js.test.mjs with @supabase/auth-js, ssr_app.test.mjs
+# with @supabase/supabase-js and @supabase/ssr the way a server-rendered app uses them.
 #
 #   tests/e2e/run.sh PATH/TO/gotrue [NAME=VALUE ...]
 #
@@ -9,8 +10,10 @@
 # A scratch database is created and dropped; the server runs on a free loopback port from an
 # empty working directory (so no .env is read). Extra server configuration: NAME=VALUE arguments,
 # and every GOTRUE_* variable of the caller's environment (except GOTRUE_TEST_*), e.g.
-# GOTRUE_MAILER_EMAIL_BACKGROUND_SENDING=true. The tests get the server's JWT secret (to sign
-# service-role tokens for the admin API). Exits with node's test runner status.
+# GOTRUE_MAILER_EMAIL_BACKGROUND_SENDING=true. By default the server signs with a fresh ES256 key
+# and keeps the JWT secret as a verify-only key (signing_keys.mjs; GOTRUE_JWT_KEYS= turns that
+# off) and allows anonymous sign-ins. The tests get the server's JWT secret (to sign service-role
+# tokens for the admin API) and its GOTRUE_JWT_KEYS. Exits with node's test runner status.
 set -euo pipefail
 
 binary="${1:?usage: run.sh PATH/TO/gotrue [NAME=VALUE ...]}"
@@ -49,7 +52,7 @@ install_client() {
     --fetch-retry-maxtimeout=5000 --fetch-timeout=60000 >"$log" 2>&1 || rc=$?
   if [ "$rc" -ne 0 ]; then
     {
-      echo "run.sh: cannot install the pinned @supabase/auth-js: npm ci failed (exit $rc)."
+      echo "run.sh: cannot install the pinned @supabase clients: npm ci failed (exit $rc)."
       echo "  registry: $(npm config get registry 2>/dev/null || echo '?')"
       echo "  proxy: $(npm config get https-proxy 2>/dev/null || echo '?') (https)," \
         "$(npm config get proxy 2>/dev/null || echo '?') (http);" \
@@ -148,7 +151,11 @@ server_env() {
     "GOTRUE_SMTP_ADMIN_EMAIL=admin@example.com"
     "GOTRUE_SMTP_MAX_FREQUENCY=1s"
     "GOTRUE_RATE_LIMIT_EMAIL_SENT=1000"
+    "GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED=true"
   )
+  if [ -n "$jwt_keys" ]; then
+    vars+=("GOTRUE_JWT_KEYS=$jwt_keys")
+  fi
   local name
   while IFS= read -r name; do
     case "$name" in
@@ -166,9 +173,25 @@ server_env() {
   printf '%s\0' "${vars[@]}"
 }
 
+# The value of setting $1 that the server gets: the last one of its environment.
+server_setting() {
+  local -a vars
+  local var value=""
+  mapfile -d '' vars < <(server_env 0 "${extra[@]}")
+  for var in "${vars[@]}"; do
+    case "$var" in
+      "$1="*) value="${var#"$1="}" ;;
+    esac
+  done
+  printf '%s' "$value"
+}
+
 jwt_secret="$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
+jwt_keys=""
 extra=("$@")
 cd "$work"
+# The signing keys keep the secret the server gets (the caller may override the generated one).
+jwt_keys="$(GOTRUE_JWT_SECRET="$(server_setting GOTRUE_JWT_SECRET)" node "$here/signing_keys.mjs")"
 
 mapfile -d '' env_vars < <(server_env 0 "${extra[@]}")
 if ! env -i "${env_vars[@]}" "$binary" migrate >"$work/migrate.log" 2>&1; then
@@ -206,17 +229,12 @@ if [ -z "$url" ]; then
   exit 1
 fi
 
-# (e) The tests. They sign admin JWTs with the secret the server got (the last GOTRUE_JWT_SECRET:
-# the caller's environment or a NAME=VALUE argument may override the generated one).
-server_secret="$jwt_secret"
-for var in "${env_vars[@]}"; do
-  case "$var" in
-    GOTRUE_JWT_SECRET=*) server_secret="${var#GOTRUE_JWT_SECRET=}" ;;
-  esac
-done
+# (e) The tests. They sign admin JWTs with the secret the server got and check its tokens against
+# the keys it got.
 set +e
-GOTRUE_URL="$url" MAILDIR="$GOTRUE_TEST_MAILDIR" GOTRUE_JWT_SECRET="$server_secret" \
-  node --test "$here/auth_js.test.mjs"
+GOTRUE_URL="$url" MAILDIR="$GOTRUE_TEST_MAILDIR" GOTRUE_JWT_SECRET="$(server_setting GOTRUE_JWT_SECRET)" \
+  GOTRUE_JWT_KEYS="$(server_setting GOTRUE_JWT_KEYS)" \
+  node --test "$here/auth_js.test.mjs" "$here/ssr_app.test.mjs"
 status=$?
 set -e
 exit "$status"
