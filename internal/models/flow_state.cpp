@@ -148,12 +148,7 @@ bool IsExpired(const FlowState& flow, std::chrono::milliseconds expiry, Time now
 long long DeleteStaleFlowStates(
     pqxx::transaction_base& tx, std::chrono::seconds age, long long limit
 ) {
-    return static_cast<long long>(
-        tx.exec_params0(
-              std::string(kDeleteStaleFlowStates), static_cast<long long>(age.count()), limit
-        )
-            .affected_rows()
-    );
+    return sql::DeleteOlderThan(tx, kDeleteStaleFlowStates, age, limit);
 }
 
 std::string S256Challenge(std::string_view verifier) {

@@ -6,8 +6,12 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstddef>
+#include <string>
 #include <string_view>
+
+#include <pqxx/pqxx>
 
 namespace gotrue::models::sql {
 
@@ -26,5 +30,18 @@ struct Joined {
 template <const std::string_view&... Parts>
 // NOLINTNEXTLINE(readability-identifier-naming)
 inline constexpr std::string_view Join = Joined<Parts...>::kValue;
+
+// Runs a housekeeping DELETE whose $1 is an age in seconds and $2 a row limit (upstream's
+// piecemeal cleanup, internal/models/cleanup.go); returns how many rows went.
+inline long long DeleteOlderThan(
+    pqxx::transaction_base& tx,
+    std::string_view statement,
+    std::chrono::seconds age,
+    long long limit
+) {
+    const auto result =
+        tx.exec_params0(std::string(statement), static_cast<long long>(age.count()), limit);
+    return static_cast<long long>(result.affected_rows());
+}
 
 }  // namespace gotrue::models::sql

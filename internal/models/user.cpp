@@ -444,12 +444,7 @@ void DeleteUser(pqxx::transaction_base& tx, std::string_view id) {
 long long DeleteStaleAnonymousUsers(
     pqxx::transaction_base& tx, std::chrono::seconds age, long long limit
 ) {
-    return static_cast<long long>(
-        tx.exec_params0(
-              std::string(kDeleteStaleAnonymousUsers), static_cast<long long>(age.count()), limit
-        )
-            .affected_rows()
-    );
+    return sql::DeleteOlderThan(tx, kDeleteStaleAnonymousUsers, age, limit);
 }
 
 bool ClaimUserToken(
