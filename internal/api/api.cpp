@@ -41,6 +41,7 @@ Api::Api(ApiDeps deps)
         http::Recoverer(),
         RenderModuleErrors(),  // what escapes the middlewares below (handlers': see AddRoutes)
         http::AssignRequestId(deps_.config.api.request_id_header),
+        http::StripPathPrefix(std::string(kSupabaseGatewayPrefix)),
         http::LogRequests(),
         http::Cors(),
         http::LimitBody(http::kMaxBodyBytes),

@@ -6,6 +6,7 @@
 // parse -> validate -> slow work (bcrypt) -> one transaction -> mail after commit -> respond.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/http_types.hpp"
@@ -27,6 +28,9 @@
 #include "tokens/jwt.hpp"
 
 namespace gotrue::api {
+
+// The path Supabase's gateway serves GoTrue under; requests under it are routed as without it.
+inline constexpr std::string_view kSupabaseGatewayPrefix = "/auth/v1";
 
 struct ApiDeps {
     const conf::Config& config;

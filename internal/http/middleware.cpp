@@ -191,4 +191,15 @@ Middleware LimitBody(std::size_t max_bytes) {
     };
 }
 
+Middleware StripPathPrefix(std::string prefix) {
+    return [prefix = std::move(prefix)](Request& request, const Handler& next) {
+        const std::string_view path = request.path;
+        if (path.starts_with(prefix) &&
+            (path.size() == prefix.size() || path[prefix.size()] == '/')) {
+            request.path = path.size() == prefix.size() ? "/" : request.path.substr(prefix.size());
+        }
+        return next(request);
+    };
+}
+
 }  // namespace gotrue::http

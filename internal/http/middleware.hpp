@@ -49,6 +49,11 @@ inline constexpr std::size_t kMaxBodyBytes = 1 << 20;
 // request's tasks before the response leaves, also when the handler throws.
 [[nodiscard]] Middleware WithBackgroundTasks();
 
+// Requests under `prefix` (a path such as "/auth/v1") are served as the same path without it:
+// what Supabase's gateway does in front of GoTrue, so that supabase-js, which appends
+// "/auth/v1" to the project URL, can be pointed at this server directly.
+[[nodiscard]] Middleware StripPathPrefix(std::string prefix);
+
 // Composes `middlewares` (outermost first) around `last`.
 [[nodiscard]] Handler Chain(const std::vector<Middleware>& middlewares, Handler last);
 

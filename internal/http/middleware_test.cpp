@@ -31,6 +31,29 @@ TEST_SUITE("middleware") {
         CHECK(trace == std::vector<std::string>{"a>", "b>", "handler", "<b", "<a"});
     }
 
+    TEST_CASE("StripPathPrefix serves /auth/v1/x as /x, and only a whole path segment") {
+        const auto routed = [](const std::string& path) {
+            std::string seen;
+            const Handler handler =
+                Chain({gotrue::http::StripPathPrefix("/auth/v1")}, [&seen](Request& request) {
+                    seen = request.path;
+                    return Response{};
+                });
+            Request request;
+            request.path = path;
+            static_cast<void>(handler(request));
+            return seen;
+        };
+        CHECK(routed("/auth/v1/signup") == "/signup");
+        CHECK(routed("/auth/v1/.well-known/jwks.json") == "/.well-known/jwks.json");
+        CHECK(routed("/auth/v1") == "/");
+        CHECK(routed("/auth/v1/") == "/");
+        CHECK(routed("/signup") == "/signup");
+        CHECK(routed("/auth/v10/signup") == "/auth/v10/signup");
+        CHECK(routed("/x/auth/v1/signup") == "/x/auth/v1/signup");
+        CHECK(routed("/auth/v1/auth/v1/user") == "/auth/v1/user");  // stripped once
+    }
+
     TEST_CASE("log-field injection: a request id from the header is reduced to a safe alphabet") {
         Request request;
         request.headers.Set("X-Request-Id", "abc status=200 user_id=admin\r\nlevel=error");

@@ -7,7 +7,8 @@
 // setAll), so state survives between requests only in cookies, as in a real deployment. The
 // server client always uses the PKCE flow: mail links come back to the app with ?code=, which the
 // app's callback route exchanges for a session. supabase-js talks to <url>/auth/v1 (Supabase's
-// gateway prefix); the app's fetch strips it and records every call.
+// gateway prefix), which the server serves as it is: the app is configured with the server's URL
+// alone, as it would be with a Supabase project's. The app's fetch records every call.
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { createPublicKey, randomBytes, verify as verifySignature } from 'node:crypto'
@@ -85,20 +86,20 @@ class Browser {
         },
       },
       ...(this.cookieName ? { cookieOptions: { name: this.cookieName } } : {}),
-      global: { fetch: gatewayFetch(calls) },
+      global: { fetch: recordingFetch(calls) },
       realtime: { transport: NoRealtime },
     })
     return { supabase, calls }
   }
 }
 
-// The app's fetch: Supabase's gateway in front of gotrue (strips /auth/v1), recording each call as
-// { route: 'METHOD /path', query, body }.
-function gatewayFetch(calls) {
+// The app's fetch: the platform's, unchanged (the request goes to <server>/auth/v1/...), recording
+// each call as { route: 'METHOD /path', query, body } with the path below /auth/v1.
+function recordingFetch(calls) {
   return async (input, init = {}) => {
     const url = new URL(input instanceof Request ? input.url : String(input))
     assert.ok(url.pathname.startsWith(GATEWAY_PREFIX), `supabase-js called ${url} outside the auth API`)
-    url.pathname = url.pathname.slice(GATEWAY_PREFIX.length) || '/'
+    const path = url.pathname.slice(GATEWAY_PREFIX.length) || '/'
     const method = (init.method ?? 'GET').toUpperCase()
     let body = null
     if (typeof init.body === 'string') {
@@ -108,8 +109,8 @@ function gatewayFetch(calls) {
         body = init.body
       }
     }
-    calls.push({ route: `${method} ${url.pathname}`, query: url.searchParams, body })
-    return fetch(url, init)
+    calls.push({ route: `${method} ${path}`, query: url.searchParams, body })
+    return fetch(input, init)
   }
 }
 
