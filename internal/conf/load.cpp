@@ -78,28 +78,32 @@ Setter List(Field field) {
     return Assign(field, SplitList);
 }
 
-// Positive integers with a minimum (pool sizes, thread counts, queue sizes).
+// Integers with a lower bound.
 template <typename Field>
-Setter PositiveInt(Field field) {
-    return [field](Config& config, std::string_view value) {
+Setter IntAtLeast(Field field, int minimum) {
+    return [field, minimum](Config& config, std::string_view value) {
         const int parsed = ToInt(value);
-        if (parsed < 1) {
-            throw std::invalid_argument("must be at least 1, got \"" + std::string(value) + "\"");
+        if (parsed < minimum) {
+            const std::string bound =
+                minimum == 0 ? "0 or more" : "at least " + std::to_string(minimum);
+            throw std::invalid_argument(
+                "must be " + bound + ", got \"" + std::string(value) + "\""
+            );
         }
         field(config) = parsed;
     };
 }
 
+// Pool sizes, thread counts, queue sizes.
+template <typename Field>
+Setter PositiveInt(Field field) {
+    return IntAtLeast(field, 1);
+}
+
 // Integers where 0 has a meaning of its own ("one per CPU", "off").
 template <typename Field>
 Setter NonNegativeInt(Field field) {
-    return [field](Config& config, std::string_view value) {
-        const int parsed = ToInt(value);
-        if (parsed < 0) {
-            throw std::invalid_argument("must be 0 or more, got \"" + std::string(value) + "\"");
-        }
-        field(config) = parsed;
-    };
+    return IntAtLeast(field, 0);
 }
 
 template <typename Field>

@@ -28,6 +28,15 @@ Clock::time_point Soon() {
     return Clock::now() + 2s;
 }
 
+// Takes `count` leases that each open a new handle.
+void OpenNew(Pool& pool, int count) {
+    for (int i = 0; i < count; ++i) {
+        const auto lease = pool.Acquire(Soon());
+        REQUIRE(lease.granted);
+        REQUIRE_FALSE(lease.idle.has_value());
+    }
+}
+
 }  // namespace
 
 TEST_SUITE("smtp connection pool") {
@@ -51,8 +60,7 @@ TEST_SUITE("smtp connection pool") {
 
     TEST_CASE("the most recently released handle is reused first, so surplus ones age out") {
         Pool pool(4, 60s);
-        REQUIRE(pool.Acquire(Soon()).granted);
-        REQUIRE(pool.Acquire(Soon()).granted);
+        OpenNew(pool, 2);
         CHECK_FALSE(pool.Release(1).has_value());
         CHECK_FALSE(pool.Release(2).has_value());
         CHECK(pool.Acquire(Soon()).idle == 2);
@@ -62,8 +70,7 @@ TEST_SUITE("smtp connection pool") {
 
     TEST_CASE("at the bound a sender waits: refused at its deadline, served by a release") {
         Pool pool(2, 60s);
-        REQUIRE(pool.Acquire(Soon()).granted);
-        REQUIRE(pool.Acquire(Soon()).granted);
+        OpenNew(pool, 2);
         const auto started = Clock::now();
         const auto refused = pool.Acquire(Clock::now() + 100ms);
         CHECK_FALSE(refused.granted);
@@ -95,8 +102,7 @@ TEST_SUITE("smtp connection pool") {
     TEST_CASE("handles idle for the idle timeout are handed back to close, and free their slots") {
         FakeClock clock;
         Pool pool(2, 60s, clock.Function());
-        REQUIRE(pool.Acquire(Soon()).granted);
-        REQUIRE(pool.Acquire(Soon()).granted);
+        OpenNew(pool, 2);
         CHECK_FALSE(pool.Release(1).has_value());
         clock.now += 30s;
         CHECK_FALSE(pool.Release(2).has_value());
@@ -117,11 +123,7 @@ TEST_SUITE("smtp connection pool") {
 
     TEST_CASE("size 0: no reuse and no bound, every handle is handed back to close") {
         Pool pool(0, 60s);
-        for (int i = 0; i < 5; ++i) {
-            const auto lease = pool.Acquire(Soon());
-            REQUIRE(lease.granted);
-            CHECK_FALSE(lease.idle.has_value());
-        }
+        OpenNew(pool, 5);
         CHECK(pool.Open() == 5);
         CHECK(pool.Release(3) == 3);
         CHECK(pool.Open() == 4);
@@ -130,8 +132,7 @@ TEST_SUITE("smtp connection pool") {
 
     TEST_CASE("closing hands back the idle handles; a handle in use is closed when released") {
         Pool pool(4, 60s);
-        REQUIRE(pool.Acquire(Soon()).granted);
-        REQUIRE(pool.Acquire(Soon()).granted);
+        OpenNew(pool, 2);
         CHECK_FALSE(pool.Release(1).has_value());
         CHECK(pool.Close() == std::vector<int>{1});
         CHECK(pool.Open() == 1);

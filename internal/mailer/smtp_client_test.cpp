@@ -95,6 +95,16 @@ bool WaitForLines(const FaultRelay& relay, const std::string& prefix, int count)
     return true;
 }
 
+// A client whose retries wait 10 ms and are counted in `backoffs`.
+SmtpClient CountingRetries(gotrue::conf::SmtpConfig config, int& backoffs) {
+    SmtpClient client(std::move(config));
+    client.backoff = [&backoffs](int) {
+        ++backoffs;
+        return 10ms;
+    };
+    return client;
+}
+
 SmtpClient FastRetrying(gotrue::conf::SmtpConfig config) {
     SmtpClient client(std::move(config));
     client.backoff = [](int) {
@@ -228,11 +238,7 @@ TEST_SUITE("smtp client") {
         config.admin_email = "admin@example.com";
         config.max_retries = 2;
         int backoffs = 0;
-        SmtpClient client(config);
-        client.backoff = [&backoffs](int) {
-            ++backoffs;
-            return 10ms;
-        };
+        SmtpClient client = CountingRetries(config, backoffs);
         try {
             client.Send(gotrue::apitask::Context(), ConfirmationMessage("down@example.com"));
             FAIL("expected SendError");
@@ -408,11 +414,7 @@ TEST_SUITE("smtp connections") {
     TEST_CASE("a relay that closed the idle connection: the next mail goes once, on a new one") {
         FaultRelay relay({"--idle-timeout", "0.3"});
         int backoffs = 0;
-        SmtpClient client(ConfigFor(relay));
-        client.backoff = [&backoffs](int) {
-            ++backoffs;
-            return 10ms;
-        };
+        SmtpClient client = CountingRetries(ConfigFor(relay), backoffs);
         client.Send(kNoRequest, ConfirmationMessage(UniqueAddress("closed-1")));
         REQUIRE(WaitForLines(relay, "close 1", 1));
         const std::string to = UniqueAddress("closed-2");
@@ -429,11 +431,7 @@ TEST_SUITE("smtp connections") {
         std::optional<SmtpClient> client;
         {
             FaultRelay before({}, port);
-            client.emplace(ConfigFor(before));
-            client->backoff = [&backoffs](int) {
-                ++backoffs;
-                return 10ms;
-            };
+            client.emplace(CountingRetries(ConfigFor(before), backoffs));
             client->Send(kNoRequest, ConfirmationMessage(UniqueAddress("restart-1")));
         }
         FaultRelay after({}, port);
@@ -451,11 +449,7 @@ TEST_SUITE("smtp connections") {
         int backoffs = 0;
         auto config = ConfigFor(relay);
         config.max_retries = 0;  // a counted failure would throw
-        SmtpClient client(config);
-        client.backoff = [&backoffs](int) {
-            ++backoffs;
-            return 10ms;
-        };
+        SmtpClient client = CountingRetries(config, backoffs);
         std::vector<std::string> recipients;
         for (int i = 0; i < 3; ++i) {
             recipients.push_back(UniqueAddress("421"));
@@ -475,11 +469,7 @@ TEST_SUITE("smtp connections") {
         // the attempt counts as a transient failure, as on a fresh connection.
         FaultRelay relay({"--reuse-fault", "data-drop"});
         int backoffs = 0;
-        SmtpClient client(ConfigFor(relay));
-        client.backoff = [&backoffs](int) {
-            ++backoffs;
-            return 10ms;
-        };
+        SmtpClient client = CountingRetries(ConfigFor(relay), backoffs);
         client.Send(kNoRequest, ConfirmationMessage(UniqueAddress("drop-1")));
         const std::string to = UniqueAddress("drop-2");
         CHECK_NOTHROW(client.Send(kNoRequest, ConfirmationMessage(to)));
