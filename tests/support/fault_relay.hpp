@@ -15,7 +15,7 @@ namespace gotrue::testing {
 class FaultRelay final {
 public:
     // `flags`: "--fail-first N", "--reject-rcpt", "--delay SECONDS", "--idle-timeout SECONDS",
-    // "--reuse-fault mail421|data-drop".
+    // "--greeting-delay SECONDS", "--reuse-fault mail421|data-drop".
     // `port` 0: a free one.
     explicit FaultRelay(const std::vector<std::string>& flags, int port = 0);
     ~FaultRelay();

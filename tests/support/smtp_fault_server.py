@@ -6,6 +6,8 @@ A real server cannot be asked to refuse twice, reject a recipient or stall; this
   --reject-rcpt    answer every RCPT TO with 550 (permanent)
   --delay S        wait S seconds before accepting each message
   --idle-timeout S close a connection idle for S seconds (a relay's own timeout)
+  --greeting-delay S  wait S seconds before the 220 greeting (what a connection costs on a real
+                   relay: round trips, TLS, slow reverse DNS)
   --reuse-fault F  on a connection that already delivered a message: "mail421" answers MAIL FROM
                    with 421 and closes; "data-drop" closes after reading the message, unanswered
 Accepted messages are written to MAILDIR/new, one file each; every RCPT and DATA command appends
@@ -89,6 +91,11 @@ class CountingSMTP(SMTP):
         self.session.number = 0
         self.session.delivered = 0
 
+    async def push(self, status):
+        if status.startswith("220 ") and self.event_handler.args.greeting_delay:
+            await asyncio.sleep(self.event_handler.args.greeting_delay)
+        await super().push(status)
+
     def connection_lost(self, error):
         self.event_handler.open -= 1
         if self.session.number:
@@ -110,6 +117,7 @@ def main():
     parser.add_argument("--delay", type=float, default=0)
     parser.add_argument("--idle-timeout", type=float, default=300)
     parser.add_argument("--reuse-fault", choices=["mail421", "data-drop"])
+    parser.add_argument("--greeting-delay", type=float, default=0)
     args = parser.parse_args()
     controller = CountingController(
         Handler(args), hostname="127.0.0.1", port=args.port, timeout=args.idle_timeout
