@@ -130,7 +130,7 @@ TEST_SUITE("smtp connection pool") {
         CHECK(pool.Idle() == 0);
     }
 
-    TEST_CASE("closing hands back the idle handles; a handle in use is closed when released") {
+    TEST_CASE("closing hands back the idle handles, and a handle in use is closed when released") {
         Pool pool(4, 60s);
         OpenNew(pool, 2);
         CHECK_FALSE(pool.Release(1).has_value());
