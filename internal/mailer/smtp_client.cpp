@@ -199,8 +199,9 @@ std::string DomainOf(const std::string& address) {
 namespace {
 
 // Where and how to connect: smtps:// on 465, otherwise STARTTLS whenever the relay offers it
-// (required before sending credentials off-host); credentials and timeouts.
-void SetConnection(CURL* curl, const conf::SmtpConfig& config) {
+// (required before sending credentials off-host); credentials and timeouts (`budget`: what is
+// left of the attempt's GOTRUE_SMTP_TIMEOUT).
+void SetConnection(CURL* curl, const conf::SmtpConfig& config, std::chrono::milliseconds budget) {
     const bool implicit_tls = config.port == 465;
     const std::string url = std::string(implicit_tls ? "smtps://" : "smtp://") + config.host + ":" +
                             std::to_string(config.port);
@@ -216,7 +217,9 @@ void SetConnection(CURL* curl, const conf::SmtpConfig& config) {
     curl_easy_setopt(
         curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config.connect_timeout.count())
     );
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(config.timeout.count()));
+    curl_easy_setopt(
+        curl, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<std::int64_t>(1, budget.count()))
+    );
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     // The handle keeps its one connection open for the next mail; the pool decides when it is
     // too old, so libcurl's own limit (118 s by default) must not be the shorter one.
@@ -277,9 +280,20 @@ std::unique_ptr<curl_mime, MimeDeleter> MimeBody(CURL* curl, const Message& mess
 
 // One transaction on `curl`: MAIL, RCPT, DATA, on the handle's open connection if it has one
 // (libcurl checks that the relay has not closed it), else on a new one.
-Transfer Perform(CURL* curl, const conf::SmtpConfig& config, const Message& message) {
+Transfer Perform(
+    CURL* curl,
+    const conf::SmtpConfig& config,
+    const Message& message,
+    std::chrono::steady_clock::time_point deadline
+) {
     curl_easy_reset(curl);  // options only: the open connection stays
-    SetConnection(curl, config);
+    SetConnection(
+        curl,
+        config,
+        std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now()
+        )
+    );
     const std::string from_address = AngleBracketed(config.admin_email);
     curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from_address.c_str());
     // The lists and the body must live until curl_easy_perform returns.
@@ -372,9 +386,12 @@ SmtpClient::~SmtpClient() {
 }
 
 void SmtpClient::SendOnce(const Message& message) {
-    // Waiting for a busy connection stands in for opening one: the same time limit.
-    auto lease =
-        connections_->pool.Acquire(std::chrono::steady_clock::now() + config_.connect_timeout);
+    // Everything of one attempt, waiting for a connection and a reconnect included, fits in
+    // GOTRUE_SMTP_TIMEOUT (the outbox sizes its lease by it); waiting for a busy connection
+    // stands in for opening one and is bounded like it.
+    const auto started = std::chrono::steady_clock::now();
+    const auto deadline = started + config_.timeout;
+    auto lease = connections_->pool.Acquire(std::min(deadline, started + config_.connect_timeout));
     lease.expired.clear();  // idle too long: closed (QUIT) here, outside the pool's lock
     if (!lease.granted) {
         throw SendError(
@@ -385,14 +402,14 @@ void SmtpClient::SendOnce(const Message& message) {
     }
     Slot slot(connections_->pool);
     CurlHandle curl = lease.idle ? std::move(*lease.idle) : NewHandle();
-    Transfer transfer = Perform(curl.get(), config_, message);
-    if (ClosedWhileIdle(transfer)) {
+    Transfer transfer = Perform(curl.get(), config_, message, deadline);
+    if (ClosedWhileIdle(transfer) && std::chrono::steady_clock::now() < deadline) {
         kLog.Info(
             "smtp: the relay closed a reused connection, sending on a new one",
             {{"reply", static_cast<std::int64_t>(transfer.reply)}, {"error", transfer.detail}}
         );
         curl = NewHandle();
-        transfer = Perform(curl.get(), config_, message);
+        transfer = Perform(curl.get(), config_, message, deadline);
     }
     if (transfer.code == CURLE_OK) {
         slot.Release(std::move(curl));

@@ -409,6 +409,29 @@ TEST_SUITE("smtp connections") {
         CHECK(relay.Count("data ") == 1);
     }
 
+    TEST_CASE("waiting for a busy connection counts against the attempt's GOTRUE_SMTP_TIMEOUT") {
+        // The outbox sizes its lease by (1 + retries) x GOTRUE_SMTP_TIMEOUT: no part of an
+        // attempt may run past it.
+        FaultRelay relay({"--delay", "0.4"});
+        auto config = ConfigFor(relay);
+        config.max_connections = 1;
+        config.max_retries = 0;
+        config.timeout = 600ms;
+        SmtpClient client(config);
+        CreateLogRegistry();
+        std::thread first([&client] {
+            client.Send(gotrue::apitask::Context(), ConfirmationMessage(UniqueAddress("holder")));
+        });
+        REQUIRE(WaitForLines(relay, "connect ", 1));
+        const auto started = std::chrono::steady_clock::now();
+        // Waits about 0.4 s for the connection, then has about 0.2 s left for a 0.4 s relay.
+        CHECK_THROWS_AS(
+            client.Send(kNoRequest, ConfirmationMessage(UniqueAddress("late"))), SendError
+        );
+        CHECK(std::chrono::steady_clock::now() - started < 900ms);
+        first.join();
+    }
+
     TEST_CASE("a connection idle past GOTRUE_SMTP_IDLE_TIMEOUT is closed with QUIT and replaced") {
         FaultRelay relay({});
         auto config = ConfigFor(relay);
