@@ -10,42 +10,41 @@
 #include <doctest/doctest.h>
 
 using namespace std::chrono_literals;
-using gotrue::outbox::LongestSmtpSend;
-using gotrue::outbox::MessageIdDomain;
-using gotrue::outbox::RenewInterval;
-using gotrue::outbox::TokenArray;
+namespace outbox = gotrue::outbox;
 
 TEST_SUITE("outbox") {
     TEST_CASE("leases are renewed three times per lease, never more often than every 10 ms") {
-        CHECK(RenewInterval(5min) == 100s);
-        CHECK(RenewInterval(1s) == 333ms);
-        CHECK(RenewInterval(15ms) == 10ms);
-        CHECK(RenewInterval(0ms) == 10ms);
+        CHECK(outbox::RenewInterval(5min) == 100s);
+        CHECK(outbox::RenewInterval(1s) == 333ms);
+        CHECK(outbox::RenewInterval(15ms) == 10ms);
+        CHECK(outbox::RenewInterval(0ms) == 10ms);
     }
 
     TEST_CASE("lease tokens become one PostgreSQL array literal") {
-        CHECK(TokenArray({}) == "{}");
-        CHECK(TokenArray({"a"}) == "{a}");
+        CHECK(outbox::TokenArray({}) == "{}");
+        CHECK(outbox::TokenArray({"a"}) == "{a}");
         CHECK(
-            TokenArray(
+            outbox::TokenArray(
                 {"7c9e6679-7425-40de-944b-e07fc1f90ae7", "0b0f0c1e-0000-4000-8000-000000000001"}
             ) == "{7c9e6679-7425-40de-944b-e07fc1f90ae7,0b0f0c1e-0000-4000-8000-000000000001}"
         );
     }
 
     TEST_CASE("the Message-ID host comes from the admin address, else the site URL") {
-        CHECK(MessageIdDomain("admin@example.com", "https://site.example") == "example.com");
-        CHECK(MessageIdDomain("", "https://site.example:8443/app?x=1") == "site.example");
-        CHECK(MessageIdDomain("", "http://user:pw@site.example/") == "site.example");
-        CHECK(MessageIdDomain("no-at-sign", "https://site.example") == "site.example");
-        CHECK(MessageIdDomain("", "") == "localhost");
-        CHECK(MessageIdDomain("", "not a url") == "localhost");
+        CHECK(
+            outbox::MessageIdDomain("admin@example.com", "https://site.example") == "example.com"
+        );
+        CHECK(outbox::MessageIdDomain("", "https://site.example:8443/app?x=1") == "site.example");
+        CHECK(outbox::MessageIdDomain("", "http://user:pw@site.example/") == "site.example");
+        CHECK(outbox::MessageIdDomain("no-at-sign", "https://site.example") == "site.example");
+        CHECK(outbox::MessageIdDomain("", "") == "localhost");
+        CHECK(outbox::MessageIdDomain("", "not a url") == "localhost");
     }
 
     TEST_CASE("a host that could break the header is not used for the Message-ID") {
-        CHECK(MessageIdDomain("a@evil>\r\nBcc: x", "https://ok.example") == "ok.example");
-        CHECK(MessageIdDomain("a@", "https://bad host/") == "localhost");
-        CHECK(MessageIdDomain("a@ex ample.com", "") == "localhost");
+        CHECK(outbox::MessageIdDomain("a@evil>\r\nBcc: x", "https://ok.example") == "ok.example");
+        CHECK(outbox::MessageIdDomain("a@", "https://bad host/") == "localhost");
+        CHECK(outbox::MessageIdDomain("a@ex ample.com", "") == "localhost");
     }
 
     TEST_CASE("the longest SMTP send counts every attempt at its timeout and the largest backoff") {
@@ -53,20 +52,20 @@ TEST_SUITE("outbox") {
         smtp.host = "relay.example";
         smtp.timeout = 30s;
         smtp.max_retries = 0;
-        CHECK(LongestSmtpSend(smtp) == 30s);
+        CHECK(outbox::LongestSmtpSend(smtp) == 30s);
         smtp.max_retries = 3;  // 4 attempts, backoffs of at most 300, 600 and 1200 ms
-        CHECK(LongestSmtpSend(smtp) == 120s + 2100ms);
+        CHECK(outbox::LongestSmtpSend(smtp) == 120s + 2100ms);
         smtp.max_retries = 10;  // backoff capped at 5 s (6 s with jitter)
-        CHECK(LongestSmtpSend(smtp) == 330s + 39300ms);
+        CHECK(outbox::LongestSmtpSend(smtp) == 330s + 39300ms);
         smtp.max_retries = -1;
-        CHECK(LongestSmtpSend(smtp) == 30s);
+        CHECK(outbox::LongestSmtpSend(smtp) == 30s);
         smtp.host.clear();
-        CHECK(LongestSmtpSend(smtp) == 0ms);
+        CHECK(outbox::LongestSmtpSend(smtp) == 0ms);
     }
 
     TEST_CASE("the default lease outlasts the longest send with the default SMTP settings") {
         gotrue::conf::SmtpConfig smtp;
         smtp.host = "relay.example";
-        CHECK(LongestSmtpSend(smtp) < gotrue::outbox::OutboxOptions{}.lease);
+        CHECK(outbox::LongestSmtpSend(smtp) < outbox::OutboxOptions{}.lease);
     }
 }

@@ -120,8 +120,8 @@ private:
 // on its own unless Start() is called: the tests drive sweeps and renewals. Its transport is
 // opened when it goes, so a failed check cannot leave the pool waiting on a held send.
 struct Instance {
-    Instance(const std::string& url, GatedTransport& gated, std::chrono::milliseconds lease)
-        : transport(gated),
+    Instance(const std::string& url, bool open, std::chrono::milliseconds lease)
+        : transport(open),
           database(Config(url)),
           pool(gotrue::apitask::PoolOptions{2, 16}),
           outbox(
@@ -151,7 +151,7 @@ struct Instance {
         return config;
     }
 
-    GatedTransport& transport;
+    GatedTransport transport;
     gotrue::storage::Database database;
     gotrue::apitask::WorkerPool pool;
     gotrue::outbox::Outbox outbox;
@@ -159,11 +159,13 @@ struct Instance {
 
 struct MigratedScratch {
     MigratedScratch() {
-        const auto migrated = gotrue::testing::RunGotrue(
-            {"migrate"},
-            gotrue::testing::BaseEnvironment(scratch.Url(), gotrue::testing::FreePort())
+        using gotrue::testing::BaseEnvironment;
+        REQUIRE(
+            gotrue::testing::RunGotrue(
+                {"migrate"}, BaseEnvironment(scratch.Url(), gotrue::testing::FreePort())
+            )
+                .exit_code == 0
         );
-        REQUIRE_MESSAGE(migrated.exit_code == 0, migrated.output);
     }
 
     [[nodiscard]] std::string Row(const std::string& columns) const {
@@ -171,6 +173,18 @@ struct MigratedScratch {
     }
 
     gotrue::testing::ScratchDatabase scratch;
+};
+
+// Two instances on one migrated database, each sending through a transport of its own, which
+// starts open (sends at once) or closed (holds every send until opened).
+struct TwoInstances {
+    TwoInstances(bool first_open, bool second_open, std::chrono::milliseconds lease)
+        : first(db.scratch.Url(), first_open, lease),
+          second(db.scratch.Url(), second_open, lease) {}
+
+    MigratedScratch db;
+    Instance first;
+    Instance second;
 };
 
 const gotrue::mailer::Message kMail{
@@ -339,11 +353,10 @@ TEST_SUITE("outbox") {
     }
 
     TEST_CASE("a sender whose lease another instance took over leaves the row to that instance") {
-        const MigratedScratch db;
-        GatedTransport stale_transport(true);
-        GatedTransport taker_transport(false);
-        Instance stale(db.scratch.Url(), stale_transport, std::chrono::seconds(5));
-        Instance taker(db.scratch.Url(), taker_transport, std::chrono::seconds(5));
+        TwoInstances setup(true, false, std::chrono::seconds(5));
+        const MigratedScratch& db = setup.db;
+        Instance& stale = setup.first;
+        Instance& taker = setup.second;
 
         const auto claim = stale.outbox.Store(kMail, "request-1");
         auto task = stale.outbox.DeliveryTask(claim, kMail);
@@ -354,7 +367,7 @@ TEST_SUITE("outbox") {
         // The stale instance stalls past its lease; the other one claims and starts sending.
         db.scratch.Execute("UPDATE auth.mail_outbox SET next_attempt_at = now() - interval '1s'");
         CHECK(taker.outbox.Sweep() == 1);
-        REQUIRE(taker_transport.WaitStarted(1));
+        REQUIRE(taker.transport.WaitStarted(1));
         const std::string taker_token = db.Row("lease_token::text");
         CHECK(taker_token != claim.lease_token);
 
@@ -365,7 +378,7 @@ TEST_SUITE("outbox") {
 
         SUBCASE("its send succeeds: the row is not deleted") {}
         SUBCASE("its send fails: the row is not rescheduled") {
-            stale_transport.FailFromNowOn();
+            stale.transport.FailFromNowOn();
         }
         static_cast<void>(task->Run(gotrue::apitask::Context{}));
         CHECK(stale.outbox.HeldLeaseCount() == 0);
@@ -375,32 +388,31 @@ TEST_SUITE("outbox") {
         CHECK(db.Row("next_attempt_at = '2100-01-01T00:00:00Z'") == "t");
 
         // The taker finishes and deletes it; both copies carry the row's one Message-ID.
-        taker_transport.Open();
+        taker.transport.Open();
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
         while (db.Row("count(*)") != "0" && std::chrono::steady_clock::now() < deadline) {
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
         CHECK(db.Row("count(*)") == "0");
-        REQUIRE(stale_transport.Sent().size() == 1);
-        REQUIRE(taker_transport.Sent().size() == 1);
-        CHECK(stale_transport.Sent().front().message_id == claim.message_id);
-        CHECK(taker_transport.Sent().front().message_id == claim.message_id);
+        REQUIRE(stale.transport.Sent().size() == 1);
+        REQUIRE(taker.transport.Sent().size() == 1);
+        CHECK(stale.transport.Sent().front().message_id == claim.message_id);
+        CHECK(taker.transport.Sent().front().message_id == claim.message_id);
         CHECK(claim.message_id.substr(claim.message_id.size() - 13) == "@example.com>");
     }
 
     TEST_CASE("a lease is renewed while its send runs and released when the send ends") {
-        const MigratedScratch db;
-        GatedTransport transport(false);
-        GatedTransport other_transport(true);
-        Instance instance(db.scratch.Url(), transport, std::chrono::milliseconds(300));
-        Instance other(db.scratch.Url(), other_transport, std::chrono::milliseconds(300));
+        TwoInstances setup(false, true, std::chrono::milliseconds(300));
+        const MigratedScratch& db = setup.db;
+        Instance& instance = setup.first;
+        Instance& other = setup.second;
         instance.outbox.Start();
 
         const auto claim = instance.outbox.Store(kMail, "request-1");
         auto task = instance.outbox.DeliveryTask(claim, kMail);
         std::jthread sender([&task] { static_cast<void>(task->Run(gotrue::apitask::Context{})); });
-        const OpenOnExit release(transport);
-        REQUIRE(transport.WaitStarted(1));
+        const OpenOnExit release(instance.transport);
+        REQUIRE(instance.transport.WaitStarted(1));
         // Four leases long: without renewal the row would be due and another instance would
         // take it.
         std::this_thread::sleep_for(std::chrono::milliseconds(1200));
@@ -409,26 +421,25 @@ TEST_SUITE("outbox") {
         CHECK(db.Row("lease_token::text") == claim.lease_token);
 
         SUBCASE("the send succeeds: the row is gone") {
-            transport.Open();
+            instance.transport.Open();
             sender.join();
             CHECK(db.Row("count(*)") == "0");
         }
         SUBCASE("the send fails: the retry an hour later is not pulled forward by a renewal") {
-            transport.FailFromNowOn();
+            instance.transport.FailFromNowOn();
             sender.join();
             std::this_thread::sleep_for(std::chrono::milliseconds(400));  // > one renew interval
             CHECK(db.Row("lease_token IS NULL") == "t");
             CHECK(db.Row("next_attempt_at > now() + interval '50 minutes'") == "t");
         }
         CHECK(instance.outbox.HeldLeaseCount() == 0);
-        CHECK(transport.Sent().size() == 1);
-        CHECK(other_transport.Sent().empty());
+        CHECK(instance.transport.Sent().size() == 1);
+        CHECK(other.transport.Sent().empty());
     }
 
     TEST_CASE("a delivery task dropped unrun releases its lease to the sweep") {
         const MigratedScratch db;
-        GatedTransport transport(true);
-        Instance instance(db.scratch.Url(), transport, std::chrono::seconds(5));
+        Instance instance(db.scratch.Url(), true, std::chrono::seconds(5));
         const auto claim = instance.outbox.Store(kMail, "request-1");
         {
             const auto task = instance.outbox.DeliveryTask(claim, kMail);
@@ -436,6 +447,6 @@ TEST_SUITE("outbox") {
         }
         CHECK(instance.outbox.HeldLeaseCount() == 0);
         CHECK(instance.outbox.RenewHeldLeases() == 0);
-        CHECK(transport.Sent().empty());
+        CHECK(instance.transport.Sent().empty());
     }
 }
