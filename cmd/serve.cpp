@@ -121,6 +121,8 @@ mailer::Mailer::BackgroundFactory DurableSends(
                 config.mailer.outbox_retry_backoff,
                 config.mailer.outbox_lease,
                 config.mailer.outbox_max_age,
+                outbox::MessageIdDomain(config.smtp.admin_email, config.site_url),
+                outbox::LongestSmtpSend(config.smtp),
             }
         );
         return std::make_unique<outbox::OutboxClient>(

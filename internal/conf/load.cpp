@@ -720,12 +720,13 @@ void AddMailOutbox(std::vector<Variable>& v) {
         "First delay before a failed background send is retried (doubles per attempt, at most 1h).",
         PositiveDuration(GOTRUE_FIELD(mailer.outbox_retry_backoff))
     )));
-    v.push_back(Ours(Var(
-        "GOTRUE_MAILER_OUTBOX_LEASE",
-        "5m",
-        "How long a send in progress owns its outbox row; after a crash the mail is retried then.",
-        PositiveDuration(GOTRUE_FIELD(mailer.outbox_lease))
-    )));
+    v.push_back(Ours(
+        Var("GOTRUE_MAILER_OUTBOX_LEASE",
+            "5m",
+            "How long a claim on an outbox row lasts; renewed every third of it while its send is "
+            "queued or running, so a sweep retries the mail only after a crash.",
+            PositiveDuration(GOTRUE_FIELD(mailer.outbox_lease)))
+    ));
     v.push_back(Ours(
         Var("GOTRUE_MAILER_OUTBOX_MAX_AGE",
             "24h",

@@ -23,6 +23,9 @@ struct Message {
     std::string subject;
     std::string html;  // the rendered body; the plain-text part is derived from it
     std::string type;  // mail kind for logs and $messageType, e.g. "confirmation"
+    // The Message-ID header, angle brackets included; empty: the transport makes one up. The
+    // outbox sets one per row, so every attempt of one mail carries the same (docs/mail.md).
+    std::string message_id = {};
 };
 
 enum class FailureKind { kTransient, kPermanent };
