@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -103,6 +104,44 @@ void CreateLogRegistry() {
     constexpr gotrue::logs::Logger kLog{"test"};
     kLog.Debug("smtp connection test starts threads");
 }
+
+// A client limited to one connection (no retries), which a send on another thread holds while
+// the relay takes `delay` seconds to accept it.
+struct HeldConnection {
+    HeldConnection(
+        const std::string& delay, const std::function<void(gotrue::conf::SmtpConfig&)>& adjust
+    )
+        : relay({"--delay", delay}), client(Limited(relay, adjust)) {
+        CreateLogRegistry();
+        holder = std::thread([this] {
+            client.Send(gotrue::apitask::Context(), ConfirmationMessage(UniqueAddress("holder")));
+        });
+        REQUIRE(WaitForLines(relay, "connect ", 1));
+    }
+
+    ~HeldConnection() {
+        if (holder.joinable()) {
+            holder.join();
+        }
+    }
+
+    HeldConnection(const HeldConnection&) = delete;
+    HeldConnection& operator=(const HeldConnection&) = delete;
+
+    static gotrue::conf::SmtpConfig Limited(
+        const FaultRelay& relay, const std::function<void(gotrue::conf::SmtpConfig&)>& adjust
+    ) {
+        auto config = ConfigFor(relay);
+        config.max_connections = 1;
+        config.max_retries = 0;
+        adjust(config);
+        return config;
+    }
+
+    FaultRelay relay;
+    SmtpClient client;
+    std::thread holder;
+};
 
 // A client whose retries wait 10 ms and are counted in `backoffs`.
 SmtpClient CountingRetries(gotrue::conf::SmtpConfig config, int& backoffs) {
@@ -386,50 +425,33 @@ TEST_SUITE("smtp connections") {
     }
 
     TEST_CASE("every connection busy past the connect timeout: a transient failure") {
-        FaultRelay relay({"--delay", "1"});
-        auto config = ConfigFor(relay);
-        config.max_connections = 1;
-        config.max_retries = 0;
-        config.connect_timeout = 200ms;
-        SmtpClient client(config);
-        CreateLogRegistry();
-        std::thread first([&client] {
-            client.Send(gotrue::apitask::Context(), ConfirmationMessage(UniqueAddress("busy")));
+        HeldConnection held("1", [](gotrue::conf::SmtpConfig& config) {
+            config.connect_timeout = 200ms;
         });
-        REQUIRE(WaitForLines(relay, "connect ", 1));
         try {
-            client.Send(kNoRequest, ConfirmationMessage(UniqueAddress("waiting")));
+            held.client.Send(kNoRequest, ConfirmationMessage(UniqueAddress("waiting")));
             FAIL("expected SendError");
         } catch (const SendError& error) {
             CHECK(error.Kind() == FailureKind::kTransient);
             CHECK(std::string(error.what()).find("busy") != std::string::npos);
         }
-        first.join();
-        CHECK(relay.Count("connect ") == 1);
-        CHECK(relay.Count("data ") == 1);
+        held.holder.join();
+        CHECK(held.relay.Count("connect ") == 1);
+        CHECK(held.relay.Count("data ") == 1);
     }
 
     TEST_CASE("waiting for a busy connection counts against the attempt's GOTRUE_SMTP_TIMEOUT") {
         // The outbox sizes its lease by (1 + retries) x GOTRUE_SMTP_TIMEOUT: no part of an
         // attempt may run past it.
-        FaultRelay relay({"--delay", "0.4"});
-        auto config = ConfigFor(relay);
-        config.max_connections = 1;
-        config.max_retries = 0;
-        config.timeout = 600ms;
-        SmtpClient client(config);
-        CreateLogRegistry();
-        std::thread first([&client] {
-            client.Send(gotrue::apitask::Context(), ConfirmationMessage(UniqueAddress("holder")));
+        HeldConnection held("0.4", [](gotrue::conf::SmtpConfig& config) {
+            config.timeout = 600ms;
         });
-        REQUIRE(WaitForLines(relay, "connect ", 1));
         const auto started = std::chrono::steady_clock::now();
         // Waits about 0.4 s for the connection, then has about 0.2 s left for a 0.4 s relay.
         CHECK_THROWS_AS(
-            client.Send(kNoRequest, ConfirmationMessage(UniqueAddress("late"))), SendError
+            held.client.Send(kNoRequest, ConfirmationMessage(UniqueAddress("late"))), SendError
         );
         CHECK(std::chrono::steady_clock::now() - started < 900ms);
-        first.join();
     }
 
     TEST_CASE("a connection idle past GOTRUE_SMTP_IDLE_TIMEOUT is closed with QUIT and replaced") {
