@@ -9,8 +9,10 @@ duration="${BENCH_SECONDS:-5}"
 work="$(mktemp -d /tmp/gotrue-bench.XXXXXX)"
 chmod 755 "$work"
 server_pid=""
+slow_relay_pid=""
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+  [ -n "$slow_relay_pid" ] && kill "$slow_relay_pid" 2>/dev/null || true
   "$root/scripts/pg_cluster.sh" stop "$work/pg" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -33,6 +35,21 @@ for _ in $(seq 1 100); do
   curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
   sleep 0.1
 done
+
+# Starts `gotrue serve` on a free port with extra environment (NAME=value ...), logging to
+# server-NAME.log; sets port and server_pid.
+start_server() {
+  local name="$1"
+  shift
+  port="$("$root/scripts/free_port.sh")"
+  (cd "$work" && exec env "$@" PORT="$port" API_EXTERNAL_URL="http://localhost:$port" \
+    "$root/$build/gotrue" serve >"$work/server-$name.log" 2>&1) &
+  server_pid=$!
+  for _ in $(seq 1 100); do
+    curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+}
 
 # wrk prints "Requests/sec: N"; keep the number.
 rate() { wrk "$@" 2>/dev/null | awk '/Requests\/sec/ {print $2}'; }
@@ -69,21 +86,14 @@ server_pid=""
 echo
 echo "bench: existing vs unknown address, 200 requests each, medians (goal: ratio <= 1.1)"
 eval "$("$root/scripts/smtp_server.sh" start "$work/smtp")"
+relay=(GOTRUE_SMTP_HOST=127.0.0.1 GOTRUE_SMTP_PORT="$SMTP_TEST_PORT" GOTRUE_SMTP_ADMIN_EMAIL=admin@example.com)
 for mode in synchronous request-scoped pool; do
   case "$mode" in
     synchronous) extra=() ;;
     request-scoped) extra=(GOTRUE_MAILER_EMAIL_BACKGROUND_SENDING=true) ;;
     pool) extra=(GOTRUE_WORKER_ENABLED=true) ;;
   esac
-  port="$("$root/scripts/free_port.sh")"
-  (cd "$work" && exec env "${extra[@]}" PORT="$port" API_EXTERNAL_URL="http://localhost:$port" \
-    GOTRUE_SMTP_HOST=127.0.0.1 GOTRUE_SMTP_PORT="$SMTP_TEST_PORT" GOTRUE_SMTP_ADMIN_EMAIL=admin@example.com \
-    GOTRUE_SMTP_MAX_FREQUENCY=1ms GOTRUE_PASSWORD_HASH_COST=4 "$root/$build/gotrue" serve >"$work/server-$mode.log" 2>&1) &
-  server_pid=$!
-  for _ in $(seq 1 100); do
-    curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
-    sleep 0.1
-  done
+  start_server "$mode" "${extra[@]}" "${relay[@]}" GOTRUE_SMTP_MAX_FREQUENCY=1ms GOTRUE_PASSWORD_HASH_COST=4
   known="known-$mode@example.com"
   curl -fs -o /dev/null -X POST "http://127.0.0.1:$port/signup" -d "{\"email\":\"$known\",\"password\":\"secret-123\"}" || true
   psql "$DATABASE_URL" -qc "UPDATE auth.users SET email_confirmed_at = now() WHERE email = '$known'" >/dev/null
@@ -95,21 +105,57 @@ for mode in synchronous request-scoped pool; do
   kill "$server_pid" && wait "$server_pid" 2>/dev/null || true
   server_pid=""
 done
+
+# SMTP connection reuse (docs/mail.md "Connections"): one client signing up after another. The
+# synchronous mode pays for its mail inside the response, the pool mode does not; with a new
+# connection per mail (GOTRUE_SMTP_MAX_CONNECTIONS=0, as before the pool) it also pays for the
+# greeting and EHLO. Two relays: aiosmtpd answering at once, and the fault relay delaying its
+# greeting by 100 ms, what a connection costs on a real relay (round trips, TLS, reverse DNS).
+# Goal: synchronous p50 with reused connections <= 1.15 x the pool mode's p50.
+slow_relay_port="$("$root/scripts/free_port.sh")"
+/usr/bin/python3 "$root/tests/support/smtp_fault_server.py" --port "$slow_relay_port" \
+  --maildir "$work/slow-relay" --greeting-delay 0.1 >"$work/slow-relay.log" 2>&1 &
+slow_relay_pid=$!
+for _ in $(seq 1 100); do
+  grep -q ready "$work/slow-relay.log" 2>/dev/null && break
+  sleep 0.1
+done
+declare -A p50
+for relay_name in instant greeting-100ms; do
+  case "$relay_name" in
+    instant) relay_port="$SMTP_TEST_PORT" ;;
+    greeting-100ms) relay_port="$slow_relay_port" ;;
+  esac
+  echo
+  echo "bench: sequential POST /signup, 1 client, ${duration}s per mode, cost 10, relay: $relay_name"
+  for mode in sync-new-connection sync-reused-connection pool; do
+    case "$mode" in
+      sync-new-connection) extra=(GOTRUE_SMTP_MAX_CONNECTIONS=0) ;;
+      sync-reused-connection) extra=() ;;
+      pool) extra=(GOTRUE_WORKER_ENABLED=true) ;;
+    esac
+    start_server "$relay_name-$mode" "${extra[@]}" "${relay[@]}" GOTRUE_SMTP_PORT="$relay_port" \
+      GOTRUE_PASSWORD_HASH_COST=10
+    summary="$("$root/$build/bench/signup_bench" "http://127.0.0.1:$port" 1 "$duration" 10 \
+      "$relay_name-$mode" || true)"
+    p50[$mode]="$(printf '%s\n' "$summary" | sed -n 's/.* p50 \([0-9.]*\) ms.*/\1/p')"
+    printf '  %-42s p50 %7s ms\n' "$mode" "${p50[$mode]:-?}"
+    kill "$server_pid" && wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+  done
+  awk -v fresh="${p50[sync-new-connection]:-0}" -v reused="${p50[sync-reused-connection]:-0}" \
+    -v pool="${p50[pool]:-0}" 'BEGIN {
+      if (pool > 0) printf "ratio to pool-mode p50: synchronous, new connection %.2f; synchronous, reused %.2f (goal <= 1.15)\n", fresh / pool, reused / pool
+    }'
+done
+kill "$slow_relay_pid" 2>/dev/null && wait "$slow_relay_pid" 2>/dev/null || true
 "$root/scripts/smtp_server.sh" stop "$work/smtp" >/dev/null 2>&1 || true
 
 # Floods (the "Safe to expose" findings 7 and 8): what a flood costs everyone else, measured
 # against the same server idle and under the flood, side by side.
 echo
 echo "bench: /health and refresh latency, idle and while 100 clients send wrong-password sign-ins (cost 10)"
-port="$("$root/scripts/free_port.sh")"
-(cd "$work" && exec env PORT="$port" API_EXTERNAL_URL="http://localhost:$port" GOTRUE_PASSWORD_HASH_COST=10 \
-  GOTRUE_MAILER_AUTOCONFIRM=true GOTRUE_RATE_LIMIT_EMAIL_SENT=1000000 "$root/$build/gotrue" serve \
-  >"$work/server-flood.log" 2>&1) &
-server_pid=$!
-for _ in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+start_server flood GOTRUE_PASSWORD_HASH_COST=10 GOTRUE_MAILER_AUTOCONFIRM=true GOTRUE_RATE_LIMIT_EMAIL_SENT=1000000
 session="$(curl -fs -X POST "http://127.0.0.1:$port/signup" -d '{"email":"flooded@example.com","password":"secret-123"}')"
 refresh="$(printf '%s' "$session" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["refresh_token"])')"
 "$root/$build/bench/flood_bench" signin "http://127.0.0.1:$port" flooded@example.com "$refresh" 100 "$duration"

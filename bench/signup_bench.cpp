@@ -1,7 +1,8 @@
 // Signup throughput and latency with concurrent clients, against the bcrypt bound measured in the
 // same run: a signup hashes one password (bcrypt, cost GOTRUE_PASSWORD_HASH_COST), so on C cores
 // no server can do more than C / t(bcrypt) signups per second.
-//   signup_bench URL CLIENTS SECONDS COST
+//   signup_bench URL CLIENTS SECONDS COST [TAG]
+// TAG (default "bench") starts every address, so runs against one database do not collide.
 
 #include <algorithm>
 #include <atomic>
@@ -36,10 +37,11 @@ double BcryptSeconds(int cost) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 5) {
-        std::fprintf(stderr, "usage: signup_bench URL CLIENTS SECONDS COST\n");
+    if (argc != 5 && argc != 6) {
+        std::fprintf(stderr, "usage: signup_bench URL CLIENTS SECONDS COST [TAG]\n");
         return 2;
     }
+    const std::string tag = argc == 6 ? argv[5] : "bench";
     const std::string url = std::string(argv[1]) + "/signup";
     const int clients = std::stoi(argv[2]);
     const double seconds = std::stod(argv[3]);
@@ -67,7 +69,7 @@ int main(int argc, char** argv) {
             curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
             std::vector<double> mine;
             while (Clock::now() < deadline) {
-                const std::string body = R"({"email":"bench-)" + std::to_string(c) + "-" +
+                const std::string body = R"({"email":")" + tag + "-" + std::to_string(c) + "-" +
                                          std::to_string(counter++) +
                                          R"(@example.com","password":"benchmark-password"})";
                 curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());

@@ -98,6 +98,10 @@ struct SmtpConfig {
     int max_retries = 3;
     Duration connect_timeout{std::chrono::seconds(10)};
     Duration timeout{std::chrono::seconds(30)};
+    // Open connections kept to the relay (0: a new connection per mail) and how long an unused
+    // one stays open (this server; docs/mail.md "Connections").
+    int max_connections = 16;
+    Duration idle_timeout{std::chrono::seconds(60)};
     bool operator==(const SmtpConfig&) const = default;
 };
 

@@ -78,16 +78,32 @@ Setter List(Field field) {
     return Assign(field, SplitList);
 }
 
-// Positive integers with a minimum (pool sizes, thread counts, queue sizes).
+// Integers with a lower bound.
 template <typename Field>
-Setter PositiveInt(Field field) {
-    return [field](Config& config, std::string_view value) {
+Setter IntAtLeast(Field field, int minimum) {
+    return [field, minimum](Config& config, std::string_view value) {
         const int parsed = ToInt(value);
-        if (parsed < 1) {
-            throw std::invalid_argument("must be at least 1, got \"" + std::string(value) + "\"");
+        if (parsed < minimum) {
+            const std::string bound =
+                minimum == 0 ? "0 or more" : "at least " + std::to_string(minimum);
+            throw std::invalid_argument(
+                "must be " + bound + ", got \"" + std::string(value) + "\""
+            );
         }
         field(config) = parsed;
     };
+}
+
+// Pool sizes, thread counts, queue sizes.
+template <typename Field>
+Setter PositiveInt(Field field) {
+    return IntAtLeast(field, 1);
+}
+
+// Integers where 0 has a meaning of its own ("one per CPU", "off").
+template <typename Field>
+Setter NonNegativeInt(Field field) {
+    return IntAtLeast(field, 0);
 }
 
 template <typename Field>
@@ -555,15 +571,7 @@ void AddPasswords(std::vector<Variable>& v) {
             "0",
             "bcrypt hashes run at once (0: one per CPU). Requests that hash run on 4 threads per "
             "hash with a queue of 32 per hash; beyond it they are answered 503 with Retry-After.",
-            [](Config& c, std::string_view value) {
-                const int concurrency = ToInt(value);
-                if (concurrency < 0) {
-                    throw std::invalid_argument(
-                        "must be 0 or more, got \"" + std::string(value) + "\""
-                    );
-                }
-                c.password.hash_concurrency = concurrency;
-            })
+            NonNegativeInt(GOTRUE_FIELD(password.hash_concurrency)))
     ));
     v.push_back(
         Var("GOTRUE_PASSWORD_REQUIRED_CHARACTERS",
@@ -817,6 +825,19 @@ void AddSmtp(std::vector<Variable>& v) {
             "30s",
             "SMTP total timeout per attempt.",
             PositiveDuration(GOTRUE_FIELD(smtp.timeout)))
+    ));
+    v.push_back(Ours(
+        Var("GOTRUE_SMTP_MAX_CONNECTIONS",
+            "16",
+            "Open connections kept to the relay and reused, at most; a send waits for a free one "
+            "up to GOTRUE_SMTP_CONNECT_TIMEOUT. 0: a new connection per mail, no bound.",
+            NonNegativeInt(GOTRUE_FIELD(smtp.max_connections)))
+    ));
+    v.push_back(Ours(
+        Var("GOTRUE_SMTP_IDLE_TIMEOUT",
+            "60s",
+            "An SMTP connection unused this long is closed (QUIT) instead of reused.",
+            PositiveDuration(GOTRUE_FIELD(smtp.idle_timeout)))
     ));
 }
 

@@ -119,6 +119,13 @@ TEST_SUITE("configuration") {
             {{"GOTRUE_RATE_LIMIT_VERIFY", "many"}, "GOTRUE_RATE_LIMIT_VERIFY: invalid number"},
             {{"GOTRUE_WORKER_SHUTDOWN_DURATION", "-5s"},
              "GOTRUE_WORKER_SHUTDOWN_DURATION: must not be negative"},
+            {{"GOTRUE_SMTP_MAX_CONNECTIONS", "-1"},
+             "GOTRUE_SMTP_MAX_CONNECTIONS: must be 0 or more, got \"-1\""},
+            {{"GOTRUE_SMTP_MAX_CONNECTIONS", "many"},
+             "GOTRUE_SMTP_MAX_CONNECTIONS: invalid integer"},
+            {{"GOTRUE_SMTP_IDLE_TIMEOUT", "-1s"}, "GOTRUE_SMTP_IDLE_TIMEOUT: must not be negative"},
+            {{"GOTRUE_PASSWORD_HASH_CONCURRENCY", "-2"},
+             "GOTRUE_PASSWORD_HASH_CONCURRENCY: must be 0 or more"},
         };
         for (const auto& item : cases) {  // CAPTURE cannot take a structured binding (clang 14)
             const auto& [entry, message] = item;
@@ -209,6 +216,18 @@ TEST_SUITE("configuration") {
             "GOTRUE_JWT_VALID_METHODS: \"PS256\" is not supported (HS256, RS256, ES256)"
         );
         CHECK(error_of(With({{"GOTRUE_JWT_KEYS", " [] "}})) == "<loaded>");
+    }
+
+    TEST_CASE("SMTP connection reuse: 16 connections idle at most 60 s by default, 0 turns it off"
+    ) {
+        const Config defaults = LoadConfig(Minimal());
+        CHECK(defaults.smtp.max_connections == 16);
+        CHECK(defaults.smtp.idle_timeout == 60s);
+        const Config parsed = LoadConfig(
+            With({{"GOTRUE_SMTP_MAX_CONNECTIONS", "0"}, {"GOTRUE_SMTP_IDLE_TIMEOUT", "5m"}})
+        );
+        CHECK(parsed.smtp.max_connections == 0);
+        CHECK(parsed.smtp.idle_timeout == 5min);
     }
 
     TEST_CASE("worker settings follow the pool draft's clamps") {

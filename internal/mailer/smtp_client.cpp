@@ -17,6 +17,7 @@
 
 #include "json/parser.hpp"
 #include "logs/logs.hpp"
+#include "mailer/connection_pool.hpp"
 #include "mailer/html_text.hpp"
 #include "mailer/mail_header.hpp"
 
@@ -154,6 +155,33 @@ FailureKind Classify(CURLcode code, long reply) {
     }
 }
 
+using CurlHandle = std::unique_ptr<CURL, CurlDeleter>;
+
+// What one SMTP transaction came to.
+struct Transfer {
+    CURLcode code = CURLE_OK;
+    long reply = 0;          // the relay's last reply code, 0: none
+    bool reused = false;     // on a connection an earlier mail left open
+    bool body_sent = false;  // some of the message went out (DATA had been accepted)
+    std::string detail;      // libcurl's error text
+};
+
+// The relay had closed a reused connection while it sat idle (a restart, its own idle timeout)
+// and nothing of the message went out: no reply at all, or 421 "closing transmission channel"
+// (RFC 5321 section 3.8). Only then may the same mail go on a new connection at once: after
+// DATA was accepted the relay may have taken the message, and the ordinary retry decides.
+bool ClosedWhileIdle(const Transfer& transfer) {
+    if (transfer.code == CURLE_OK || !transfer.reused || transfer.body_sent) {
+        return false;
+    }
+    if (transfer.reply == 421) {
+        return true;
+    }
+    return transfer.reply == 0 &&
+           (transfer.code == CURLE_SEND_ERROR || transfer.code == CURLE_RECV_ERROR ||
+            transfer.code == CURLE_GOT_NOTHING);
+}
+
 std::chrono::milliseconds DefaultBackoff(int retry) {
     static thread_local std::mt19937 random{std::random_device{}()};
     const double base = std::min(250.0 * static_cast<double>(1 << std::min(retry - 1, 8)), 5000.0);
@@ -168,16 +196,12 @@ std::string DomainOf(const std::string& address) {
     return at == std::string::npos ? std::string() : address.substr(at + 1);
 }
 
-SmtpClient::SmtpClient(conf::SmtpConfig config)
-    : backoff(DefaultBackoff), config_(std::move(config)) {
-    InitCurlOnce();
-}
-
 namespace {
 
 // Where and how to connect: smtps:// on 465, otherwise STARTTLS whenever the relay offers it
-// (required before sending credentials off-host); credentials and timeouts.
-void SetConnection(CURL* curl, const conf::SmtpConfig& config) {
+// (required before sending credentials off-host); credentials and timeouts (`budget`: what is
+// left of the attempt's GOTRUE_SMTP_TIMEOUT).
+void SetConnection(CURL* curl, const conf::SmtpConfig& config, std::chrono::milliseconds budget) {
     const bool implicit_tls = config.port == 465;
     const std::string url = std::string(implicit_tls ? "smtps://" : "smtp://") + config.host + ":" +
                             std::to_string(config.port);
@@ -193,8 +217,16 @@ void SetConnection(CURL* curl, const conf::SmtpConfig& config) {
     curl_easy_setopt(
         curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config.connect_timeout.count())
     );
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(config.timeout.count()));
+    curl_easy_setopt(
+        curl, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<std::int64_t>(1, budget.count()))
+    );
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    // The handle keeps its one connection open for the next mail; the pool decides when it is
+    // too old, so libcurl's own limit (118 s by default) must not be the shorter one.
+    curl_easy_setopt(curl, CURLOPT_MAXCONNECTS, 1L);
+    const auto idle_seconds =
+        std::chrono::ceil<std::chrono::seconds>(config.idle_timeout).count() + 1;
+    curl_easy_setopt(curl, CURLOPT_MAXAGE_CONN, static_cast<long>(idle_seconds));
 }
 
 // The mail's header lines: the standard ones, then GOTRUE_SMTP_HEADERS.
@@ -246,40 +278,147 @@ std::unique_ptr<curl_mime, MimeDeleter> MimeBody(CURL* curl, const Message& mess
     return mime;
 }
 
-}  // namespace
-
-void SmtpClient::SendOnce(const Message& message) const {
-    const std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
-    if (!curl) {
-        throw SendError(FailureKind::kTransient, "curl_easy_init failed");
-    }
-    SetConnection(curl.get(), config_);
-    std::string from_address = "<";
-    from_address += config_.admin_email;
-    from_address += '>';
-    curl_easy_setopt(curl.get(), CURLOPT_MAIL_FROM, from_address.c_str());
+// One transaction on `curl`: MAIL, RCPT, DATA, on the handle's open connection if it has one
+// (libcurl checks that the relay has not closed it), else on a new one.
+Transfer Perform(
+    CURL* curl,
+    const conf::SmtpConfig& config,
+    const Message& message,
+    std::chrono::steady_clock::time_point deadline
+) {
+    curl_easy_reset(curl);  // options only: the open connection stays
+    SetConnection(
+        curl,
+        config,
+        std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now()
+        )
+    );
+    const std::string from_address = AngleBracketed(config.admin_email);
+    curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from_address.c_str());
     // The lists and the body must live until curl_easy_perform returns.
     const std::unique_ptr<curl_slist, SlistDeleter> recipients(
         curl_slist_append(nullptr, AngleBracketed(OneLine(message.to)).c_str())
     );
-    curl_easy_setopt(curl.get(), CURLOPT_MAIL_RCPT, recipients.get());
-    const auto headers = ToSlist(HeaderLines(config_, message));
-    curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
-    const auto mime = MimeBody(curl.get(), message);
-    curl_easy_setopt(curl.get(), CURLOPT_MIMEPOST, mime.get());
-
+    curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, recipients.get());
+    const auto headers = ToSlist(HeaderLines(config, message));
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
+    const auto mime = MimeBody(curl, message);
+    curl_easy_setopt(curl, CURLOPT_MIMEPOST, mime.get());
     char error_buffer[CURL_ERROR_SIZE] = {};
-    curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, error_buffer);
-    const CURLcode code = curl_easy_perform(curl.get());
-    if (code == CURLE_OK) {
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
+
+    Transfer transfer;
+    transfer.code = curl_easy_perform(curl);
+    if (transfer.code != CURLE_OK) {
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &transfer.reply);
+        long connects = 0;
+        curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &connects);
+        transfer.reused = connects == 0;
+        curl_off_t uploaded = 0;
+        curl_easy_getinfo(curl, CURLINFO_SIZE_UPLOAD_T, &uploaded);
+        transfer.body_sent = uploaded > 0;
+        transfer.detail =
+            error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(transfer.code);
+    }
+    curl_easy_reset(curl);  // drops the pointers to the lists, the body and the error buffer
+    return transfer;
+}
+
+CurlHandle NewHandle() {
+    CurlHandle curl(curl_easy_init());
+    if (!curl) {
+        throw SendError(FailureKind::kTransient, "curl_easy_init failed");
+    }
+    return curl;
+}
+
+// A granted lease's slot in the pool: released with a handle whose transaction succeeded, or
+// forgotten when the handle is dropped (which closes its connection) or never opened.
+class Slot final {
+public:
+    explicit Slot(ConnectionPool<CurlHandle>& pool) : pool_(pool) {}
+
+    ~Slot() {
+        if (held_) {
+            pool_.Forget();
+        }
+    }
+
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
+
+    void Release(CurlHandle curl) {
+        held_ = false;
+        // Dropped here, outside the pool's lock, when the pool keeps no connections (QUIT).
+        static_cast<void>(pool_.Release(std::move(curl)));
+    }
+
+private:
+    ConnectionPool<CurlHandle>& pool_;
+    bool held_ = true;
+};
+
+}  // namespace
+
+class SmtpClient::Connections {
+public:
+    explicit Connections(const conf::SmtpConfig& config)
+        : pool(static_cast<std::size_t>(std::max(0, config.max_connections)), config.idle_timeout) {
+    }
+
+    ConnectionPool<CurlHandle> pool;
+};
+
+SmtpClient::SmtpClient(conf::SmtpConfig config)
+    : backoff(DefaultBackoff),
+      config_(std::move(config)),
+      connections_(std::make_unique<Connections>(config_)) {
+    InitCurlOnce();
+}
+
+SmtpClient::SmtpClient(SmtpClient&&) noexcept = default;
+
+SmtpClient::~SmtpClient() {
+    if (connections_) {
+        static_cast<void>(connections_->pool.Close());  // dropped: QUIT on each idle connection
+    }
+}
+
+void SmtpClient::SendOnce(const Message& message) {
+    // Everything of one attempt, waiting for a connection and a reconnect included, fits in
+    // GOTRUE_SMTP_TIMEOUT (the outbox sizes its lease by it); waiting for a busy connection
+    // stands in for opening one and is bounded like it.
+    const auto started = std::chrono::steady_clock::now();
+    const auto deadline = started + config_.timeout;
+    auto lease = connections_->pool.Acquire(std::min(deadline, started + config_.connect_timeout));
+    lease.expired.clear();  // idle too long: closed (QUIT) here, outside the pool's lock
+    if (!lease.granted) {
+        throw SendError(
+            FailureKind::kTransient,
+            "smtp: all " + std::to_string(config_.max_connections) +
+                " connections to the relay stayed busy (GOTRUE_SMTP_MAX_CONNECTIONS)"
+        );
+    }
+    Slot slot(connections_->pool);
+    CurlHandle curl = lease.idle ? std::move(*lease.idle) : NewHandle();
+    Transfer transfer = Perform(curl.get(), config_, message, deadline);
+    if (ClosedWhileIdle(transfer) && std::chrono::steady_clock::now() < deadline) {
+        kLog.Info(
+            "smtp: the relay closed a reused connection, sending on a new one",
+            {{"reply", static_cast<std::int64_t>(transfer.reply)}, {"error", transfer.detail}}
+        );
+        curl = NewHandle();
+        transfer = Perform(curl.get(), config_, message, deadline);
+    }
+    if (transfer.code == CURLE_OK) {
+        slot.Release(std::move(curl));
         return;
     }
-    long reply = 0;
-    curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &reply);
-    const std::string detail = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(code);
     throw SendError(
-        Classify(code, reply),
-        "smtp: " + detail + (reply != 0 ? " (reply " + std::to_string(reply) + ")" : "")
+        Classify(transfer.code, transfer.reply),
+        "smtp: " + transfer.detail +
+            (transfer.reply != 0 ? " (reply " + std::to_string(transfer.reply) + ")" : "")
     );
 }
 

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "conf/config.hpp"
@@ -16,10 +17,22 @@ namespace gotrue::mailer {
 // out, 4xx replies) are retried with exponential backoff and jitter up to
 // GOTRUE_SMTP_MAX_RETRIES times; permanent ones (5xx, bad address, refused login) are not.
 // Every attempt logs a `mail.send` line (type, recipient domain, attempt, outcome, duration).
+//
+// Connections are reused (docs/mail.md "Connections"): up to GOTRUE_SMTP_MAX_CONNECTIONS open
+// ones, each idle at most GOTRUE_SMTP_IDLE_TIMEOUT, so a mail costs one SMTP transaction (MAIL,
+// RCPT, DATA), not a greeting, EHLO and TLS handshake. A reused connection the relay has closed
+// meanwhile is replaced by a fresh one once, without counting as an attempt, but only while no
+// byte of the message has been sent: a mail is never sent twice by a reconnect. Thread-safe; the
+// destructor closes the idle connections with QUIT.
 class SmtpClient final : public MailClient {
 public:
     // The Message-ID domain is the domain of GOTRUE_SMTP_ADMIN_EMAIL.
     explicit SmtpClient(conf::SmtpConfig config);
+    ~SmtpClient() override;
+    SmtpClient(SmtpClient&&) noexcept;
+    SmtpClient& operator=(SmtpClient&&) = delete;
+    SmtpClient(const SmtpClient&) = delete;
+    SmtpClient& operator=(const SmtpClient&) = delete;
 
     void Send(const apitask::Context& context, const Message& message) override;
 
@@ -28,9 +41,12 @@ public:
     std::function<std::chrono::milliseconds(int retry)> backoff;
 
 private:
-    void SendOnce(const Message& message) const;
+    class Connections;  // the pool of open connections (smtp_client.cpp)
+
+    void SendOnce(const Message& message);
 
     conf::SmtpConfig config_;
+    std::unique_ptr<Connections> connections_;
 };
 
 // The part of an address after '@' (what logs show instead of the full address).

@@ -3,17 +3,24 @@
 
 #include "mailer/smtp_client.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <doctest/doctest.h>
 
 #include "apitask/apitask.hpp"
+#include "logs/logs.hpp"
 #include "mailer/clients.hpp"
 #include "support/fault_relay.hpp"
 #include "support/mailbox.hpp"
@@ -28,7 +35,7 @@ using gotrue::mailer::SmtpClient;
 namespace {
 
 std::string UniqueAddress(const std::string& tag) {
-    static std::mt19937_64 random{std::random_device{}()};
+    static thread_local std::mt19937_64 random{std::random_device{}()};
     return tag + "-" + std::to_string(random() % 1000000000) + "@example.com";
 }
 
@@ -66,13 +73,84 @@ gotrue::conf::SmtpConfig ConfigFor(const FaultRelay& relay) {
     return config;
 }
 
-int CountLines(const std::string& text, const std::string& prefix) {
-    int count = 0;
-    std::istringstream lines(text);
+// The most connections the relay had open at once ("connect <n> open <k>" lines).
+int MostOpen(const std::string& attempts) {
+    int most = 0;
+    std::istringstream lines(attempts);
     for (std::string line; std::getline(lines, line);) {
-        count += line.rfind(prefix, 0) == 0 ? 1 : 0;
+        if (line.rfind("connect ", 0) == 0) {
+            most = std::max(most, std::stoi(line.substr(line.rfind(' ') + 1)));
+        }
     }
-    return count;
+    return most;
+}
+
+// Waits until the relay's log has `count` lines starting with `prefix`.
+bool WaitForLines(const FaultRelay& relay, const std::string& prefix, int count) {
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (relay.Count(prefix) < count) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            return false;
+        }
+        std::this_thread::sleep_for(20ms);
+    }
+    return true;
+}
+
+// Logs once from the calling thread before a test starts threads that log: spdlog creates its
+// registry on first use inside the uninstrumented libspdlog, whose static-initialization guard
+// TSan cannot see, so two threads logging first would be reported as a race.
+void CreateLogRegistry() {
+    constexpr gotrue::logs::Logger kLog{"test"};
+    kLog.Debug("smtp connection test starts threads");
+}
+
+// A client limited to one connection (no retries), which a send on another thread holds while
+// the relay takes `delay` seconds to accept it.
+struct HeldConnection {
+    HeldConnection(
+        const std::string& delay, const std::function<void(gotrue::conf::SmtpConfig&)>& adjust
+    )
+        : relay({"--delay", delay}), client(Limited(relay, adjust)) {
+        CreateLogRegistry();
+        holder = std::thread([this] {
+            client.Send(gotrue::apitask::Context(), ConfirmationMessage(UniqueAddress("holder")));
+        });
+        REQUIRE(WaitForLines(relay, "connect ", 1));
+    }
+
+    ~HeldConnection() {
+        if (holder.joinable()) {
+            holder.join();
+        }
+    }
+
+    HeldConnection(const HeldConnection&) = delete;
+    HeldConnection& operator=(const HeldConnection&) = delete;
+
+    static gotrue::conf::SmtpConfig Limited(
+        const FaultRelay& relay, const std::function<void(gotrue::conf::SmtpConfig&)>& adjust
+    ) {
+        auto config = ConfigFor(relay);
+        config.max_connections = 1;
+        config.max_retries = 0;
+        adjust(config);
+        return config;
+    }
+
+    FaultRelay relay;
+    SmtpClient client;
+    std::thread holder;
+};
+
+// A client whose retries wait 10 ms and are counted in `backoffs`.
+SmtpClient CountingRetries(gotrue::conf::SmtpConfig config, int& backoffs) {
+    SmtpClient client(std::move(config));
+    client.backoff = [&backoffs](int) {
+        ++backoffs;
+        return 10ms;
+    };
+    return client;
 }
 
 SmtpClient FastRetrying(gotrue::conf::SmtpConfig config) {
@@ -183,7 +261,7 @@ TEST_SUITE("smtp client") {
         auto client = FastRetrying(ConfigFor(relay));
         const std::string to = UniqueAddress("retry");
         CHECK_NOTHROW(client.Send(gotrue::apitask::Context(), ConfirmationMessage(to)));
-        CHECK(CountLines(relay.Attempts(), "data ") == 3);
+        CHECK(relay.Count("data ") == 3);
         CHECK(gotrue::testing::WaitForMail(relay.Maildir(), to).size() == 1);
     }
 
@@ -197,7 +275,7 @@ TEST_SUITE("smtp client") {
             CHECK(error.Kind() == FailureKind::kPermanent);
             CHECK(std::string(error.what()).find("550") != std::string::npos);
         }
-        CHECK(CountLines(relay.Attempts(), "rcpt ") == 1);
+        CHECK(relay.Count("rcpt ") == 1);
     }
 
     TEST_CASE("a relay that is down: retried up to GOTRUE_SMTP_MAX_RETRIES, then transient failure"
@@ -208,11 +286,7 @@ TEST_SUITE("smtp client") {
         config.admin_email = "admin@example.com";
         config.max_retries = 2;
         int backoffs = 0;
-        SmtpClient client(config);
-        client.backoff = [&backoffs](int) {
-            ++backoffs;
-            return 10ms;
-        };
+        SmtpClient client = CountingRetries(config, backoffs);
         try {
             client.Send(gotrue::apitask::Context(), ConfirmationMessage("down@example.com"));
             FAIL("expected SendError");
@@ -281,5 +355,195 @@ TEST_SUITE("smtp client") {
             ),
             SendError
         );
+    }
+}
+
+// Connection reuse (docs/mail.md "Connections"): counted on the relay's side, where every client
+// connection logs "connect", "quit" and "close".
+TEST_SUITE("smtp connections") {
+    const gotrue::apitask::Context kNoRequest;
+
+    TEST_CASE("sequential mails share one connection, closed with QUIT when the client goes") {
+        FaultRelay relay({});
+        std::vector<std::string> recipients;
+        {
+            SmtpClient client(ConfigFor(relay));
+            for (int i = 0; i < 5; ++i) {
+                recipients.push_back(UniqueAddress("reuse"));
+                client.Send(kNoRequest, ConfirmationMessage(recipients.back()));
+            }
+            CHECK(relay.Count("connect ") == 1);
+            CHECK(relay.Count("quit ") == 0);
+        }
+        CHECK(relay.Count("quit 1") == 1);
+        CHECK(relay.Count("data ") == 5);
+        for (const auto& to : recipients) {
+            CHECK(gotrue::testing::WaitForMail(relay.Maildir(), to).size() == 1);
+        }
+    }
+
+    TEST_CASE("GOTRUE_SMTP_MAX_CONNECTIONS=0: a new connection per mail, each closed with QUIT") {
+        FaultRelay relay({});
+        auto config = ConfigFor(relay);
+        config.max_connections = 0;
+        SmtpClient client(config);
+        for (int i = 0; i < 3; ++i) {
+            client.Send(kNoRequest, ConfirmationMessage(UniqueAddress("fresh")));
+        }
+        CHECK(relay.Count("connect ") == 3);
+        CHECK(WaitForLines(relay, "quit ", 3));
+    }
+
+    TEST_CASE("concurrent sends never hold more connections than the bound") {
+        FaultRelay relay({"--delay", "0.3"});
+        auto config = ConfigFor(relay);
+        config.max_connections = 2;
+        SmtpClient client(config);
+        CreateLogRegistry();
+        std::atomic<int> failures{0};
+        std::vector<std::thread> senders;
+        const auto started = std::chrono::steady_clock::now();
+        for (int i = 0; i < 6; ++i) {
+            senders.emplace_back([&client, &failures] {
+                try {
+                    client.Send(
+                        gotrue::apitask::Context(), ConfirmationMessage(UniqueAddress("bound"))
+                    );
+                } catch (const SendError&) {
+                    ++failures;
+                }
+            });
+        }
+        for (auto& sender : senders) {
+            sender.join();
+        }
+        CHECK(failures.load() == 0);
+        CHECK(relay.Count("data ") == 6);
+        CHECK(relay.Count("connect ") == 2);
+        CHECK(MostOpen(relay.Attempts()) <= 2);
+        CHECK(std::chrono::steady_clock::now() - started >= 850ms);  // 3 rounds of 2
+    }
+
+    TEST_CASE("every connection busy past the connect timeout: a transient failure") {
+        HeldConnection held("1", [](gotrue::conf::SmtpConfig& config) {
+            config.connect_timeout = 200ms;
+        });
+        try {
+            held.client.Send(kNoRequest, ConfirmationMessage(UniqueAddress("waiting")));
+            FAIL("expected SendError");
+        } catch (const SendError& error) {
+            CHECK(error.Kind() == FailureKind::kTransient);
+            CHECK(std::string(error.what()).find("busy") != std::string::npos);
+        }
+        held.holder.join();
+        CHECK(held.relay.Count("connect ") == 1);
+        CHECK(held.relay.Count("data ") == 1);
+    }
+
+    TEST_CASE("waiting for a busy connection counts against the attempt's GOTRUE_SMTP_TIMEOUT") {
+        // The outbox sizes its lease by (1 + retries) x GOTRUE_SMTP_TIMEOUT: no part of an
+        // attempt may run past it.
+        HeldConnection held("0.4", [](gotrue::conf::SmtpConfig& config) {
+            config.timeout = 600ms;
+        });
+        const auto started = std::chrono::steady_clock::now();
+        // Waits about 0.4 s for the connection, then has about 0.2 s left for a 0.4 s relay.
+        CHECK_THROWS_AS(
+            held.client.Send(kNoRequest, ConfirmationMessage(UniqueAddress("late"))), SendError
+        );
+        CHECK(std::chrono::steady_clock::now() - started < 900ms);
+    }
+
+    TEST_CASE("a connection idle past GOTRUE_SMTP_IDLE_TIMEOUT is closed with QUIT and replaced") {
+        FaultRelay relay({});
+        auto config = ConfigFor(relay);
+        config.idle_timeout = 200ms;
+        SmtpClient client(config);
+        client.Send(kNoRequest, ConfirmationMessage(UniqueAddress("idle-1")));
+        std::this_thread::sleep_for(400ms);
+        client.Send(kNoRequest, ConfirmationMessage(UniqueAddress("idle-2")));
+        CHECK(relay.Count("connect ") == 2);
+        CHECK(relay.Count("quit 1") == 1);
+        CHECK(relay.Count("quit 2") == 0);
+    }
+
+    TEST_CASE("a relay that closed the idle connection: the next mail goes once, on a new one") {
+        FaultRelay relay({"--idle-timeout", "0.3"});
+        int backoffs = 0;
+        SmtpClient client = CountingRetries(ConfigFor(relay), backoffs);
+        client.Send(kNoRequest, ConfirmationMessage(UniqueAddress("closed-1")));
+        REQUIRE(WaitForLines(relay, "close 1", 1));
+        const std::string to = UniqueAddress("closed-2");
+        CHECK_NOTHROW(client.Send(kNoRequest, ConfirmationMessage(to)));
+        CHECK(backoffs == 0);
+        CHECK(relay.Count("connect ") == 2);
+        CHECK(relay.Count("data ") == 2);
+        CHECK(gotrue::testing::WaitForMail(relay.Maildir(), to).size() == 1);
+    }
+
+    TEST_CASE("a relay restarted between two mails: the second goes once, on a new connection") {
+        const int port = gotrue::testing::FreePort();
+        int backoffs = 0;
+        std::optional<SmtpClient> client;
+        {
+            FaultRelay before({}, port);
+            client.emplace(CountingRetries(ConfigFor(before), backoffs));
+            client->Send(kNoRequest, ConfirmationMessage(UniqueAddress("restart-1")));
+        }
+        FaultRelay after({}, port);
+        const std::string to = UniqueAddress("restart-2");
+        CHECK_NOTHROW(client->Send(kNoRequest, ConfirmationMessage(to)));
+        CHECK(backoffs == 0);
+        CHECK(after.Count("connect ") == 1);
+        CHECK(after.Count("data ") == 1);
+        CHECK(gotrue::testing::WaitForMail(after.Maildir(), to).size() == 1);
+    }
+
+    TEST_CASE("421 to MAIL FROM on a reused connection: the mail goes on a new one, no attempt lost"
+    ) {
+        FaultRelay relay({"--reuse-fault", "mail421"});
+        int backoffs = 0;
+        auto config = ConfigFor(relay);
+        config.max_retries = 0;  // a counted failure would throw
+        SmtpClient client = CountingRetries(config, backoffs);
+        std::vector<std::string> recipients;
+        for (int i = 0; i < 3; ++i) {
+            recipients.push_back(UniqueAddress("421"));
+            CHECK_NOTHROW(client.Send(kNoRequest, ConfirmationMessage(recipients.back())));
+        }
+        CHECK(backoffs == 0);
+        // Each reuse met a 421 and went on a new connection; each mail was sent once.
+        CHECK(relay.Count("connect ") == 3);
+        CHECK(relay.Count("data ") == 3);
+        for (const auto& to : recipients) {
+            CHECK(gotrue::testing::WaitForMail(relay.Maildir(), to).size() == 1);
+        }
+    }
+
+    TEST_CASE("a reused connection lost after the message went out: an ordinary counted retry") {
+        // The relay may have taken the message before the connection broke, so no silent resend:
+        // the attempt counts as a transient failure, as on a fresh connection.
+        FaultRelay relay({"--reuse-fault", "data-drop"});
+        int backoffs = 0;
+        SmtpClient client = CountingRetries(ConfigFor(relay), backoffs);
+        client.Send(kNoRequest, ConfirmationMessage(UniqueAddress("drop-1")));
+        const std::string to = UniqueAddress("drop-2");
+        CHECK_NOTHROW(client.Send(kNoRequest, ConfirmationMessage(to)));
+        CHECK(backoffs == 1);
+        CHECK(relay.Count("data ") == 3);
+        CHECK(relay.Count("connect ") == 2);
+        CHECK(gotrue::testing::WaitForMail(relay.Maildir(), to).size() == 1);
+
+        // Without retries the same failure reaches the caller as transient.
+        auto config = ConfigFor(relay);
+        config.max_retries = 0;
+        SmtpClient once(config);
+        once.Send(kNoRequest, ConfirmationMessage(UniqueAddress("drop-3")));
+        try {
+            once.Send(kNoRequest, ConfirmationMessage(UniqueAddress("drop-4")));
+            FAIL("expected SendError");
+        } catch (const SendError& error) {
+            CHECK(error.Kind() == FailureKind::kTransient);
+        }
     }
 }

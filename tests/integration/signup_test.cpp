@@ -3,8 +3,11 @@
 
 #include <cctype>
 #include <chrono>
+#include <csignal>
+#include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <doctest/doctest.h>
 
@@ -321,5 +324,53 @@ TEST_SUITE("signup") {
             );  // exactly one attempt
             CHECK(server.Output().find("\"outcome\":\"permanent_failure\"") != std::string::npos);
         }
+    }
+
+    TEST_CASE("sequential signups share one SMTP connection, closed with QUIT at shutdown") {
+        for (const MailMode mode : kAllMailModes) {
+            CAPTURE(ModeName(mode));
+            gotrue::testing::FaultRelay relay({});
+            AuthServer server(mode, {{"GOTRUE_SMTP_PORT", std::to_string(relay.Port())}});
+            for (int i = 0; i < 3; ++i) {
+                const std::string email = UniqueEmail("reuse");
+                REQUIRE(server.Post("/signup", SignupBody(email)).status == 200);
+                REQUIRE(WaitForMail(relay.Maildir(), email).size() == 1);
+            }
+            CHECK(relay.Count("connect ") == 1);
+            CHECK(relay.Count("quit ") == 0);
+            server.Process().Signal(SIGTERM);
+            CHECK(server.Process().WaitExit(std::chrono::seconds(15)) == 0);
+            CHECK(relay.Count("quit 1") == 1);
+        }
+    }
+
+    TEST_CASE("GOTRUE_SMTP_MAX_CONNECTIONS=0: a synchronous signup opens a connection per mail") {
+        gotrue::testing::FaultRelay relay({});
+        AuthServer server(
+            MailMode::kSync,
+            {{"GOTRUE_SMTP_PORT", std::to_string(relay.Port())},
+             {"GOTRUE_SMTP_MAX_CONNECTIONS", "0"}}
+        );
+        for (int i = 0; i < 3; ++i) {
+            REQUIRE(server.Post("/signup", SignupBody(UniqueEmail("fresh"))).status == 200);
+        }
+        CHECK(relay.Count("connect ") == 3);
+        CHECK(relay.Count("data ") == 3);
+    }
+
+    TEST_CASE("a relay restarted between two signups: the second mail still goes, once") {
+        const int port = gotrue::testing::FreePort();
+        std::optional<gotrue::testing::FaultRelay> relay(
+            std::in_place, std::vector<std::string>{}, port
+        );
+        AuthServer server(MailMode::kSync, {{"GOTRUE_SMTP_PORT", std::to_string(port)}});
+        REQUIRE(server.Post("/signup", SignupBody(UniqueEmail("before"))).status == 200);
+        relay.reset();
+        relay.emplace(std::vector<std::string>{}, port);
+        const std::string email = UniqueEmail("after");
+        CHECK(server.Post("/signup", SignupBody(email)).status == 200);
+        CHECK(WaitForMail(relay->Maildir(), email).size() == 1);
+        CHECK(relay->Count("data ") == 1);
+        CHECK(server.Output().find("transient_failure") == std::string::npos);
     }
 }

@@ -42,4 +42,13 @@ std::string FaultRelay::Attempts() const {
     return text.str();
 }
 
+int FaultRelay::Count(const std::string& prefix) const {
+    int count = 0;
+    std::istringstream lines(Attempts());
+    for (std::string line; std::getline(lines, line);) {
+        count += line.rfind(prefix, 0) == 0 ? 1 : 0;
+    }
+    return count;
+}
+
 }  // namespace gotrue::testing

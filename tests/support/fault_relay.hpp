@@ -1,7 +1,8 @@
 #pragma once
 
 // An SMTP relay that misbehaves on demand (tests/support/smtp_fault_server.py): refuses the
-// first N messages with 451, rejects recipients with 550, or stalls. Killed with this object.
+// first N messages with 451, rejects recipients with 550, stalls, closes idle connections, or
+// fails a connection's second transaction. Killed with this object.
 
 #include <memory>
 #include <string>
@@ -13,7 +14,8 @@ namespace gotrue::testing {
 
 class FaultRelay final {
 public:
-    // `flags`: "--fail-first N", "--reject-rcpt", "--delay SECONDS".
+    // `flags`: "--fail-first N", "--reject-rcpt", "--delay SECONDS", "--idle-timeout SECONDS",
+    // "--greeting-delay SECONDS", "--reuse-fault mail421|data-drop".
     // `port` 0: a free one.
     explicit FaultRelay(const std::vector<std::string>& flags, int port = 0);
     ~FaultRelay();
@@ -24,8 +26,12 @@ public:
 
     [[nodiscard]] const std::string& Maildir() const { return maildir_; }
 
-    // attempts.log: one "rcpt <address>" or "data <n> <recipients>" line per command.
+    // attempts.log: one "rcpt <address>" or "data <n> <recipients>" line per command, and
+    // "connect <n> open <k>", "quit <n>", "close <n>" per connection.
     [[nodiscard]] std::string Attempts() const;
+
+    // The attempts.log lines that start with `prefix`, e.g. Count("connect ").
+    [[nodiscard]] int Count(const std::string& prefix) const;
 
 private:
     std::string maildir_;
