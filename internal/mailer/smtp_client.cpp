@@ -236,7 +236,9 @@ std::vector<std::string> HeaderLines(const conf::SmtpConfig& config, const Messa
         "To: " + OneLine(message.to),
         TextHeader("Subject", OneLine(message.subject)),
         "Date: " + DateHeader(),
-        "Message-ID: " + MessageId(DomainOf(config.admin_email)),
+        // The outbox gives each row one Message-ID, kept on every attempt (docs/mail.md).
+        "Message-ID: " + (message.message_id.empty() ? MessageId(DomainOf(config.admin_email))
+                                                     : OneLine(message.message_id)),
         "MIME-Version: 1.0",
     };
     for (const auto& [name, value] : ParseExtraHeaders(config.headers)) {

@@ -185,6 +185,15 @@ TEST_SUITE("smtp client") {
         CHECK(mail.Header("To") == to);
         CHECK_FALSE(mail.Header("Date").empty());
         CHECK(mail.Header("Message-ID").find("@example.com>") != std::string::npos);
+        // A message that brings its own Message-ID (an outbox row's) is sent with it, on one line.
+        auto own = ConfirmationMessage(UniqueAddress("own-id"));
+        own.message_id = "<outbox.1234@example.com>\r\nBcc: x@example.com";
+        client.Send(gotrue::apitask::Context("req-2", std::nullopt, nullptr), own);
+        const auto own_mails =
+            gotrue::testing::WaitForMail(gotrue::testing::SharedMaildir(), own.to);
+        REQUIRE(own_mails.size() == 1);
+        CHECK(own_mails.front().Header("Message-ID").rfind("<outbox.1234@example.com>", 0) == 0);
+        CHECK(own_mails.front().Header("Bcc").empty());
         CHECK(mail.Header("MIME-Version") == "1.0");
         CHECK(mail.Header("X-Mail-Kind") == "confirmation");
         CHECK(mail.Header("X-Test") == "a, b");
