@@ -1,8 +1,8 @@
 #pragma once
 
 // The request pipeline's cross-cutting steps, composed in Api (api.cpp) in GoTrue's order
-// (docs/http.md): recoverer -> request id -> request log -> CORS -> body limit -> tasks ->
-// timing equalizer -> [request-scoped task wait] -> routes.
+// (docs/http.md): recoverer -> request id -> /auth/v1 prefix -> request log -> CORS -> body limit
+// -> tasks -> timing equalizer -> [request-scoped task wait] -> routes.
 
 #include <chrono>
 #include <cstddef>
