@@ -29,7 +29,7 @@ public:
     // The Message-ID domain is the domain of GOTRUE_SMTP_ADMIN_EMAIL.
     explicit SmtpClient(conf::SmtpConfig config);
     ~SmtpClient() override;
-    SmtpClient(SmtpClient&&) noexcept;
+    SmtpClient(SmtpClient&& other) noexcept;
     SmtpClient& operator=(SmtpClient&&) = delete;
     SmtpClient(const SmtpClient&) = delete;
     SmtpClient& operator=(const SmtpClient&) = delete;

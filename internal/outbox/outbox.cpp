@@ -177,7 +177,7 @@ Outbox::Outbox(
     apitask::WorkerPool& pool,
     OutboxOptions options
 )
-    : database_(database), transport_(transport), pool_(pool), options_(options) {}
+    : database_(database), transport_(transport), pool_(pool), options_(std::move(options)) {}
 
 Outbox::~Outbox() {
     Stop();

@@ -64,7 +64,8 @@ class GatedTransport final : public gotrue::mailer::MailClient {
 public:
     explicit GatedTransport(bool open) : open_(open) {}
 
-    void Send(const gotrue::apitask::Context&, const gotrue::mailer::Message& message) override {
+    void Send(const gotrue::apitask::Context& /*context*/, const gotrue::mailer::Message& message)
+        override {
         std::unique_lock lock(mutex_);
         ++started_;
         changed_.notify_all();
