@@ -9,7 +9,6 @@
 #include <doctest/doctest.h>
 #include <rapidjson/document.h>
 
-#include "crypto/crypto.hpp"
 #include "support/auth_server.hpp"
 
 using gotrue::testing::AuthServer;
@@ -39,13 +38,7 @@ rapidjson::Document ParseJson(const std::string& text) {
 
 // The claims of an access token (its payload, not verified: the server signed it).
 rapidjson::Document Claims(const std::string& access_token) {
-    const auto first = access_token.find('.');
-    const auto second = access_token.find('.', first + 1);
-    REQUIRE(second != std::string::npos);
-    const auto payload =
-        gotrue::crypto::Base64UrlDecode(access_token.substr(first + 1, second - first - 1));
-    REQUIRE(payload.has_value());
-    return ParseJson(*payload);
+    return ParseJson(gotrue::testing::AccessTokenPayload(access_token));
 }
 
 // The amr methods of a token, in order, comma-separated.

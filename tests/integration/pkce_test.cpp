@@ -9,7 +9,6 @@
 #include <doctest/doctest.h>
 #include <rapidjson/document.h>
 
-#include "crypto/crypto.hpp"
 #include "support/auth_server.hpp"
 
 using gotrue::testing::AuthServer;
@@ -74,13 +73,8 @@ HttpResponse Exchange(
 
 // The amr methods of an access token.
 std::vector<std::string> AmrOf(const std::string& access_token) {
-    const auto first = access_token.find('.');
-    const auto second = access_token.find('.', first + 1);
-    const auto payload =
-        gotrue::crypto::Base64UrlDecode(access_token.substr(first + 1, second - first - 1));
-    REQUIRE(payload.has_value());
     rapidjson::Document claims;
-    claims.Parse(payload->c_str());
+    claims.Parse(gotrue::testing::AccessTokenPayload(access_token).c_str());
     std::vector<std::string> methods;
     for (const auto& entry : claims["amr"].GetArray()) {
         methods.emplace_back(entry["method"].GetString());

@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 #include <rapidjson/document.h>
 
+#include "crypto/crypto.hpp"
 #include "tokens/jwt.hpp"
 
 namespace gotrue::testing {
@@ -197,6 +198,15 @@ std::string UrlParam(const std::string& url, const std::string& key) {
 
 std::string Bearer(const std::string& access_token) {
     return "Authorization: Bearer " + access_token;
+}
+
+std::string AccessTokenPayload(const std::string& access_token) {
+    const auto first = access_token.find('.');
+    const auto second = access_token.find('.', first + 1);
+    REQUIRE_MESSAGE(second != std::string::npos, access_token);
+    auto payload = crypto::Base64UrlDecode(access_token.substr(first + 1, second - first - 1));
+    REQUIRE_MESSAGE(payload.has_value(), access_token);
+    return std::move(*payload);
 }
 
 std::string ServiceRoleToken(const AuthServer& server) {

@@ -86,6 +86,10 @@ private:
 
 [[nodiscard]] std::string Bearer(const std::string& access_token);
 
+// The claims of an access token as JSON text: its payload decoded, not verified (the server
+// under test signed it). REQUIREs a header.payload.signature token.
+[[nodiscard]] std::string AccessTokenPayload(const std::string& access_token);
+
 // A service_role access token signed with the server's secret (what admin clients send, as
 // Bearer(...)), valid for 10 minutes.
 [[nodiscard]] std::string ServiceRoleToken(const AuthServer& server);
