@@ -4,9 +4,7 @@
 import { test, describe } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
-import { AuthClient } from '@supabase/auth-js'
 import {
-  GOTRUE_URL,
   PASSWORD,
   TEST_TIMEOUT,
   UUID_RE,
@@ -15,16 +13,8 @@ import {
   waitForMail,
   mailCode,
   assertApiError,
+  newClient,
 } from './support.mjs'
-
-function newClient() {
-  return new AuthClient({
-    url: GOTRUE_URL,
-    autoRefreshToken: false,
-    persistSession: false,
-    detectSessionInUrl: false,
-  })
-}
 
 // RFC 4648 base32, as authenticator apps read the secret.
 function base32Decode(text) {

@@ -12,12 +12,15 @@
 #include "crypto/totp.hpp"
 #include "support/auth_server.hpp"
 
+using gotrue::testing::AccessTokenClaims;
+using gotrue::testing::AmrMethods;
 using gotrue::testing::AuthServer;
 using gotrue::testing::Bearer;
 using gotrue::testing::EnvMap;
 using gotrue::testing::HttpResponse;
 using gotrue::testing::JsonString;
 using gotrue::testing::MailMode;
+using gotrue::testing::ParseJson;
 using gotrue::testing::UniqueEmail;
 
 namespace {
@@ -25,26 +28,6 @@ namespace {
 EnvMap Config(EnvMap extra = {}) {
     extra.emplace("GOTRUE_MAILER_AUTOCONFIRM", "true");
     return extra;
-}
-
-rapidjson::Document ParseJson(const std::string& text) {
-    rapidjson::Document document;
-    document.Parse(text.c_str());
-    REQUIRE_MESSAGE(!document.HasParseError(), text);
-    return document;
-}
-
-rapidjson::Document Claims(const std::string& access_token) {
-    return ParseJson(gotrue::testing::AccessTokenPayload(access_token));
-}
-
-std::string AmrMethods(const rapidjson::Document& claims) {
-    std::string methods;
-    for (const auto& entry : claims["amr"].GetArray()) {
-        REQUIRE(entry["timestamp"].IsInt64());
-        methods += (methods.empty() ? "" : ",") + std::string(entry["method"].GetString());
-    }
-    return methods;
 }
 
 std::string ErrorCode(const HttpResponse& response) {
@@ -97,14 +80,19 @@ struct Enrolled {
     rapidjson::Document response;
 };
 
-Enrolled Enroll(const AuthServer& server, const Account& account, const std::string& name = "") {
-    const auto response = Call(
+// POST /factors of a TOTP factor named `name`.
+HttpResponse TryEnroll(const AuthServer& server, const Account& account, const std::string& name) {
+    return Call(
         server,
         "POST",
         "/factors",
         account,
         R"({"factor_type":"totp","friendly_name":")" + name + R"("})"
     );
+}
+
+Enrolled Enroll(const AuthServer& server, const Account& account, const std::string& name = "") {
+    const auto response = TryEnroll(server, account, name);
     REQUIRE_MESSAGE(response.status == 200, response.body);
     Enrolled enrolled;
     enrolled.response = ParseJson(response.body);
@@ -302,12 +290,15 @@ TEST_SUITE("mfa") {
         const auto session = ParseJson(verified.body);
         CHECK(std::string(session["token_type"].GetString()) == "bearer");
         CHECK(std::string(session["refresh_token"].GetString()) != account.refresh_token);
-        const auto claims = Claims(session["access_token"].GetString());
+        const auto claims = AccessTokenClaims(session["access_token"].GetString());
         CHECK(std::string(claims["aal"].GetString()) == "aal2");
         CHECK(AmrMethods(claims) == "totp,password");  // most recent first, as upstream
+        for (const auto& entry : claims["amr"].GetArray()) {
+            CHECK(entry["timestamp"].IsInt64());
+        }
         CHECK(
             std::string(claims["session_id"].GetString()) ==
-            std::string(Claims(account.access_token)["session_id"].GetString())
+            std::string(AccessTokenClaims(account.access_token)["session_id"].GetString())
         );
         REQUIRE(session["user"]["factors"].Size() == 1);
         CHECK(std::string(session["user"]["factors"][0]["status"].GetString()) == "verified");
@@ -334,7 +325,7 @@ TEST_SUITE("mfa") {
         // A refresh keeps aal2 and the amr claims.
         const auto refreshed = Refresh(server, session["refresh_token"].GetString());
         REQUIRE_MESSAGE(refreshed.status == 200, refreshed.body);
-        const auto refreshed_claims = Claims(JsonString(refreshed.body, "access_token"));
+        const auto refreshed_claims = AccessTokenClaims(JsonString(refreshed.body, "access_token"));
         CHECK(std::string(refreshed_claims["aal"].GetString()) == "aal2");
         CHECK(AmrMethods(refreshed_claims) == "totp,password");
         CHECK(ParseJson(refreshed.body)["user"]["factors"].Size() == 1);
@@ -348,7 +339,8 @@ TEST_SUITE("mfa") {
         const auto again = server.SignIn(account.email);
         const auto again_json = ParseJson(again.body);
         CHECK(
-            std::string(Claims(again_json["access_token"].GetString())["aal"].GetString()) == "aal1"
+            std::string(AccessTokenClaims(again_json["access_token"].GetString())["aal"].GetString()
+            ) == "aal1"
         );
         CHECK(std::string(again_json["user"]["factors"][0]["status"].GetString()) == "verified");
     }
@@ -463,9 +455,7 @@ TEST_SUITE("mfa") {
         );
         const Account account = SignUp(server, "mfa-limits");
         static_cast<void>(Enroll(server, account, "one"));
-        const auto conflict = Call(
-            server, "POST", "/factors", account, R"({"factor_type":"totp","friendly_name":"one"})"
-        );
+        const auto conflict = TryEnroll(server, account, "one");
         CHECK(conflict.status == 422);
         CHECK(ErrorCode(conflict) == "mfa_factor_name_conflict");
         CHECK(
@@ -473,9 +463,7 @@ TEST_SUITE("mfa") {
             "A factor with the friendly name \"one\" for this user already exists"
         );
         static_cast<void>(Enroll(server, account, "two"));
-        const auto third = Call(
-            server, "POST", "/factors", account, R"({"factor_type":"totp","friendly_name":"three"})"
-        );
+        const auto third = TryEnroll(server, account, "three");
         CHECK(third.status == 422);
         CHECK(ErrorCode(third) == "too_many_enrolled_mfa_factors");
         CHECK(
@@ -526,8 +514,7 @@ TEST_SUITE("mfa") {
         CHECK(unenroll.status == 422);
         CHECK(ErrorCode(unenroll) == "insufficient_aal");
         CHECK(JsonString(unenroll.body, "msg") == "AAL2 required to unenroll verified factor");
-        const auto enroll =
-            Call(server, "POST", "/factors", aal1, R"({"factor_type":"totp","friendly_name":"x"})");
+        const auto enroll = TryEnroll(server, aal1, "x");
         CHECK(enroll.status == 403);
         CHECK(ErrorCode(enroll) == "insufficient_aal");
         const auto password = Call(server, "PUT", "/user", aal1, R"({"password":"another-456"})");
@@ -549,7 +536,8 @@ TEST_SUITE("mfa") {
             db.Scalar("SELECT count(*) FROM auth.mfa_factors WHERE id = '" + enrolled.id + "'") ==
             "0"
         );
-        const std::string session_id = Claims(account.access_token)["session_id"].GetString();
+        const std::string session_id =
+            AccessTokenClaims(account.access_token)["session_id"].GetString();
         CHECK(
             db.Scalar(
                 "SELECT aal::text || coalesce(factor_id::text, '-') FROM auth.sessions WHERE id = "
@@ -559,7 +547,7 @@ TEST_SUITE("mfa") {
         );
         const auto refreshed = Refresh(server, account.refresh_token);
         REQUIRE_MESSAGE(refreshed.status == 200, refreshed.body);
-        const auto claims = Claims(JsonString(refreshed.body, "access_token"));
+        const auto claims = AccessTokenClaims(JsonString(refreshed.body, "access_token"));
         CHECK(std::string(claims["aal"].GetString()) == "aal1");
         CHECK(AmrMethods(claims) == "password");
         CHECK_FALSE(ParseJson(Call(server, "GET", "/user", account).body).HasMember("factors"));
@@ -650,8 +638,9 @@ TEST_SUITE("mfa") {
         const auto refreshed = Refresh(server, account.refresh_token);
         REQUIRE(refreshed.status == 200);
         CHECK(
-            std::string(Claims(JsonString(refreshed.body, "access_token"))["aal"].GetString()) ==
-            "aal1"
+            std::string(
+                AccessTokenClaims(JsonString(refreshed.body, "access_token"))["aal"].GetString()
+            ) == "aal1"
         );
         const auto no_user =
             server.Get("/admin/users/5a1b2c3d-0000-4000-8000-000000000000/factors", {admin});

@@ -275,26 +275,25 @@ Response Api::EnrollFactor(Request& request) {
         );
         return created;
     });
-    rapidjson::StringBuffer buffer;
-    JsonWriter writer(buffer);
-    writer.StartObject();
-    writer.Key("id");
-    writer.String(factor.id.c_str());
-    writer.Key("type");
-    writer.String(factor.factor_type.c_str());
-    writer.Key("friendly_name");
-    writer.String(factor.friendly_name.c_str());
-    writer.Key("totp");
-    writer.StartObject();
-    writer.Key("qr_code");
-    writer.String(qr_code.c_str());
-    writer.Key("secret");
-    writer.String(secret.c_str());
-    writer.Key("uri");
-    writer.String(uri.c_str());
-    writer.EndObject();
-    writer.EndObject();
-    return JsonResponse(200, {buffer.GetString(), buffer.GetSize()});
+    return JsonResponse(200, JsonText([&](JsonWriter& writer) {
+                            writer.StartObject();
+                            writer.Key("id");
+                            writer.String(factor.id.c_str());
+                            writer.Key("type");
+                            writer.String(factor.factor_type.c_str());
+                            writer.Key("friendly_name");
+                            writer.String(factor.friendly_name.c_str());
+                            writer.Key("totp");
+                            writer.StartObject();
+                            writer.Key("qr_code");
+                            writer.String(qr_code.c_str());
+                            writer.Key("secret");
+                            writer.String(secret.c_str());
+                            writer.Key("uri");
+                            writer.String(uri.c_str());
+                            writer.EndObject();
+                            writer.EndObject();
+                        }));
 }
 
 Response Api::ChallengeFactor(Request& request) {
@@ -317,17 +316,18 @@ Response Api::ChallengeFactor(Request& request) {
             return std::make_pair(std::move(factor), std::move(challenge));
         });
     const auto& [factor, challenge] = made;
-    rapidjson::StringBuffer buffer;
-    JsonWriter writer(buffer);
-    writer.StartObject();
-    writer.Key("id");
-    writer.String(challenge.id.c_str());
-    writer.Key("type");
-    writer.String(factor.factor_type.c_str());
-    writer.Key("expires_at");
-    writer.Int64(UnixSeconds(challenge.created_at) + config.mfa.challenge_expiry_duration.count());
-    writer.EndObject();
-    return JsonResponse(200, {buffer.GetString(), buffer.GetSize()});
+    const long long expires_at =
+        UnixSeconds(challenge.created_at) + config.mfa.challenge_expiry_duration.count();
+    return JsonResponse(200, JsonText([&](JsonWriter& writer) {
+                            writer.StartObject();
+                            writer.Key("id");
+                            writer.String(challenge.id.c_str());
+                            writer.Key("type");
+                            writer.String(factor.factor_type.c_str());
+                            writer.Key("expires_at");
+                            writer.Int64(expires_at);
+                            writer.EndObject();
+                        }));
 }
 
 // Checks in upstream's order (verifyTOTPFactor, validateChallenge): the challenge exists for
@@ -462,13 +462,12 @@ Response Api::UnenrollFactor(Request& request) {
             tx, caller.user.id, factor.id, AmrMethodOf(factor.factor_type)
         );
     });
-    rapidjson::StringBuffer buffer;
-    JsonWriter writer(buffer);
-    writer.StartObject();
-    writer.Key("id");
-    writer.String(factor_id.c_str());
-    writer.EndObject();
-    return JsonResponse(200, {buffer.GetString(), buffer.GetSize()});
+    return JsonResponse(200, JsonText([&](JsonWriter& writer) {
+                            writer.StartObject();
+                            writer.Key("id");
+                            writer.String(factor_id.c_str());
+                            writer.EndObject();
+                        }));
 }
 
 std::vector<models::Factor> Api::LoadFactors(const std::string& user_id) {

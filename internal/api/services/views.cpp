@@ -57,21 +57,17 @@ void WriteFactor(JsonWriter& writer, const models::Factor& factor) {
 }
 
 std::string FactorJson(const models::Factor& factor) {
-    rapidjson::StringBuffer buffer;
-    JsonWriter writer(buffer);
-    WriteFactor(writer, factor);
-    return {buffer.GetString(), buffer.GetSize()};
+    return JsonText([&](JsonWriter& writer) { WriteFactor(writer, factor); });
 }
 
 std::string FactorsJson(const std::vector<models::Factor>& factors) {
-    rapidjson::StringBuffer buffer;
-    JsonWriter writer(buffer);
-    writer.StartArray();
-    for (const auto& factor : factors) {
-        WriteFactor(writer, factor);
-    }
-    writer.EndArray();
-    return {buffer.GetString(), buffer.GetSize()};
+    return JsonText([&](JsonWriter& writer) {
+        writer.StartArray();
+        for (const auto& factor : factors) {
+            WriteFactor(writer, factor);
+        }
+        writer.EndArray();
+    });
 }
 
 void WriteUser(
@@ -116,11 +112,7 @@ void WriteUser(
     writer.EndArray();
     if (!factors.empty()) {
         writer.Key("factors");
-        writer.StartArray();
-        for (const auto& factor : factors) {
-            WriteFactor(writer, factor);
-        }
-        writer.EndArray();
+        WriteRaw(writer, FactorsJson(factors));
     }
     WriteTime(writer, "created_at", user.created_at);
     WriteTime(writer, "updated_at", user.updated_at);
@@ -136,10 +128,7 @@ std::string UserJson(
     const std::vector<models::Identity>& identities,
     const std::vector<models::Factor>& factors
 ) {
-    rapidjson::StringBuffer buffer;
-    JsonWriter writer(buffer);
-    WriteUser(writer, user, identities, factors);
-    return {buffer.GetString(), buffer.GetSize()};
+    return JsonText([&](JsonWriter& writer) { WriteUser(writer, user, identities, factors); });
 }
 
 std::string SessionJson(

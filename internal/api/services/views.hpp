@@ -3,6 +3,7 @@
 // Response shapes (docs/http.md): the User, Identity and session JSON GoTrue sends.
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "api/http_types.hpp"
@@ -11,6 +12,15 @@
 #include "models/user.hpp"
 
 namespace gotrue::api {
+
+// The JSON text `write(JsonWriter&)` writes.
+template <typename Write>
+[[nodiscard]] std::string JsonText(Write&& write) {
+    rapidjson::StringBuffer buffer;
+    JsonWriter writer(buffer);
+    std::forward<Write>(write)(writer);
+    return {buffer.GetString(), buffer.GetSize()};
+}
 
 // A user with its identities and MFA factors (omitted when there are none), in GoTrue's field
 // order; absent timestamps are omitted.
