@@ -60,7 +60,7 @@ TEST_SUITE("column encryption") {
         );
     }
 
-    TEST_CASE("plain values pass through; reseal says when encryption wants them encrypted") {
+    TEST_CASE("plain values pass through, and reseal says when encryption wants them encrypted") {
         CHECK(crypto::SealColumn(kRowId, "plain", Keys(false)) == "plain");
         const auto off = crypto::OpenColumn(kRowId, "JBSWY3DPEHPK3PXP", Keys(false));
         CHECK(off.value == "JBSWY3DPEHPK3PXP");
