@@ -123,6 +123,7 @@ void Api::AddRoutes() {
     admin.Add("PUT", "/users/:user_id", bind(&Api::AdminUpdateUser), always);
     admin.Add("DELETE", "/users/:user_id", bind(&Api::AdminDeleteUser));
     admin.Add("GET", "/users/:user_id/factors", bind(&Api::AdminListFactors));
+    admin.Add("PUT", "/users/:user_id/factors/:factor_id", bind(&Api::AdminUpdateFactor));
     admin.Add("DELETE", "/users/:user_id/factors/:factor_id", bind(&Api::AdminDeleteFactor));
     admin.Add("POST", "/generate_link", bind(&Api::GenerateLink), always);
     router_.Route("", require_admin).Add("POST", "/invite", bind(&Api::Invite), always);

@@ -111,12 +111,13 @@ private:
     [[nodiscard]] Response Invite(Request& request);
     [[nodiscard]] Response GenerateLink(Request& request);
     // MFA (mfa.cpp): POST /factors, POST /factors/{id}/challenge, POST /factors/{id}/verify,
-    // DELETE /factors/{id}; GET /admin/users/{id}/factors, DELETE .../factors/{factor_id}.
+    // DELETE /factors/{id}; GET /admin/users/{id}/factors, PUT and DELETE .../factors/{factor_id}.
     [[nodiscard]] Response EnrollFactor(Request& request);
     [[nodiscard]] Response ChallengeFactor(Request& request);
     [[nodiscard]] Response VerifyFactor(Request& request);
     [[nodiscard]] Response UnenrollFactor(Request& request);
     [[nodiscard]] Response AdminListFactors(Request& request);
+    [[nodiscard]] Response AdminUpdateFactor(Request& request);
     [[nodiscard]] Response AdminDeleteFactor(Request& request);
 
     // `handler` behind the per-client limit `bucket` (N per 5 minutes, burst 30); unchanged when

@@ -66,6 +66,10 @@ constexpr std::string_view kUpdateFactorSecret = R"sql(
 UPDATE mfa_factors SET secret = $2 WHERE id = $1::uuid
 )sql";
 
+constexpr std::string_view kUpdateFactorFriendlyName = R"sql(
+UPDATE mfa_factors SET friendly_name = $2, updated_at = now() WHERE id = $1::uuid
+)sql";
+
 constexpr std::string_view kDeleteFactor = R"sql(DELETE FROM mfa_factors WHERE id = $1::uuid)sql";
 
 Factor ReadFactor(const pqxx::row& row) {
@@ -154,6 +158,12 @@ void UpdateFactorSecret(
     pqxx::transaction_base& tx, std::string_view factor_id, const std::string& secret
 ) {
     tx.exec_params0(std::string(kUpdateFactorSecret), std::string(factor_id), secret);
+}
+
+void UpdateFactorFriendlyName(
+    pqxx::transaction_base& tx, std::string_view factor_id, const std::string& friendly_name
+) {
+    tx.exec_params0(std::string(kUpdateFactorFriendlyName), std::string(factor_id), friendly_name);
 }
 
 bool DeleteFactor(pqxx::transaction_base& tx, std::string_view factor_id) {

@@ -80,6 +80,10 @@ void UpdateFactorSecret(
     pqxx::transaction_base& tx, std::string_view factor_id, const std::string& secret
 );
 
+void UpdateFactorFriendlyName(
+    pqxx::transaction_base& tx, std::string_view factor_id, const std::string& friendly_name
+);
+
 // false when it was gone already. Its challenges go with it (ON DELETE CASCADE).
 bool DeleteFactor(pqxx::transaction_base& tx, std::string_view factor_id);
 

@@ -612,6 +612,20 @@ TEST_SUITE("mfa") {
             server.Get("/admin/users/" + account.id + "/factors", {Bearer(account.access_token)})
                 .status == 403
         );
+        // PUT renames it (upstream's adminUserUpdateFactor); an empty name changes nothing.
+        const auto renamed = server.Put(
+            "/admin/users/" + account.id + "/factors/" + enrolled.id,
+            R"({"friendly_name":"renamed"})",
+            {admin}
+        );
+        REQUIRE_MESSAGE(renamed.status == 200, renamed.body);
+        CHECK(JsonString(renamed.body, "friendly_name") == "renamed");
+        const auto unchanged = server.Put(
+            "/admin/users/" + account.id + "/factors/" + enrolled.id,
+            R"({"friendly_name":""})",
+            {admin}
+        );
+        CHECK(JsonString(unchanged.body, "friendly_name") == "renamed");
         const auto bad =
             server.Request("DELETE", "/admin/users/" + account.id + "/factors/nope", "", {admin});
         CHECK(bad.status == 404);
