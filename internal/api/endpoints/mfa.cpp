@@ -48,7 +48,7 @@ void RequireNotAnonymous(const Caller& caller) {
 // The :factor_id path parameter (upstream's loadFactor).
 std::string FactorIdParam(const Request& request) {
     const auto it = request.params.find("factor_id");
-    const std::string id = it == request.params.end() ? std::string() : it->second;
+    std::string id = it == request.params.end() ? std::string() : it->second;
     if (!IsUuid(id)) {
         throw NotFound(kValidationFailed, "factor_id must be an UUID");
     }
@@ -96,6 +96,13 @@ void RequireTotp(const std::string& factor_type, bool enroll, const conf::MfaCon
         );
     }
     throw BadRequest(kValidationFailed, "factor_type needs to be totp, phone, or webauthn");
+}
+
+// Upstream's answer to a challenge verified before or made from another address.
+HttpError IpAddressMismatch() {
+    return UnprocessableEntity(
+        kMfaIpAddressMismatch, "Challenge and verify IP addresses mismatch."
+    );
 }
 
 // The amr method a factor's verification records (upstream's amrMethodForFactorType).
@@ -324,7 +331,8 @@ Response Api::ChallengeFactor(Request& request) {
             );
             return std::make_pair(std::move(factor), std::move(challenge));
         });
-    const auto& [factor, challenge] = made;
+    const models::Factor& factor = made.first;
+    const models::Challenge& challenge = made.second;
     const long long expires_at =
         UnixSeconds(challenge.created_at) + config.mfa.challenge_expiry_duration.count();
     return JsonResponse(200, JsonText([&](JsonWriter& writer) {
@@ -371,11 +379,8 @@ Response Api::VerifyFactor(Request& request) {
                 kMfaFactorNotFound, "MFA factor with the provided challenge ID not found"
             );
         }
-        const HttpError mismatch = UnprocessableEntity(
-            kMfaIpAddressMismatch, "Challenge and verify IP addresses mismatch."
-        );
         if (challenge->verified_at || !challenge->same_address) {
-            throw mismatch;
+            throw IpAddressMismatch();
         }
         VerifyOutcome result;
         if (challenge->created_at + config.mfa.challenge_expiry_duration < models::Now()) {
@@ -412,7 +417,7 @@ Response Api::VerifyFactor(Request& request) {
             return result;
         }
         if (!models::ClaimChallenge(tx, challenge->id)) {  // cannot happen under the factor lock
-            throw mismatch;
+            throw IpAddressMismatch();
         }
         models::RecordAudit(
             tx,
@@ -437,7 +442,7 @@ Response Api::VerifyFactor(Request& request) {
         return result;
     });
     if (outcome.refusal) {
-        throw *outcome.refusal;
+        throw HttpError(*outcome.refusal);
     }
     return SessionResponse(
         outcome.verified->session,
