@@ -10,6 +10,7 @@
 #include <doctest/doctest.h>
 #include <rapidjson/document.h>
 
+#include "json/parser.hpp"
 #include "support/auth_server.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
@@ -52,10 +53,9 @@ EnvMap PgHook(EnvMap extra = {}) {
 }
 
 rapidjson::Document ParseJson(const std::string& text) {
-    rapidjson::Document document;
-    document.Parse(text.c_str());
-    REQUIRE_MESSAGE(!document.HasParseError(), text);
-    return document;
+    auto parsed = gotrue::json::Parse(text);
+    REQUIRE_MESSAGE(parsed.Ok(), text);
+    return std::move(parsed.document);
 }
 
 rapidjson::Document Claims(const HttpResponse& session) {

@@ -74,31 +74,32 @@ TEST_CASE("access-token hook: the minimum token schema") {
             "- (root): " + std::string(required) + " is required\n"
         );
     }
-    CHECK(
-        ClaimsSchemaViolations(Json(With("exp", R"("soon")"))) ==
-        "- exp: Invalid type. Expected: integer, given: string\n"
-    );
-    CHECK(
-        ClaimsSchemaViolations(Json(With("iat", "1.5"))) ==
-        "- iat: Invalid type. Expected: integer, given: number\n"
-    );
-    CHECK(
-        ClaimsSchemaViolations(Json(With("role", "7"))) ==
-        "- role: Invalid type. Expected: string, given: integer\n"
-    );
-    CHECK(
-        ClaimsSchemaViolations(Json(With("aud", "{}"))) ==
-        "- aud: Invalid type. Expected: string,array, given: object\n"
-    );
-    CHECK(
-        ClaimsSchemaViolations(Json(With("app_metadata", "[]"))) ==
-        "- app_metadata: Invalid type. Expected: object, given: array\n"
-    );
-    CHECK(
-        ClaimsSchemaViolations(Json(With("amr", R"(["ok",1,null])"))) ==
-        "- amr.1: Must validate at least one schema (anyOf)\n"
-        "- amr.2: Must validate at least one schema (anyOf)\n"
-    );
+
+    struct Case {
+        const char* member;
+        const char* value;
+        const char* violations;
+    };
+
+    for (const Case& wrong : {
+             Case{"exp", R"("soon")", "- exp: Invalid type. Expected: integer, given: string\n"},
+             Case{"iat", "1.5", "- iat: Invalid type. Expected: integer, given: number\n"},
+             Case{"role", "7", "- role: Invalid type. Expected: string, given: integer\n"},
+             Case{"aud", "{}", "- aud: Invalid type. Expected: string,array, given: object\n"},
+             Case{
+                 "app_metadata",
+                 "[]",
+                 "- app_metadata: Invalid type. Expected: object, given: array\n"},
+             Case{
+                 "amr",
+                 R"(["ok",1,null])",
+                 "- amr.1: Must validate at least one schema (anyOf)\n"
+                 "- amr.2: Must validate at least one schema (anyOf)\n",
+             },
+         }) {
+        CAPTURE(wrong.member);
+        CHECK(ClaimsSchemaViolations(Json(With(wrong.member, wrong.value))) == wrong.violations);
+    }
     CHECK(
         ClaimsSchemaViolations(Json("null")) ==
         "- (root): Invalid type. Expected: object, given: null\n"
