@@ -278,6 +278,49 @@ TEST_SUITE("hooks") {
         CHECK(Claim(Claims(Refresh(server, refresh_token)), "user_role") == "pg_hook");
     }
 
+    TEST_CASE(
+        "pg-functions hook: a failing hook on GET /verify redirects with the error, the link stays "
+        "usable"
+    ) {
+        EnvMap env = PgHook();
+        env.erase("GOTRUE_MAILER_AUTOCONFIRM");
+        AuthServer server(MailMode::kSync, env);
+        server.Database().Execute(
+            HookFunction("RETURN jsonb_build_object('error', jsonb_build_object('http_code', 403, "
+                         "'message', 'Not yet'));")
+        );
+        const std::string email = UniqueEmail("hook-verify");
+        const auto signup =
+            server.Post("/signup", R"({"email":")" + email + R"(","password":"secret-123"})");
+        REQUIRE_MESSAGE(signup.status == 200, signup.body);
+        const auto mails = gotrue::testing::WaitForMail(gotrue::testing::SharedMaildir(), email);
+        REQUIRE(mails.size() == 1);
+        const std::string link = gotrue::testing::LinkIn(mails.front());
+
+        const auto refused = gotrue::testing::Send({"GET", link, "", {}});
+        REQUIRE(refused.status == 303);
+        const std::string& location = refused.headers.at("location");
+        // The hook's status and message, as upstream's redirect carries them (no error_code).
+        CHECK(gotrue::testing::UrlParam(location, "error") == "access_denied");
+        CHECK(gotrue::testing::UrlParam(location, "error_description") == "Not yet");
+        CHECK(location.find("access_token") == std::string::npos);
+        // The confirmation rolled back with the session: the user is unconfirmed, the link alive.
+        CHECK(
+            server.Database().Scalar(
+                "SELECT email_confirmed_at IS NULL FROM auth.users WHERE email = '" + email + "'"
+            ) == "t"
+        );
+        server.Database().Execute(kAddRole);
+        const auto verified = gotrue::testing::Send({"GET", link, "", {}});
+        REQUIRE(verified.status == 303);
+        const std::string access_token =
+            gotrue::testing::UrlParam(verified.headers.at("location"), "access_token");
+        REQUIRE_FALSE(access_token.empty());
+        const auto claims = ParseJson(gotrue::testing::AccessTokenPayload(access_token));
+        CHECK(Claim(claims, "user_role") == "pg_hook");
+        CHECK(Claim(claims, "auth_method") == "otp");
+    }
+
     TEST_CASE("http hook: signed requests, claims applied, and upstream's errors") {
         const HookReceiver receiver;
         // Two secrets: the receiver accepts the one it knows.
