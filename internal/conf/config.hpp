@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "hooks/hook_config.hpp"
 #include "tokens/keys.hpp"
 
 namespace gotrue::conf {
@@ -173,6 +174,12 @@ struct WorkerConfig {
     bool operator==(const WorkerConfig&) const = default;
 };
 
+// Auth hooks (GOTRUE_HOOK_*; supabase/auth HookConfiguration). Validated by LoadConfig.
+struct HookConfig {
+    hooks::Hook custom_access_token;
+    bool operator==(const HookConfig&) const = default;
+};
+
 struct Config {
     std::string site_url;  // required
     std::vector<std::string> uri_allow_list;
@@ -190,6 +197,7 @@ struct Config {
     RateLimitConfig rate_limit;
     SmsConfig sms;
     WorkerConfig worker;
+    HookConfig hook;
     bool operator==(const Config&) const = default;
 };
 

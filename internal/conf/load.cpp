@@ -910,6 +910,33 @@ void AddBackgroundWork(std::vector<Variable>& v) {
     ));
 }
 
+// Auth hooks. Only the custom access-token hook is implemented; the URI is checked (and the
+// secrets, for HTTP hooks) once every variable is read.
+void AddHooks(std::vector<Variable>& v) {
+    v.push_back(
+        Var("GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED",
+            "false",
+            "Run the custom access-token hook before every access token is signed (docs/hooks.md).",
+            Bool(GOTRUE_FIELD(hook.custom_access_token.enabled)))
+    );
+    v.push_back(
+        Var("GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_URI",
+            "",
+            "`pg-functions://postgres/<schema>/<function>`, `https://...`, or `http://` for "
+            "localhost only.",
+            String(GOTRUE_FIELD(hook.custom_access_token.uri)))
+    );
+    v.push_back(
+        Var("GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_SECRETS",
+            "",
+            "HTTP hooks: Standard Webhooks secrets `v1,whsec_<base64 key>`, several joined by a "
+            "vertical bar.",
+            [](Config& c, std::string_view value) {
+                c.hook.custom_access_token.secrets = hooks::SplitSecrets(value);
+            })
+    );
+}
+
 // The variables in documentation order (the README table lists them as added here).
 std::vector<Variable> BuildVariables() {
     std::vector<Variable> v;
@@ -928,6 +955,7 @@ std::vector<Variable> BuildVariables() {
     AddSmtp(v);
     AddRateLimits(v);
     AddBackgroundWork(v);
+    AddHooks(v);
     return v;
 }
 
@@ -962,6 +990,19 @@ std::string RequiredName(const VariableDoc& doc) {
         return "API_EXTERNAL_URL (or GOTRUE_API_API_EXTERNAL_URL)";
     }
     return doc.name;
+}
+
+// upstream validates every configured hook URI, enabled or not. An enabled hook without a URI
+// is refused too (upstream fails every token request instead).
+void ValidateHook(hooks::Hook& hook, const std::string& prefix) {
+    if (hook.enabled && hook.uri.empty()) {
+        throw ConfigError(prefix + "_URI: required when " + prefix + "_ENABLED is true");
+    }
+    try {
+        hooks::Validate(hook);
+    } catch (const std::invalid_argument& error) {
+        throw ConfigError(prefix + "_URI: " + error.what());
+    }
 }
 
 bool IsAbsoluteHttpUrl(std::string_view url) {
@@ -1025,6 +1066,7 @@ Config LoadConfig(const Environment& environment) {
     } catch (const tokens::KeyError& error) {
         throw ConfigError(std::string("GOTRUE_JWT_KEYS: ") + error.what());
     }
+    ValidateHook(config.hook.custom_access_token, "GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN");
     if (config.mailer.autoconfirm && config.mailer.allow_unverified_email_sign_ins) {
         throw ConfigError(
             "GOTRUE_MAILER_ALLOW_UNVERIFIED_EMAIL_SIGN_INS: cannot be combined with "

@@ -171,6 +171,61 @@ TEST_SUITE("configuration") {
         );
     }
 
+    TEST_CASE("the custom access-token hook: URI checked at load, errors name the variable") {
+        const Config pg = LoadConfig(With({
+            {"GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED", "true"},
+            {"GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_URI", "pg-functions://postgres/public/add_role"},
+        }));
+        CHECK(pg.hook.custom_access_token.enabled);
+        CHECK(pg.hook.custom_access_token.kind == gotrue::hooks::HookKind::kPostgresFunction);
+        CHECK(pg.hook.custom_access_token.function == "add_role");
+        const Config http = LoadConfig(With({
+            {"GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_URI", "https://hooks.example.com/token"},
+            {"GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_SECRETS",
+             "v1,whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw||v1,whsec_"
+             "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},
+        }));
+        CHECK_FALSE(http.hook.custom_access_token.enabled);
+        CHECK(http.hook.custom_access_token.kind == gotrue::hooks::HookKind::kHttp);
+        CHECK(http.hook.custom_access_token.secrets.size() == 2);
+        CHECK(
+            LoadConfig(Minimal()).hook.custom_access_token.kind == gotrue::hooks::HookKind::kNone
+        );
+
+        const auto refusal = [](const char* uri, const char* secrets = "") {
+            try {
+                static_cast<void>(LoadConfig(With({
+                    {"GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_URI", uri},
+                    {"GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_SECRETS", secrets},
+                })));
+            } catch (const ConfigError& error) {
+                return std::string(error.what());
+            }
+            return std::string("accepted");
+        };
+        // Validated even when the hook is off, as upstream does.
+        CHECK(
+            refusal("http://hooks.example.com/token") ==
+            "GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_URI: only localhost, 127.0.0.1, and ::1 are "
+            "supported with http"
+        );
+        CHECK(
+            refusal("https://hooks.example.com/token", "v1,whsec_bad") ==
+            "GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_URI: invalid secret format"
+        );
+        CHECK(
+            refusal("pg-functions://postgres/public") ==
+            "GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_URI: URI path does not contain enough parts"
+        );
+        CHECK_THROWS_WITH_AS(
+            static_cast<void>(LoadConfig(With({{"GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED", "true"}})
+            )),
+            "GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_URI: required when "
+            "GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED is true",
+            ConfigError
+        );
+    }
+
     TEST_CASE("GOTRUE_JWT_KEYS is loaded into the key set that signs and verifies") {
         rapidjson::Document claims;
         claims.Parse(R"({"sub":"x","exp":4102444800})");
