@@ -257,7 +257,7 @@ public:
         stats.hashing_queue = selects_hashing_ ? hashing_pool_.Capacity() : 0;
         const std::scoped_lock lock(mutex_);
         stats.in_flight = in_flight_;
-        stats.waiting_for_tasks = completing_;
+        stats.waiting_for_tasks = waiting_.size();
         return stats;
     }
 
@@ -294,7 +294,11 @@ private:
              done = std::make_shared<Response>(std::move(response)),
              request_id] {
                 StopWatching(key);
-                RunCompletionSteps(*done);
+                try {
+                    RunCompletionSteps(*done);
+                } catch (...) {  // a log line or padding lost, never the response
+                    kLog.Error("response completion step failed", {{"request_id", request_id}});
+                }
                 Finish(responder, std::move(*done), request_id);
                 const std::scoped_lock lock(mutex_);
                 --completing_;
@@ -691,10 +695,12 @@ private:
     bool stopped_ = false;
 };
 
-HashingLane HashingLane::For(std::function<bool(const Request&)> selects, int concurrent_hashes) {
+HashingLane HashingLane::For(
+    std::function<bool(const Request&)> selects, int concurrent_hashes, bool mail_holds_threads
+) {
     HashingLane lane;
     lane.selects = std::move(selects);
-    lane.threads = 4 * concurrent_hashes;
+    lane.threads = (mail_holds_threads ? 16 : 4) * concurrent_hashes;
     lane.queue_size = 32 * static_cast<std::size_t>(concurrent_hashes);
     return lane;
 }
