@@ -11,25 +11,6 @@ namespace gotrue::api {
 
 using http::Router;
 
-namespace {
-
-// Synchronous mail (GoTrue's default) holds the request's thread for the SMTP round trip.
-bool MailHoldsThreads(const conf::Config& config) {
-    return !config.mailer.email_background_sending && !config.worker.enabled;
-}
-
-// One bcrypt per CPU by default; as many may wait as the hashing lane has threads per hash
-// (http::HashingLane::For), so the lane never finds the hasher full.
-crypto::HasherLimits HashLimits(const conf::Config& config) {
-    crypto::HasherLimits limits = crypto::HasherLimits::ForCpus(config.password.hash_concurrency);
-    if (MailHoldsThreads(config)) {
-        limits.max_waiting = 16 * static_cast<std::size_t>(limits.concurrency);
-    }
-    return limits;
-}
-
-}  // namespace
-
 const Caller& GuardedCaller(const Request& request) {
     const auto* caller = std::any_cast<Caller>(&request.principal);
     if (caller == nullptr) {
@@ -40,7 +21,10 @@ const Caller& GuardedCaller(const Request& request) {
 
 Api::Api(ApiDeps deps)
     : deps_(std::move(deps)),
-      hasher_(deps_.config.password.hash_cost, HashLimits(deps_.config)),
+      hasher_(
+          deps_.config.password.hash_cost,
+          crypto::HasherLimits::ForCpus(deps_.config.password.hash_concurrency)
+      ),
       mail_(deps_.config, deps_.mailer, deps_.database),
       bucket_sweeper_(
           "ratelimit.sweep", deps_.tasks, FullBucketSweep(deps_.database), kBucketSweepInterval
@@ -135,8 +119,7 @@ bool Api::Hashes(const Request& request) const {
 http::HashingLane Api::Lane() const {
     return http::HashingLane::For(
         [this](const Request& request) { return Hashes(request); },
-        HashLimits(deps_.config).concurrency,
-        MailHoldsThreads(deps_.config)
+        crypto::HasherLimits::ForCpus(deps_.config.password.hash_concurrency).concurrency
     );
 }
 

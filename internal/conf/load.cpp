@@ -573,8 +573,7 @@ void AddPasswords(std::vector<Variable>& v) {
         Var("GOTRUE_PASSWORD_HASH_CONCURRENCY",
             "0",
             "bcrypt hashes run at once (0: one per CPU). Requests that hash run on 4 threads per "
-            "hash (16 with synchronous mail, where a send holds the thread) with a queue of 32 per "
-            "hash; beyond it they are answered 503 with Retry-After.",
+            "hash with a queue of 32 per hash; beyond it they are answered 503 with Retry-After.",
             NonNegativeInt(GOTRUE_FIELD(password.hash_concurrency)))
     ));
     v.push_back(

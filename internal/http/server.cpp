@@ -695,12 +695,10 @@ private:
     bool stopped_ = false;
 };
 
-HashingLane HashingLane::For(
-    std::function<bool(const Request&)> selects, int concurrent_hashes, bool mail_holds_threads
-) {
+HashingLane HashingLane::For(std::function<bool(const Request&)> selects, int concurrent_hashes) {
     HashingLane lane;
     lane.selects = std::move(selects);
-    lane.threads = (mail_holds_threads ? 16 : 4) * concurrent_hashes;
+    lane.threads = 4 * concurrent_hashes;
     lane.queue_size = 32 * static_cast<std::size_t>(concurrent_hashes);
     return lane;
 }

@@ -27,13 +27,9 @@ struct HashingLane {
 
     // Four threads per bcrypt allowed at once (`concurrent_hashes`, as the password hasher
     // admits them: one hashing, the others waiting their turn) and a queue of 32 per hash,
-    // about 1 s of work at cost 10. When synchronous mail holds the thread after the hash
-    // (`mail_holds_threads`), 16 per hash: a sign-up then holds its thread for the hash (~70 ms
-    // at cost 10) plus the relay's answer, and 16 keep each hash slot busy up to a 1 s relay.
+    // about 1 s of work at cost 10.
     [[nodiscard]] static HashingLane For(
-        std::function<bool(const Request&)> selects,
-        int concurrent_hashes,
-        bool mail_holds_threads = false
+        std::function<bool(const Request&)> selects, int concurrent_hashes
     );
 };
 
