@@ -4,7 +4,7 @@
 # Environment: BENCH_SECONDS (5) per measured case; BENCH_CASES, a comma-separated subset of
 # apitask,http,signup,enumeration,smtp-reuse,mail-modes,waiting,flood (default: all);
 # mail-modes: BENCH_CLIENTS (64), BENCH_RELAY_DELAYS (seconds, "0 1"); waiting: BENCH_WAITING
-# (500 clients), BENCH_WAITING_DELAY (2 s relay), BENCH_WAITING_RAMP_MS (1500).
+# (500 clients), BENCH_WAITING_DELAY (2 s relay), BENCH_WAITING_RAMP_MS (5000).
 set -euo pipefail
 
 build="${1:?usage: bench/run.sh BUILD_DIR}"
@@ -178,7 +178,9 @@ fi
 # BENCH_WAITING sign-ups wait for a relay taking BENCH_WAITING_DELAY s per mail, against the same
 # server idle. Goal: no thread growth, RSS within a few MB of idle. The tasks' pool sends at most
 # CPUs x GOTRUE_WORKER_COUNT_PER_CPU mails at once, so the last responses come after several
-# relay delays; the request deadline is raised so that none of them detaches.
+# relay delays; the request deadline is raised so that none of them detaches. The clients start
+# spread over BENCH_WAITING_RAMP_MS, since the hashing lane refuses a burst beyond its queue
+# (503); waiting_bench reports how many waited at once.
 if want waiting; then
 waiting="${BENCH_WAITING:-500}"
 waiting_delay="${BENCH_WAITING_DELAY:-2}"
@@ -194,7 +196,7 @@ curl -fs -o /dev/null -X POST "http://127.0.0.1:$port/signup" \
   -d '{"email":"warm-up@example.com","password":"benchmark-password"}' || true
 sleep 1
 "$root/$build/bench/waiting_bench" "http://127.0.0.1:$port" "$server_pid" "$waiting" \
-  "${BENCH_WAITING_RAMP_MS:-1500}" || true
+  "${BENCH_WAITING_RAMP_MS:-5000}" || true
 kill "$server_pid" && wait "$server_pid" 2>/dev/null || true
 server_pid=""
 stop_relay
