@@ -1,9 +1,11 @@
 #include "conf/load.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include <doctest/doctest.h>
 #include <rapidjson/document.h>
@@ -273,16 +275,54 @@ TEST_SUITE("configuration") {
         CHECK(error_of(With({{"GOTRUE_JWT_KEYS", " [] "}})) == "<loaded>");
     }
 
-    TEST_CASE("SMTP connection reuse: 16 connections idle at most 60 s by default, 0 turns it off"
+    TEST_CASE("SMTP connection reuse: 16 per CPU (at most 48) idle 60 s by default, 0 turns it off"
     ) {
         const Config defaults = LoadConfig(Minimal());
-        CHECK(defaults.smtp.max_connections == 16);
+        CHECK(
+            defaults.smtp.max_connections ==
+            gotrue::conf::DefaultSmtpConnections(std::max(1U, std::thread::hardware_concurrency()))
+        );
+        CHECK(gotrue::conf::DefaultSmtpConnections(1) == 16);
+        CHECK(gotrue::conf::DefaultSmtpConnections(2) == 32);
+        CHECK(gotrue::conf::DefaultSmtpConnections(3) == 48);
+        CHECK(gotrue::conf::DefaultSmtpConnections(64) == 48);
+        CHECK(gotrue::conf::DefaultSmtpConnections(0) == 16);
         CHECK(defaults.smtp.idle_timeout == 60s);
         const Config parsed = LoadConfig(
             With({{"GOTRUE_SMTP_MAX_CONNECTIONS", "0"}, {"GOTRUE_SMTP_IDLE_TIMEOUT", "5m"}})
         );
         CHECK(parsed.smtp.max_connections == 0);
         CHECK(parsed.smtp.idle_timeout == 5min);
+        CHECK(LoadConfig(With({{"GOTRUE_SMTP_MAX_CONNECTIONS", "7"}})).smtp.max_connections == 7);
+    }
+
+    TEST_CASE("handler threads: from the CPUs unless set, more when synchronous mail holds them") {
+        using gotrue::conf::DefaultHandlerThreads;
+        CHECK(DefaultHandlerThreads(1, false) == 8);
+        CHECK(DefaultHandlerThreads(2, false) == 8);
+        CHECK(DefaultHandlerThreads(8, false) == 32);
+        CHECK(DefaultHandlerThreads(2, true) == 16);
+        CHECK(DefaultHandlerThreads(8, true) == 32);
+        CHECK(DefaultHandlerThreads(0, false) == 8);
+        const unsigned cpus = std::max(1U, std::thread::hardware_concurrency());
+        CHECK(LoadConfig(Minimal()).api.handler_threads == DefaultHandlerThreads(cpus, true));
+        CHECK(
+            LoadConfig(With({{"GOTRUE_MAILER_EMAIL_BACKGROUND_SENDING", "true"}})
+            ).api.handler_threads == DefaultHandlerThreads(cpus, false)
+        );
+        CHECK(
+            LoadConfig(With({{"GOTRUE_WORKER_ENABLED", "true"}})).api.handler_threads ==
+            DefaultHandlerThreads(cpus, false)
+        );
+        CHECK(
+            LoadConfig(With({{"GOTRUE_API_HANDLER_THREADS", "0"}})).api.handler_threads ==
+            DefaultHandlerThreads(cpus, true)
+        );
+        CHECK(LoadConfig(With({{"GOTRUE_API_HANDLER_THREADS", "3"}})).api.handler_threads == 3);
+        CHECK_THROWS_WITH(
+            static_cast<void>(LoadConfig(With({{"GOTRUE_API_HANDLER_THREADS", "-2"}}))),
+            "GOTRUE_API_HANDLER_THREADS: must be 0 or more, got \"-2\""
+        );
     }
 
     TEST_CASE("worker settings follow the pool draft's clamps") {
