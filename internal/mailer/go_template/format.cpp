@@ -13,32 +13,15 @@
 namespace gotrue::mailer::go_template_internal {
 namespace {
 
-std::string FormatNumber(double value) {
-    if (std::isnan(value)) {
-        return "NaN";
-    }
-    if (std::isinf(value)) {
-        return value > 0 ? "+Inf" : "-Inf";
-    }
-    std::array<char, 64> buffer{};
-    // Go's %v: integral values print without exponent below 1e21, like JSON numbers do.
-    const bool integral = std::trunc(value) == value && std::fabs(value) < 1e21;
-    const auto result =
-        integral
-            ? std::to_chars(
-                  buffer.data(), buffer.data() + buffer.size(), value, std::chars_format::fixed
-              )
-            : std::to_chars(
-                  buffer.data(), buffer.data() + buffer.size(), value, std::chars_format::general
-              );
-    return std::string(buffer.data(), result.ptr);
-}
-
 // Go's fmt %v for the values a template sees.
 void AppendFormatted(std::string& out, const TemplateValue& value) {
     switch (value.Kind()) {
         case ValueKind::kNull:
+        case ValueKind::kMissing:
             out += "<nil>";
+            return;
+        case ValueKind::kInt:
+            out += std::to_string(value.AsInt());
             return;
         case ValueKind::kBool:
             out += value.AsBool() ? "true" : "false";
@@ -168,24 +151,6 @@ std::string QueryEscape(std::string_view text) {
         }
     }
     return out;
-}
-
-std::string_view KindName(ValueKind kind) {
-    switch (kind) {
-        case ValueKind::kNull:
-            return "nil";
-        case ValueKind::kBool:
-            return "bool";
-        case ValueKind::kNumber:
-            return "number";
-        case ValueKind::kString:
-            return "string";
-        case ValueKind::kObject:
-            return "object";
-        case ValueKind::kList:
-            return "list";
-    }
-    return "value";
 }
 
 }  // namespace gotrue::mailer::go_template_internal
