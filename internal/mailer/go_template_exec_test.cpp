@@ -424,3 +424,133 @@ TEST_CASE("rendering is bounded: steps and text (fuzz: go_template)") {
 }
 
 }  // namespace gotrue::mailer::go_template_test
+
+namespace gotrue::mailer::go_template_test {
+
+TEST_CASE("break and continue end the iteration of the innermost range") {
+    const TemplateData data{
+        {"L", TemplateValue::List({S("a"), S("b"), S("c")})},
+        {"M", TemplateValue::List({TemplateValue::Int(1), TemplateValue::Int(2)})},
+    };
+    CHECK(
+        Render("{{ range .L }}{{ if eq . \"b\" }}{{ break }}{{ end }}{{ . }}{{ end }}", data) == "a"
+    );
+    CHECK(
+        Render(
+            "{{ range .L }}{{ with eq . \"b\" }}{{ continue }}{{ end }}{{ . }}{{ end }}", data
+        ) == "ac"
+    );
+    // The inner break leaves only the inner range; variables declared before it are dropped.
+    CHECK(
+        Render(
+            "{{ range $o := .M }}{{ range $.L }}{{ $x := . }}{{ break }}{{ end }}{{ $o }}{{ end }}",
+            data
+        ) == "12"
+    );
+    // A body that breaks on its first element still counts as iterated: no else.
+    CHECK(Render("{{ range .L }}{{ break }}{{ else }}empty{{ end }}!", data) == "!");
+}
+
+TEST_CASE("define, template and block") {
+    const TemplateData data{{"Name", S("Ann")}, {"Data", TemplateValue::Object({{"x", S("1")}})}};
+    CHECK(
+        Render("{{ define \"hi\" }}Hi {{ . }}{{ end }}{{ template \"hi\" .Name }}!", data) ==
+        "Hi Ann!"
+    );
+    // No pipeline: dot is missing (prints nothing); the callee sees none of the caller's $vars.
+    CHECK(
+        Render(
+            "{{ define \"t\" }}[{{ . }}]{{ $ }}{{ end }}{{ $v := 1 }}{{ template \"t\" }}", data
+        ) == "[]"
+    );
+    CHECK(Render("{{ block \"b\" .Data }}{{ .x }}{{ end }}", data) == "1");
+    // An empty definition may be replaced (Go's rule), in either order.
+    CHECK(
+        Render("{{ define \"e\" }} {{ end }}{{ define \"e\" }}E{{ end }}{{ template \"e\" }}") ==
+        "E"
+    );
+    CHECK(
+        Render("{{ define \"e\" }}E{{ end }}{{ define \"e\" }}{{ end }}{{ template \"e\" }}") == "E"
+    );
+    // Unbounded recursion stops at the nesting limit instead of exhausting the stack.
+    const std::string recursion =
+        "{{ define \"r\" }}{{ template \"r\" . }}{{ end }}{{ template \"r\" . }}";
+    CHECK(
+        RenderError(recursion, data) == "template: mail:1:20: exceeded maximum template depth (200)"
+    );
+    // Recursion that ends is fine.
+    CHECK(
+        Render(
+            "{{ define \"r\" }}{{ if . }}{{ . }},{{ template \"r\" slice . 1 }}{{ end }}{{ end }}"
+            "{{ template \"r\" \"abc\" }}"
+        ) == "abc,bc,c,"
+    );
+}
+
+TEST_CASE("printf, slice, js and call") {
+    const TemplateData data = UserData({
+        {"age", N(36)},
+        {"name", S("Ann")},
+        {"tags", TemplateValue::List({S("x"), S("y"), S("z")})},
+    });
+    CHECK(
+        Render("{{ printf \"%s is %v (%05.1f)\" .Data.name .Data.age .Data.age }}", data) ==
+        "Ann is 36 (036.0)"
+    );
+    CHECK(Render("{{ printf \"%d|%d\" .Data.age 7 }}", data) == "%!d(float64=36)|7");
+    CHECK(Render("{{ printf \"%s\" }}", data) == "%!s(MISSING)");
+    CHECK(
+        RenderError("{{ printf 3 }}", data) ==
+        "template: mail:1:4: error calling printf: expected string; found 3"
+    );
+    // Verbs not implemented fail the render rather than print something Go would not.
+    CHECK(
+        RenderError("{{ printf \"%x\" .Data.age }}", data) ==
+        "template: mail:1:4: printf: %x of a float64 is not supported"
+    );
+    // Huge widths are charged to the text budget.
+    CHECK(
+        RenderError(
+            "{{ printf \"%1000000d%1000000d%1000000d%1000000d%1000000d\" 1 2 3 4 5 }}", data
+        )
+            .find("rendering stopped: more than 4194304 bytes of text") != std::string::npos
+    );
+    CHECK(Render("{{ slice .Data.name 1 }}|{{ slice .Data.tags 1 2 }}", data) == "nn|[y]");
+    CHECK(
+        RenderError("{{ slice .Data.tags 2 1 }}", data) ==
+        "template: mail:1:4: error calling slice: invalid slice index: 2 > 1"
+    );
+    CHECK(
+        RenderError("{{ slice .Data.name 4 }}", data) ==
+        "template: mail:1:4: error calling slice: index out of range: 4"
+    );
+    CHECK(Render("{{ js \"a'b<c>\\n\" }}", data, false) == "a\\'b\\u003Cc\\u003E\\u000A");
+    CHECK(
+        RenderError("{{ call .Data.name }}", data) ==
+        "template: mail:1:4: error calling call: non-function of type string"
+    );
+    CHECK(
+        RenderError("{{ call .Data.nope 1 }}", data) ==
+        "template: mail:1:4: error calling call: call of nil"
+    );
+}
+
+TEST_CASE("missing keys and JSON nulls") {
+    const TemplateData data = UserData({{"n", TemplateValue::Null()}});
+    CHECK(
+        Render("[{{ .Data.nope }}][{{ .Data.nope.deeper }}][{{ .Nope }}][{{ .Data.n }}]", data) ==
+        "[][][][]"
+    );
+    CHECK(
+        RenderError("{{ .Data.n.x }}", data) ==
+        "template: mail:1:4: nil pointer evaluating interface {}.x"
+    );
+    CHECK(Render("{{ (.Data.n).x }}{{ $v := .Data.n }}{{ $v.x }}", data) == "");
+    CHECK(Render("{{ printf \"%v %d\" .Data.nope .Data.n }}", data, false) == "<nil> %!d(<nil>)");
+    CHECK(
+        RenderError("{{ index .Data.nope 0 }}", data) ==
+        "template: mail:1:4: error calling index: index of untyped nil"
+    );
+}
+
+}  // namespace gotrue::mailer::go_template_test

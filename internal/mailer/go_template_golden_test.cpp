@@ -10,7 +10,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,7 +17,7 @@
 #include <doctest/doctest.h>
 #include <rapidjson/document.h>
 
-#include "mailer/go_template.hpp"
+#include "mailer/go_template_test_util.hpp"
 
 #ifndef GOTRUE_TEMPLATE_GOLDENS_DIR
 #error "GOTRUE_TEMPLATE_GOLDENS_DIR must name tests/template_goldens"
@@ -43,63 +42,10 @@ std::string StringOf(const rapidjson::Value& value) {
     return {value.GetString(), value.GetStringLength()};
 }
 
-// encoding/json's view of a JSON value, as GoTrue hands it to the template.
-TemplateValue FromJson(const rapidjson::Value& value) {
-    switch (value.GetType()) {
-        case rapidjson::kNullType:
-            return TemplateValue::Null();
-        case rapidjson::kFalseType:
-        case rapidjson::kTrueType:
-            return TemplateValue::Bool(value.GetBool());
-        case rapidjson::kNumberType:
-            return TemplateValue::Number(value.GetDouble());
-        case rapidjson::kStringType:
-            return TemplateValue::String(StringOf(value));
-        case rapidjson::kArrayType: {
-            TemplateValue::Array items;
-            for (const auto& item : value.GetArray()) {
-                items.push_back(FromJson(item));
-            }
-            return TemplateValue::List(std::move(items));
-        }
-        case rapidjson::kObjectType: {
-            TemplateValue::Map fields;
-            for (const auto& member : value.GetObject()) {
-                fields.insert_or_assign(StringOf(member.name), FromJson(member.value));
-            }
-            return TemplateValue::Object(std::move(fields));
-        }
-    }
-    return TemplateValue::Null();
-}
-
-// The case's data as the mailer passes it: "Data" is always an object (an empty one by default).
-TemplateData CaseData(const rapidjson::Value& test_case) {
-    TemplateData data{{"Data", TemplateValue::Object({})}};
-    if (test_case.HasMember("data")) {
-        for (const auto& member : test_case["data"].GetObject()) {
-            data.insert_or_assign(StringOf(member.name), FromJson(member.value));
-        }
-    }
-    return data;
-}
-
 // "output:<text>", "error:parse" or "error:exec", for ours and Go's alike.
 std::string Outcome(const rapidjson::Value& test_case) {
-    const std::string source = StringOf(test_case["template"]);
-    const bool subject = test_case.HasMember("subject") && test_case["subject"].GetBool();
-    std::optional<GoTemplate> parsed;
-    try {
-        parsed = GoTemplate::Parse(source, subject ? "Subject" : "template");
-    } catch (const TemplateError&) {
-        return "error:parse";
-    }
-    try {
-        // As TemplateMailer::Render calls it: subjects are not HTML-escaped (yet).
-        return "output:" + parsed->Render(CaseData(test_case), !subject);
-    } catch (const TemplateError&) {
-        return "error:exec";
-    }
+    const go_template_test::CaseResult result = go_template_test::RunCase(test_case);
+    return result.output ? "output:" + *result.output : "error:" + result.error;
 }
 
 std::string GoOutcome(const rapidjson::Value& golden) {
