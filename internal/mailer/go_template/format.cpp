@@ -11,66 +11,6 @@
 #include "mailer/go_template/source_internal.hpp"
 
 namespace gotrue::mailer::go_template_internal {
-namespace {
-
-// Go's fmt %v for the values a template sees.
-void AppendFormatted(std::string& out, const TemplateValue& value) {
-    switch (value.Kind()) {
-        case ValueKind::kNull:
-        case ValueKind::kMissing:
-            out += "<nil>";
-            return;
-        case ValueKind::kInt:
-            out += std::to_string(value.AsInt());
-            return;
-        case ValueKind::kBool:
-            out += value.AsBool() ? "true" : "false";
-            return;
-        case ValueKind::kNumber:
-            out += FormatNumber(value.AsNumber());
-            return;
-        case ValueKind::kString:
-            out += value.AsString();
-            return;
-        case ValueKind::kObject: {
-            out += "map[";
-            bool first = true;
-            for (const auto& [key, item] : value.AsObject()) {
-                if (!first) {
-                    out += ' ';
-                }
-                first = false;
-                out += key;
-                out += ':';
-                AppendFormatted(out, item);
-            }
-            out += ']';
-            return;
-        }
-        case ValueKind::kList: {
-            out += '[';
-            bool first = true;
-            for (const TemplateValue& item : value.AsList()) {
-                if (!first) {
-                    out += ' ';
-                }
-                first = false;
-                AppendFormatted(out, item);
-            }
-            out += ']';
-            return;
-        }
-    }
-}
-
-}  // namespace
-
-std::string Format(const TemplateValue& value) {
-    std::string out;
-    AppendFormatted(out, value);
-    return out;
-}
-
 std::string Sprint(const std::vector<TemplateValue>& values, std::size_t max_bytes) {
     std::string out;
     for (std::size_t i = 0; i < values.size() && out.size() <= max_bytes; ++i) {
@@ -78,7 +18,7 @@ std::string Sprint(const std::vector<TemplateValue>& values, std::size_t max_byt
             values[i].Kind() != ValueKind::kString) {
             out += ' ';
         }
-        AppendFormatted(out, values[i]);
+        out += Format(values[i]);
     }
     return out;
 }
@@ -89,7 +29,7 @@ std::string Sprintln(const std::vector<TemplateValue>& values, std::size_t max_b
         if (i > 0) {
             out += ' ';
         }
-        AppendFormatted(out, values[i]);
+        out += Format(values[i]);
     }
     out += '\n';
     return out;

@@ -24,24 +24,6 @@ std::string DescribeChar(char c) {
     return std::string("byte 0x") + kHex[byte >> 4] + kHex[byte & 0xf];
 }
 
-void AppendUtf8(std::string& out, std::uint32_t code_point) {
-    if (code_point < 0x80) {
-        out += static_cast<char>(code_point);
-    } else if (code_point < 0x800) {
-        out += static_cast<char>(0xC0 | (code_point >> 6));
-        out += static_cast<char>(0x80 | (code_point & 0x3F));
-    } else if (code_point < 0x10000) {
-        out += static_cast<char>(0xE0 | (code_point >> 12));
-        out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (code_point & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (code_point >> 18));
-        out += static_cast<char>(0x80 | ((code_point >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (code_point & 0x3F));
-    }
-}
-
 std::string_view TrimLeftSpace(std::string_view text) {
     std::size_t i = 0;
     while (i < text.size() && IsSpace(text[i])) {
@@ -507,25 +489,11 @@ private:
         if (value.size() == 1) {
             return static_cast<unsigned char>(value[0]);
         }
-        const auto byte = [&](std::size_t i) {
-            return static_cast<unsigned char>(value[i]);
-        };
-        const std::size_t size = value.empty()     ? 0
-                                 : byte(0) >= 0xF0 ? 4
-                                 : byte(0) >= 0xE0 ? 3
-                                 : byte(0) >= 0xC0 ? 2
-                                                   : 0;
-        if (size == 0 || value.size() != size) {
+        const Utf8Rune rune = DecodeUtf8(value);
+        if (value.empty() || rune.size != value.size() || rune.size == 1) {
             return std::nullopt;
         }
-        std::int64_t rune = byte(0) & (0x7F >> size);
-        for (std::size_t i = 1; i < size; ++i) {
-            if ((byte(i) & 0xC0) != 0x80) {
-                return std::nullopt;
-            }
-            rune = (rune << 6) | (byte(i) & 0x3F);
-        }
-        return rune;
+        return rune.value;
     }
 
     std::uint32_t ReadDigits(std::size_t& pos, int count, int base, std::size_t escape) const {

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "mailer/go_template/format_internal.hpp"
+#include "mailer/go_template/source_internal.hpp"
 
 namespace gotrue::mailer::go_template_internal {
 namespace {
@@ -23,71 +25,9 @@ constexpr std::string_view kLowerDigits = "0123456789abcdefx";
 constexpr std::string_view kUpperDigits = "0123456789ABCDEFX";
 constexpr int kMaxWidth = 1000000;  // fmt's tooLarge
 
-struct Rune {
-    char32_t value;
-    std::size_t size;
-};
-
-// utf8.DecodeRune: an invalid or short sequence is U+FFFD of size 1.
-Rune DecodeRune(std::string_view text) {
-    const auto byte = [&](std::size_t i) {
-        return static_cast<unsigned char>(text[i]);
-    };
-    const unsigned char lead = byte(0);
-    if (lead < 0x80) {
-        return {lead, 1};
-    }
-    std::size_t size = 0;
-    char32_t value = 0;
-    char32_t min = 0;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-        size = 2, value = lead & 0x1Fu, min = 0x80;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-        size = 3, value = lead & 0x0Fu, min = 0x800;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-        size = 4, value = lead & 0x07u, min = 0x10000;
-    } else {
-        return {0xFFFD, 1};
-    }
-    if (text.size() < size) {
-        return {0xFFFD, 1};
-    }
-    for (std::size_t i = 1; i < size; ++i) {
-        if ((byte(i) & 0xC0u) != 0x80) {
-            return {0xFFFD, 1};
-        }
-        value = (value << 6) | (byte(i) & 0x3Fu);
-    }
-    if (value < min || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) {
-        return {0xFFFD, 1};
-    }
-    return {value, size};
-}
-
-void AppendRune(std::string& out, char32_t r) {
-    if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) {
-        r = 0xFFFD;
-    }
-    if (r < 0x80) {
-        out += static_cast<char>(r);
-    } else if (r < 0x800) {
-        out += static_cast<char>(0xC0 | (r >> 6));
-        out += static_cast<char>(0x80 | (r & 0x3F));
-    } else if (r < 0x10000) {
-        out += static_cast<char>(0xE0 | (r >> 12));
-        out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (r & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (r >> 18));
-        out += static_cast<char>(0x80 | ((r >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((r >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (r & 0x3F));
-    }
-}
-
 std::size_t RuneCount(std::string_view text) {
     std::size_t count = 0;
-    for (std::size_t i = 0; i < text.size(); i += DecodeRune(text.substr(i)).size) {
+    for (std::size_t i = 0; i < text.size(); i += DecodeUtf8(text.substr(i)).size) {
         ++count;
     }
     return count;
@@ -108,7 +48,7 @@ void AppendHex(std::string& out, std::uint32_t value, int digits, std::string_vi
 std::string Quote(std::string_view text, char quote, bool ascii_only) {
     std::string out(1, quote);
     for (std::size_t i = 0; i < text.size();) {
-        const Rune rune = DecodeRune(text.substr(i));
+        const Utf8Rune rune = DecodeUtf8(text.substr(i));
         const char32_t r = rune.value;
         if (r == 0xFFFD && rune.size == 1 && static_cast<unsigned char>(text[i]) >= 0x80) {
             out += "\\x";
@@ -121,7 +61,7 @@ std::string Quote(std::string_view text, char quote, bool ascii_only) {
             out += '\\';
             out += static_cast<char>(r);
         } else if (ascii_only ? r >= 0x20 && r < 0x7F : IsPrintRune(r)) {
-            AppendRune(out, r);
+            AppendUtf8(out, r);
         } else {
             switch (r) {
                 case '\a':
@@ -357,7 +297,7 @@ private:
 
     void BadVerb(const TemplateValue& value, char32_t verb) {
         out_ += "%!";
-        AppendRune(out_, verb);
+        AppendUtf8(out_, verb);
         out_ += '(';
         if (value.IsNil()) {
             out_ += "<nil>";
@@ -388,12 +328,12 @@ private:
                 return IntegerBase(number, 16, verb, kUpperDigits);
             case 'c': {
                 std::string text;
-                AppendRune(text, RuneOf(number));
+                AppendUtf8(text, RuneOf(number));
                 return Pad(text, false);
             }
             case 'q': {
                 std::string text;
-                AppendRune(text, RuneOf(number));
+                AppendUtf8(text, RuneOf(number));
                 return Pad(Quote(text, '\'', flags.plus), false);
             }
             case 'U':
@@ -425,7 +365,7 @@ private:
         std::string text = "U+" + digits;
         if (flags.sharp && u <= 0x10FFFF && IsPrintRune(static_cast<char32_t>(u))) {
             text += " '";
-            AppendRune(text, static_cast<char32_t>(u));
+            AppendUtf8(text, static_cast<char32_t>(u));
             text += '\'';
         }
         Pad(text, false);
@@ -561,7 +501,7 @@ private:
             return text;
         }
         int left = *flags.precision;
-        for (std::size_t i = 0; i < text.size(); i += DecodeRune(text.substr(i)).size) {
+        for (std::size_t i = 0; i < text.size(); i += DecodeUtf8(text.substr(i)).size) {
             if (--left < 0) {
                 return text.substr(0, i);
             }
@@ -579,7 +519,7 @@ private:
 
     static bool CanBackquote(std::string_view text) {
         for (std::size_t i = 0; i < text.size();) {
-            const Rune rune = DecodeRune(text.substr(i));
+            const Utf8Rune rune = DecodeUtf8(text.substr(i));
             if (rune.value == 0xFFFD && rune.size == 1 &&
                 static_cast<unsigned char>(text[i]) >= 0x80) {
                 return false;
@@ -831,18 +771,18 @@ std::string Printer::Printf(std::string_view format, const std::vector<TemplateV
             out_ += "%!(NOVERB)";
             break;
         }
-        const Rune rune = DecodeRune(format.substr(i));
+        const Utf8Rune rune = DecodeUtf8(format.substr(i));
         const char32_t verb = rune.value;
         i += rune.size;
         if (verb == '%') {
             out_ += '%';
         } else if (!good) {
             out_ += "%!";
-            AppendRune(out_, verb);
+            AppendUtf8(out_, verb);
             out_ += "(BADINDEX)";
         } else if (arg >= args.size()) {
             out_ += "%!";
-            AppendRune(out_, verb);
+            AppendUtf8(out_, verb);
             out_ += "(MISSING)";
         } else {
             if (verb == 'v') {
@@ -879,6 +819,12 @@ std::string Printer::Printf(std::string_view format, const std::vector<TemplateV
 
 UnsupportedFormat::UnsupportedFormat(const std::string& what)
     : std::runtime_error("printf: " + what + " is not supported") {}
+
+std::string Format(const TemplateValue& value) {
+    Printer printer(std::numeric_limits<std::size_t>::max());
+    printer.PrintArg(value, 'v', false);
+    return printer.Take();
+}
 
 std::string FormatNumber(double value) {
     return FormatFloatVerb(value, 'g', -1);
@@ -988,7 +934,7 @@ std::string JsEscape(std::string_view text) {
             ++i;
             continue;
         }
-        const Rune rune = DecodeRune(text.substr(i));
+        const Utf8Rune rune = DecodeUtf8(text.substr(i));
         if (IsPrintRune(rune.value)) {
             out += text.substr(i, rune.size);
         } else {
