@@ -304,10 +304,7 @@ private:
         } else {
             out_ += TypeName(value);
             out_ += '=';
-            const Flags saved = flags;
-            flags = Flags{};
-            PrintArg(value, 'v', false);
-            flags = saved;
+            PrintArg(value, 'v', false);  // with the verb's flags and width, as Go
         }
         out_ += ')';
     }
@@ -329,12 +326,12 @@ private:
             case 'c': {
                 std::string text;
                 AppendUtf8(text, RuneOf(number));
-                return Pad(text, false);
+                return PadString(text);
             }
             case 'q': {
                 std::string text;
                 AppendUtf8(text, RuneOf(number));
-                return Pad(Quote(text, '\'', flags.plus), false);
+                return PadString(Quote(text, '\'', flags.plus));
             }
             case 'U':
                 return Unicode(number);
@@ -514,7 +511,7 @@ private:
         if (flags.sharp && CanBackquote(text)) {
             return PadString("`" + std::string(text) + "`");
         }
-        Pad(Quote(text, '"', flags.plus), false);
+        PadString(Quote(text, '"', flags.plus));
     }
 
     static bool CanBackquote(std::string_view text) {
