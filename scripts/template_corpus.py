@@ -96,7 +96,8 @@ def compare(cases_path, go_path, ours_path):
     divergent = []
     for case in cases:
         name = case["name"]
-        group = name.split(":")[0] + "s/" + name.rsplit(":", 1)[1]
+        group = {"body": "bodies", "subject": "subjects"}[name.split(":")[0]] + "/" + \
+            name.rsplit(":", 1)[1]
         g, o = go[name], ours[name]
         if "error" in g and "error" in o:
             verdict = "both refuse"
