@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Debug
 
-.PHONY: deps build run test test-sanitize fuzz bench fmt format-check lint lint-changed docs clean help
+.PHONY: deps build run test test-sanitize fuzz bench fmt format-check lint lint-changed docs go-toolchain template-goldens template-corpus clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -57,6 +57,17 @@ lint-changed: build  ## clang-tidy on the .cpp files changed since the merge bas
 docs: build  ## regenerate the README's configuration table from the code
 	@$(BUILD)/gotrue config-docs > $(BUILD)/configuration.md
 	@scripts/update_readme_table.sh $(BUILD)/configuration.md
+
+# Go runs the oracle of the template targets only; `make test` does not need it.
+go-toolchain:
+	@command -v go >/dev/null 2>&1 || { echo "installing golang-go"; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq --no-install-recommends golang-go >/dev/null; }
+
+template-goldens: go-toolchain  ## render tests/template_goldens/cases with Go's html/template into golden/ (installs golang-go; not part of deps)
+	@cd tests/template_goldens/gen && go run . ..
+
+template-corpus: build go-toolchain  ## render the real-world templates (GOTRUE_TEMPLATE_CORPUS, default ../shared/template-corpus) with Go and with ours, count the differences
+	@scripts/template_corpus.sh $(BUILD)
 
 clean:  ## remove build outputs (not .local/, which holds the dev database)
 	rm -rf $(BUILD)

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # `make bench`: side-by-side measurements in one run, against the release build in $1.
 # Starts its own PostgreSQL cluster and server; prints requests/s and the ratios.
+# Environment: BENCH_SECONDS (5) per measured case; BENCH_CASES, a comma-separated subset of
+# apitask,http,signup,enumeration,smtp-reuse,mail-modes,waiting,flood (default: all);
+# mail-modes: BENCH_CLIENTS (64), BENCH_RELAY_DELAYS (seconds, "0 1"); waiting: BENCH_WAITING
+# (500 clients), BENCH_WAITING_DELAY (2 s relay), BENCH_WAITING_RAMP_MS (5000).
 set -euo pipefail
 
 build="${1:?usage: bench/run.sh BUILD_DIR}"
@@ -18,12 +22,16 @@ cleanup() {
 }
 trap cleanup EXIT
 export PGCONNECT_TIMEOUT=5
+cases=",${BENCH_CASES:-all},"
+want() { [[ "$cases" == *",all,"* || "$cases" == *",$1,"* ]]; }
 
+if want apitask; then
 echo "bench: apitask Run+Wait vs a thread per task vs std::async (Google Benchmark)"
 "$root/$build/bench/apitask_bench" --benchmark_min_time=0.3 --benchmark_out="$work/apitask.json" \
   --benchmark_out_format=json >/dev/null
 /usr/bin/python3 "$root/bench/ratios.py" "$work/apitask.json"
 echo
+fi
 
 eval "$("$root/scripts/pg_cluster.sh" start "$work/pg")"
 port="$("$root/scripts/free_port.sh")"
@@ -55,7 +63,8 @@ start_server() {
 rate() { wrk "$@" 2>/dev/null | awk '/Requests\/sec/ {print $2}'; }
 
 url="http://127.0.0.1:$port"
-echo "bench: ${duration}s per case, wrk -t2 -c50, server with 2 reactor and 16 handler threads"
+if want http; then
+echo "bench: ${duration}s per case, wrk -t2 -c50, server with 2 reactor threads"
 health_keepalive=$(rate -t2 -c50 -d"${duration}s" -H 'Connection: keep-alive' "$url/health")
 health_close=$(rate -t2 -c50 -d"${duration}s" -H 'Connection: close' "$url/health")
 settings_keepalive=$(rate -t2 -c50 -d"${duration}s" -H 'Connection: keep-alive' "$url/settings")
@@ -63,30 +72,36 @@ printf '%-42s %12s req/s\n' "GET /health keep-alive" "$health_keepalive"
 printf '%-42s %12s req/s\n' "GET /health new connection per request" "$health_close"
 printf '%-42s %12s req/s\n' "GET /settings keep-alive" "$settings_keepalive"
 awk -v a="$health_keepalive" -v b="$health_close" 'BEGIN { printf "ratio keep-alive / new connection: %.2f\n", a / b }'
+fi
 
 # Signups: bcrypt at GoTrue's cost 10 dominates; the server runs hashes on its handler threads,
 # outside transactions, so throughput should approach cores / t(bcrypt).
+kill "$server_pid" && wait "$server_pid" 2>/dev/null || true
+server_pid=""
+export GOTRUE_PASSWORD_HASH_COST=10 GOTRUE_RATE_LIMIT_EMAIL_SENT=1000000
+if want signup; then
 echo
 echo "bench: POST /signup, 16 clients, ${duration}s, cost 10, mail to the noop client"
-kill "$server_pid" && wait "$server_pid" 2>/dev/null || true
 port="$("$root/scripts/free_port.sh")"
-export PORT="$port" API_EXTERNAL_URL="http://localhost:$port" GOTRUE_PASSWORD_HASH_COST=10 GOTRUE_RATE_LIMIT_EMAIL_SENT=1000000
+export PORT="$port" API_EXTERNAL_URL="http://localhost:$port"
 (cd "$work" && exec "$root/$build/gotrue" serve >"$work/server2.log" 2>&1) &
 server_pid=$!
 for _ in $(seq 1 100); do
   curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
   sleep 0.1
 done
-"$root/$build/bench/signup_bench" "http://127.0.0.1:$port" 16 "$duration" 10
+"$root/$build/bench/signup_bench" "http://127.0.0.1:$port" 16 "$duration" 10 || true
 kill "$server_pid" && wait "$server_pid" 2>/dev/null || true
 server_pid=""
+fi
 
 # Anti-enumeration: median latency of 200 requests for an existing and 200 for an unknown address,
 # alternating, in each mail mode, with a real SMTP server (aiosmtpd) receiving the mail.
-echo
-echo "bench: existing vs unknown address, 200 requests each, medians (goal: ratio <= 1.1)"
 eval "$("$root/scripts/smtp_server.sh" start "$work/smtp")"
 relay=(GOTRUE_SMTP_HOST=127.0.0.1 GOTRUE_SMTP_PORT="$SMTP_TEST_PORT" GOTRUE_SMTP_ADMIN_EMAIL=admin@example.com)
+if want enumeration; then
+echo
+echo "bench: existing vs unknown address, 200 requests each, medians (goal: ratio <= 1.1)"
 for mode in synchronous request-scoped pool; do
   case "$mode" in
     synchronous) extra=() ;;
@@ -105,6 +120,87 @@ for mode in synchronous request-scoped pool; do
   kill "$server_pid" && wait "$server_pid" 2>/dev/null || true
   server_pid=""
 done
+fi
+
+# Starts the fault relay (tests/support/smtp_fault_server.py) with `flags` on a free port, into
+# maildir NAME; sets relay_port and slow_relay_pid (stopped by cleanup or stop_relay).
+start_relay() {
+  local name="$1"
+  shift
+  relay_port="$("$root/scripts/free_port.sh")"
+  /usr/bin/python3 "$root/tests/support/smtp_fault_server.py" --port "$relay_port" \
+    --maildir "$work/$name" "$@" >"$work/$name.log" 2>&1 &
+  slow_relay_pid=$!
+  for _ in $(seq 1 100); do
+    grep -q ready "$work/$name.log" 2>/dev/null && break
+    sleep 0.1
+  done
+}
+stop_relay() {
+  kill "$slow_relay_pid" 2>/dev/null && wait "$slow_relay_pid" 2>/dev/null || true
+  slow_relay_pid=""
+}
+mode_env() {
+  case "$1" in
+    sync) extra=() ;;
+    request-scoped) extra=(GOTRUE_MAILER_EMAIL_BACKGROUND_SENDING=true) ;;
+    pool) extra=(GOTRUE_WORKER_ENABLED=true) ;;
+  esac
+}
+
+# Each mail mode against the bcrypt bound measured in the same run (signup_bench), with a relay
+# answering at once and one taking 1 s per mail, and enough clients to cover the wait (at 1 s the
+# synchronous and request-scoped responses take >= 1 s, so >= bound x 1.1 s must be in flight).
+# Goal: every mode >= 0.9 of the bound. Default capacity (README "Threading model").
+if want mail-modes; then
+clients="${BENCH_CLIENTS:-64}"
+for delay in ${BENCH_RELAY_DELAYS:-0 1}; do
+  echo
+  echo "bench: POST /signup, $clients clients, ${duration}s per mode, cost 10, relay delay ${delay}s"
+  start_relay "relay-$delay" --delay "$delay"
+  for mode in sync request-scoped pool; do
+    mode_env "$mode"
+    start_server "modes-$delay-$mode" "${extra[@]}" GOTRUE_SMTP_HOST=127.0.0.1 \
+      GOTRUE_SMTP_PORT="$relay_port" GOTRUE_SMTP_ADMIN_EMAIL=admin@example.com \
+      GOTRUE_PASSWORD_HASH_COST=10 GOTRUE_RATE_LIMIT_EMAIL_SENT=1000000
+    summary="$("$root/$build/bench/signup_bench" "http://127.0.0.1:$port" "$clients" "$duration" 10 \
+      "modes-$delay-$mode" || true)"
+    printf '  %-15s %s\n' "$mode" "$(printf '%s\n' "$summary" | sed -n 's/^signup with [0-9]* clients for [0-9]* s: //p')"
+    printf '  %-15s %s\n' "" "$(printf '%s\n' "$summary" | grep -E '^(bcrypt|ratio)' | tr '\n' ' ')"
+    kill "$server_pid" && wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+  done
+  stop_relay
+done
+fi
+
+# Waiting without a thread: threads and resident memory of a request-scoped server while
+# BENCH_WAITING sign-ups wait for a relay taking BENCH_WAITING_DELAY s per mail, against the same
+# server idle. Goal: no thread growth, RSS within a few MB of idle. The tasks' pool sends at most
+# CPUs x GOTRUE_WORKER_COUNT_PER_CPU mails at once, so the last responses come after several
+# relay delays; the request deadline is raised so that none of them detaches. The clients start
+# spread over BENCH_WAITING_RAMP_MS, since the hashing lane refuses a burst beyond its queue
+# (503); waiting_bench reports how many waited at once.
+if want waiting; then
+waiting="${BENCH_WAITING:-500}"
+waiting_delay="${BENCH_WAITING_DELAY:-2}"
+echo
+echo "bench: $waiting concurrent request-scoped sign-ups waiting on a ${waiting_delay}s relay (cost 4)"
+start_relay relay-waiting --delay "$waiting_delay"
+start_server waiting GOTRUE_MAILER_EMAIL_BACKGROUND_SENDING=true GOTRUE_SMTP_HOST=127.0.0.1 \
+  GOTRUE_SMTP_PORT="$relay_port" GOTRUE_SMTP_ADMIN_EMAIL=admin@example.com \
+  GOTRUE_PASSWORD_HASH_COST=4 GOTRUE_RATE_LIMIT_EMAIL_SENT=1000000 \
+  GOTRUE_API_MAX_REQUEST_DURATION=120s GOTRUE_SMTP_MAX_CONNECTIONS=128 GOTRUE_SMTP_CONNECT_TIMEOUT=120s \
+  GOTRUE_SMTP_TIMEOUT=120s
+curl -fs -o /dev/null -X POST "http://127.0.0.1:$port/signup" \
+  -d '{"email":"warm-up@example.com","password":"benchmark-password"}' || true
+sleep 1
+"$root/$build/bench/waiting_bench" "http://127.0.0.1:$port" "$server_pid" "$waiting" \
+  "${BENCH_WAITING_RAMP_MS:-5000}" || true
+kill "$server_pid" && wait "$server_pid" 2>/dev/null || true
+server_pid=""
+stop_relay
+fi
 
 # SMTP connection reuse (docs/mail.md "Connections"): one client signing up after another. The
 # synchronous mode pays for its mail inside the response, the pool mode does not; with a new
@@ -112,6 +208,7 @@ done
 # greeting and EHLO. Two relays: aiosmtpd answering at once, and the fault relay delaying its
 # greeting by 100 ms, what a connection costs on a real relay (round trips, TLS, reverse DNS).
 # Goal: synchronous p50 with reused connections <= 1.15 x the pool mode's p50.
+if want smtp-reuse; then
 slow_relay_port="$("$root/scripts/free_port.sh")"
 /usr/bin/python3 "$root/tests/support/smtp_fault_server.py" --port "$slow_relay_port" \
   --maildir "$work/slow-relay" --greeting-delay 0.1 >"$work/slow-relay.log" 2>&1 &
@@ -148,11 +245,13 @@ for relay_name in instant greeting-100ms; do
       if (pool > 0) printf "ratio to pool-mode p50: synchronous, new connection %.2f; synchronous, reused %.2f (goal <= 1.15)\n", fresh / pool, reused / pool
     }'
 done
-kill "$slow_relay_pid" 2>/dev/null && wait "$slow_relay_pid" 2>/dev/null || true
+stop_relay
+fi
 "$root/scripts/smtp_server.sh" stop "$work/smtp" >/dev/null 2>&1 || true
 
 # Floods (the "Safe to expose" findings 7 and 8): what a flood costs everyone else, measured
 # against the same server idle and under the flood, side by side.
+if want flood; then
 echo
 echo "bench: /health and refresh latency, idle and while 100 clients send wrong-password sign-ins (cost 10)"
 start_server flood GOTRUE_PASSWORD_HASH_COST=10 GOTRUE_MAILER_AUTOCONFIRM=true GOTRUE_RATE_LIMIT_EMAIL_SENT=1000000
@@ -164,3 +263,4 @@ echo "bench: 150 connections that stall in the middle of a 1 MB body"
 "$root/$build/bench/flood_bench" stall "$port" "$server_pid" 150
 kill "$server_pid" && wait "$server_pid" 2>/dev/null || true
 server_pid=""
+fi

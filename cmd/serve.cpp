@@ -12,6 +12,7 @@
 #include "api/api.hpp"
 #include "apitask/worker_pool.hpp"
 #include "cmd/commands.hpp"
+#include "crypto/password_hasher.hpp"
 #include "http/server.hpp"
 #include "logs/logs.hpp"
 #include "mailer/mailer.hpp"
@@ -149,8 +150,9 @@ http::Server MakeServer(const conf::Config& config, const api::Api& api) {
     );
 }
 
-// Binds the port; false (logged) when it cannot.
-bool Listen(http::Server& server, const conf::Config& config) {
+// Binds the port; false (logged) when it cannot. The startup line names the capacity the
+// server runs with (README "Threading model": how the defaults follow the CPUs).
+bool Listen(http::Server& server, const conf::Config& config, const apitask::WorkerPool& tasks) {
     try {
         server.Start();
     } catch (const std::exception& error) {
@@ -167,7 +169,14 @@ bool Listen(http::Server& server, const conf::Config& config) {
          {"port", server.Port()},
          {"url",
           "http://" + (config.api.host.empty() ? "localhost" : config.api.host) + ":" +
-              std::to_string(server.Port())}}
+              std::to_string(server.Port())},
+         {"cpus", std::max(1U, std::thread::hardware_concurrency())},
+         {"handler_threads", server.Stats().handler_threads},
+         {"hashing_threads", server.Stats().hashing_threads},
+         {"hash_concurrency",
+          crypto::HasherLimits::ForCpus(config.password.hash_concurrency).concurrency},
+         {"task_threads", tasks.Threads()},
+         {"smtp_max_connections", config.smtp.max_connections}}
     );
     return true;
 }
@@ -249,7 +258,7 @@ int Serve(const conf::Config& config) {
     StartMail(mail, mail_outbox.get());
     const api::Api api({config, GOTRUE_VERSION, tasks, database, mail.Templates()});
     http::Server server = MakeServer(config, api);
-    if (!Listen(server, config)) {
+    if (!Listen(server, config, tasks)) {
         static_cast<void>(StopBackgroundWork(mail_outbox.get(), tasks, config));
         return 1;
     }

@@ -58,6 +58,20 @@ void Start(const Context& context, std::unique_ptr<Task> task, WhenFull when_ful
     );
 }
 
+// The tasks a request stopped waiting for at its deadline: they go on in the pool.
+void CountDetached(const Context& context, std::size_t left) {
+    if (left == 0) {
+        return;
+    }
+    if (auto* metrics = MetricsOf(context)) {
+        metrics->DetachedOnDeadline(left);
+    }
+    kLog.Warn(
+        "apitask: request deadline reached, tasks continue in the worker pool",
+        {{"action", "apitask"}, {"request_id", context.RequestId()}, {"detached", left}}
+    );
+}
+
 }  // namespace
 
 std::unique_ptr<Task> MakeTask(std::string type, std::function<TaskResult(const Context&)> run) {
@@ -82,15 +96,34 @@ void Wait(const Context& context) noexcept {
     if (!context.HasWorker()) {
         return;
     }
-    const std::size_t left = context.Worker()->CloseAndWait(context.Deadline());
-    if (left > 0) {
-        if (auto* metrics = MetricsOf(context)) {
-            metrics->DetachedOnDeadline(left);
+    CountDetached(context, context.Worker()->CloseAndWait(context.Deadline()));
+}
+
+void WaitThen(const Context& context, std::function<void()> then) noexcept {
+    auto finish = [pool = context.Pool(),
+                   request_id = context.RequestId(),
+                   then = std::move(then)](std::size_t unfinished) {
+        // A copy without the worker: the worker holds this callback, which must not hold it.
+        CountDetached(Context(request_id, std::nullopt, pool), unfinished);
+        try {
+            then();
+        } catch (...) {
+            kLog.Error(
+                "apitask: continuation after the request's tasks threw",
+                {{"action", "apitask"}, {"request_id", request_id}}
+            );
         }
-        kLog.Warn(
-            "apitask: request deadline reached, tasks continue in the worker pool",
-            {{"action", "apitask"}, {"request_id", context.RequestId()}, {"detached", left}}
-        );
+    };
+    if (!context.HasWorker()) {
+        finish(0);
+        return;
+    }
+    context.Worker()->CloseThen(std::move(finish));  // out of memory here ends the process
+}
+
+void ExpireWait(const Context& context) noexcept {
+    if (context.HasWorker()) {
+        static_cast<void>(context.Worker()->Expire());
     }
 }
 

@@ -8,13 +8,16 @@
 //     task").
 //   - Wait() closes the worker and blocks until the request's tasks finished, or until the
 //     request's deadline: then the tasks are left to the pool (which drains them at shutdown)
-//     and counted as detached.
+//     and counted as detached. WaitThen() is the same wait without a thread: a continuation
+//     runs on whichever thread ends it (the last task's pool thread, or the caller's deadline
+//     timer through ExpireWait()).
 //   - A task that fails or throws (anything) is logged with the request id and task type and
 //     counted; it never changes the response and never crashes the process.
 //   - Tasks started while the request holds a database transaction wait for its commit and
 //     are dropped on rollback (TransactionHook).
 // Depends on the standard library and the logs module only: no HTTP, no database.
 
+#include <functional>
 #include <memory>
 #include <stdexcept>
 
@@ -43,6 +46,19 @@ TaskResult Run(const Context& context, std::unique_ptr<Task> task);
 
 // See the module comment. No-op without a worker. Never throws.
 void Wait(const Context& context) noexcept;
+
+// Wait without parking a thread: closes the worker like Wait (a later Run throws
+// WorkerClosedError) and calls `then` exactly once, when the request's last task finished: at
+// once on this thread when none is running, else on the pool thread that finishes the last one.
+// The caller arms the deadline: ExpireWait(context) at context.Deadline() calls `then` on the
+// caller's thread if it was not called yet, leaving the unfinished tasks to the pool, counted as
+// detached and logged as Wait does. What `then` throws is caught and logged. Without a worker,
+// `then` runs at once.
+void WaitThen(const Context& context, std::function<void()> then) noexcept;
+
+// The deadline of a WaitThen passed (see there). No-op when `then` already ran or without a
+// worker. Never throws.
+void ExpireWait(const Context& context) noexcept;
 
 // Calls Wait(context) when it goes out of scope, also during exception unwinding: the "after
 // the handler" half of the middleware.

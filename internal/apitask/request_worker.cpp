@@ -16,13 +16,49 @@ bool RequestWorker::TryAdd() {
 
 void RequestWorker::Done() {
     bool last = false;
+    OnIdle on_idle;
     {
         const std::scoped_lock lock(mutex_);
         last = --outstanding_ == 0;
+        if (last) {
+            on_idle = std::exchange(on_idle_, nullptr);  // claimed: nobody else can call it
+        }
     }
     if (last) {
         finished_.notify_all();  // only Wait() listens, and only for zero
     }
+    if (on_idle) {
+        on_idle(0);
+    }
+}
+
+void RequestWorker::CloseThen(OnIdle on_idle) {
+    std::size_t unfinished = 0;
+    {
+        const std::scoped_lock lock(mutex_);
+        closed_ = true;
+        unfinished = outstanding_;
+        if (unfinished > 0 && !on_idle_) {
+            on_idle_ = std::move(on_idle);
+            return;
+        }
+    }
+    on_idle(unfinished);
+}
+
+bool RequestWorker::Expire() {
+    OnIdle on_idle;
+    std::size_t unfinished = 0;
+    {
+        const std::scoped_lock lock(mutex_);
+        on_idle = std::exchange(on_idle_, nullptr);
+        unfinished = outstanding_;
+    }
+    if (!on_idle) {
+        return false;
+    }
+    on_idle(unfinished);
+    return true;
 }
 
 bool RequestWorker::Closed() const {

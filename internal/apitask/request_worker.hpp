@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -34,6 +35,19 @@ public:
     // Returns how many were still unfinished.
     std::size_t CloseAndWait(std::optional<Context::Clock::time_point> deadline);
 
+    // Called with how many counted tasks were still unfinished (0: all done).
+    using OnIdle = std::function<void(std::size_t unfinished)>;
+
+    // The asynchronous CloseAndWait: closes the worker and calls `on_idle` exactly once: at
+    // once on this thread when no task is counted, else on the thread whose Done() ends the
+    // last one, or on the thread of the first Expire(), whichever comes first. A second
+    // CloseThen (or one after CloseAndWait) calls its `on_idle` at once with the count.
+    void CloseThen(OnIdle on_idle);
+
+    // The waiter's deadline passed: calls the pending `on_idle` now, with the unfinished count.
+    // False when there is none (not set, or already called).
+    bool Expire();
+
     // Transactions may nest; tasks are held until the outermost one commits.
     void BeginTransaction();
 
@@ -52,6 +66,7 @@ private:
     std::condition_variable finished_;
     std::size_t outstanding_ = 0;              // Guarded by mutex_.
     bool closed_ = false;                      // Guarded by mutex_.
+    OnIdle on_idle_;                           // Guarded by mutex_; taken by whoever calls it.
     std::vector<std::vector<HeldTask>> held_;  // Guarded by mutex_; one level per transaction.
 };
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "crypto/column_encryption.hpp"
+#include "hooks/hook_config.hpp"
 #include "tokens/keys.hpp"
 
 namespace gotrue::conf {
@@ -187,6 +188,12 @@ struct WorkerConfig {
     bool operator==(const WorkerConfig&) const = default;
 };
 
+// Auth hooks (GOTRUE_HOOK_*; supabase/auth HookConfiguration). Validated by LoadConfig.
+struct HookConfig {
+    hooks::Hook custom_access_token;
+    bool operator==(const HookConfig&) const = default;
+};
+
 struct Config {
     std::string site_url;  // required
     std::vector<std::string> uri_allow_list;
@@ -205,6 +212,7 @@ struct Config {
     RateLimitConfig rate_limit;
     SmsConfig sms;
     WorkerConfig worker;
+    HookConfig hook;
     bool operator==(const Config&) const = default;
 };
 

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 
 #include "conf/value_parsers.hpp"
@@ -266,10 +267,12 @@ void AddSiteAndApi(std::vector<Variable>& v) {
 void AddServerCapacity(std::vector<Variable>& v) {
     v.push_back(Ours(
         Var("GOTRUE_API_HANDLER_THREADS",
-            "16",
-            "Threads that run request handlers (database and bcrypt work), separate from the HTTP "
-            "I/O threads.",
-            PositiveInt(GOTRUE_FIELD(api.handler_threads)))
+            "0",
+            "Threads that run request handlers (database work), separate from the HTTP I/O "
+            "threads and the hashing lane. 0: 4 per CPU, at least 8; at least 16 with synchronous "
+            "mail (neither GOTRUE_MAILER_EMAIL_BACKGROUND_SENDING nor GOTRUE_WORKER_ENABLED), "
+            "where each send holds a thread.",
+            NonNegativeInt(GOTRUE_FIELD(api.handler_threads)))
     ));
     v.push_back(Ours(
         Var("GOTRUE_API_REACTOR_THREADS",
@@ -923,9 +926,11 @@ void AddSmtp(std::vector<Variable>& v) {
     ));
     v.push_back(Ours(
         Var("GOTRUE_SMTP_MAX_CONNECTIONS",
-            "16",
+            "",
             "Open connections kept to the relay and reused, at most; a send waits for a free one "
-            "up to GOTRUE_SMTP_CONNECT_TIMEOUT. 0: a new connection per mail, no bound.",
+            "up to GOTRUE_SMTP_CONNECT_TIMEOUT. 0: a new connection per mail, no bound. Unset: 16 "
+            "per CPU, at most 48, which covers the bcrypt-bound sign-up rate on a relay taking 1 s "
+            "per mail and stays below Postfix's 50 connections per client.",
             NonNegativeInt(GOTRUE_FIELD(smtp.max_connections)))
     ));
     v.push_back(Ours(
@@ -1005,6 +1010,33 @@ void AddBackgroundWork(std::vector<Variable>& v) {
     ));
 }
 
+// Auth hooks. Only the custom access-token hook is implemented; the URI is checked (and the
+// secrets, for HTTP hooks) once every variable is read.
+void AddHooks(std::vector<Variable>& v) {
+    v.push_back(
+        Var("GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED",
+            "false",
+            "Run the custom access-token hook before every access token is signed (docs/hooks.md).",
+            Bool(GOTRUE_FIELD(hook.custom_access_token.enabled)))
+    );
+    v.push_back(
+        Var("GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_URI",
+            "",
+            "`pg-functions://postgres/<schema>/<function>`, `https://...`, or `http://` for "
+            "localhost only.",
+            String(GOTRUE_FIELD(hook.custom_access_token.uri)))
+    );
+    v.push_back(
+        Var("GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_SECRETS",
+            "",
+            "HTTP hooks: Standard Webhooks secrets `v1,whsec_<base64 key>`, several joined by a "
+            "vertical bar.",
+            [](Config& c, std::string_view value) {
+                c.hook.custom_access_token.secrets = hooks::SplitSecrets(value);
+            })
+    );
+}
+
 // The variables in documentation order (the README table lists them as added here).
 std::vector<Variable> BuildVariables() {
     std::vector<Variable> v;
@@ -1025,6 +1057,7 @@ std::vector<Variable> BuildVariables() {
     AddSmtp(v);
     AddRateLimits(v);
     AddBackgroundWork(v);
+    AddHooks(v);
     return v;
 }
 
@@ -1061,6 +1094,19 @@ std::string RequiredName(const VariableDoc& doc) {
     return doc.name;
 }
 
+// upstream validates every configured hook URI, enabled or not. An enabled hook without a URI
+// is refused too (upstream fails every token request instead).
+void ValidateHook(hooks::Hook& hook, const std::string& prefix) {
+    if (hook.enabled && hook.uri.empty()) {
+        throw ConfigError(prefix + "_URI: required when " + prefix + "_ENABLED is true");
+    }
+    try {
+        hooks::Validate(hook);
+    } catch (const std::invalid_argument& error) {
+        throw ConfigError(prefix + "_URI: " + error.what());
+    }
+}
+
 bool IsAbsoluteHttpUrl(std::string_view url) {
     const auto scheme_end = url.find("://");
     if (scheme_end == std::string_view::npos || scheme_end == 0) {
@@ -1077,8 +1123,20 @@ bool IsAbsoluteHttpUrl(std::string_view url) {
 
 }  // namespace
 
+int DefaultHandlerThreads(unsigned cpus, bool mail_holds_handlers) {
+    const int per_cpu = 4 * static_cast<int>(std::clamp(cpus, 1U, 256U));
+    return std::max(per_cpu, mail_holds_handlers ? 16 : 8);
+}
+
+int DefaultSmtpConnections(unsigned cpus) {
+    return std::min(16 * static_cast<int>(std::clamp(cpus, 1U, 256U)), 48);
+}
+
 Config LoadConfig(const Environment& environment) {
     Config config;
+    // Unset capacity is decided from the CPUs once the mail mode is known (below).
+    config.api.handler_threads = 0;
+    config.smtp.max_connections = -1;
     for (const auto& variable : Variables()) {
         std::string used;
         const std::string* value = Find(environment, variable.doc, used);
@@ -1124,6 +1182,16 @@ Config LoadConfig(const Environment& environment) {
     }
     if (const auto problem = crypto::ColumnKeysProblem(config.security.db_encryption)) {
         throw ConfigError("GOTRUE_SECURITY_DB_ENCRYPTION: " + *problem);
+    }
+    ValidateHook(config.hook.custom_access_token, "GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN");
+    const unsigned cpus = std::max(1U, std::thread::hardware_concurrency());
+    if (config.api.handler_threads == 0) {
+        const bool mail_holds_handlers =
+            !config.mailer.email_background_sending && !config.worker.enabled;
+        config.api.handler_threads = DefaultHandlerThreads(cpus, mail_holds_handlers);
+    }
+    if (config.smtp.max_connections < 0) {
+        config.smtp.max_connections = DefaultSmtpConnections(cpus);
     }
     if (config.mailer.autoconfirm && config.mailer.allow_unverified_email_sign_ins) {
         throw ConfigError(

@@ -21,6 +21,17 @@ struct VariableDoc {
 // Throws ConfigError naming the variable on a missing required value or a malformed one.
 [[nodiscard]] Config LoadConfig(const Environment& environment);
 
+// What LoadConfig makes of capacity settings left unset (README "Configuration", "Threading
+// model"), from the CPUs: handler threads block only on PostgreSQL once mail is off them, so 4
+// per CPU (at least 8); with synchronous mail (`mail_holds_handlers`) each send holds one for
+// the SMTP round trip, so at least 16.
+[[nodiscard]] int DefaultHandlerThreads(unsigned cpus, bool mail_holds_handlers);
+
+// Open SMTP connections: the hash bound (about 14 sign-ups/s per CPU at bcrypt cost 10) times
+// a slow relay's ~1 s per mail, rounded up to 16 per CPU, and at most 48, below the 50
+// connections per client a Postfix relay accepts by default.
+[[nodiscard]] int DefaultSmtpConnections(unsigned cpus);
+
 // Every variable LoadConfig reads, in documentation order.
 [[nodiscard]] const std::vector<VariableDoc>& DocumentedVariables();
 

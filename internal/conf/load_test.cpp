@@ -1,9 +1,11 @@
 #include "conf/load.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include <doctest/doctest.h>
 #include <rapidjson/document.h>
@@ -171,6 +173,61 @@ TEST_SUITE("configuration") {
         );
     }
 
+    TEST_CASE("the custom access-token hook: URI checked at load, errors name the variable") {
+        const Config pg = LoadConfig(With({
+            {"GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED", "true"},
+            {"GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_URI", "pg-functions://postgres/public/add_role"},
+        }));
+        CHECK(pg.hook.custom_access_token.enabled);
+        CHECK(pg.hook.custom_access_token.kind == gotrue::hooks::HookKind::kPostgresFunction);
+        CHECK(pg.hook.custom_access_token.function == "add_role");
+        const Config http = LoadConfig(With({
+            {"GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_URI", "https://hooks.example.com/token"},
+            {"GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_SECRETS",
+             "v1,whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw||v1,whsec_"
+             "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},
+        }));
+        CHECK_FALSE(http.hook.custom_access_token.enabled);
+        CHECK(http.hook.custom_access_token.kind == gotrue::hooks::HookKind::kHttp);
+        CHECK(http.hook.custom_access_token.secrets.size() == 2);
+        CHECK(
+            LoadConfig(Minimal()).hook.custom_access_token.kind == gotrue::hooks::HookKind::kNone
+        );
+
+        const auto refusal = [](const char* uri, const char* secrets = "") {
+            try {
+                static_cast<void>(LoadConfig(With({
+                    {"GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_URI", uri},
+                    {"GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_SECRETS", secrets},
+                })));
+            } catch (const ConfigError& error) {
+                return std::string(error.what());
+            }
+            return std::string("accepted");
+        };
+        // Validated even when the hook is off, as upstream does.
+        CHECK(
+            refusal("http://hooks.example.com/token") ==
+            "GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_URI: only localhost, 127.0.0.1, and ::1 are "
+            "supported with http"
+        );
+        CHECK(
+            refusal("https://hooks.example.com/token", "v1,whsec_bad") ==
+            "GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_URI: invalid secret format"
+        );
+        CHECK(
+            refusal("pg-functions://postgres/public") ==
+            "GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_URI: URI path does not contain enough parts"
+        );
+        CHECK_THROWS_WITH_AS(
+            static_cast<void>(LoadConfig(With({{"GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED", "true"}})
+            )),
+            "GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_URI: required when "
+            "GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED is true",
+            ConfigError
+        );
+    }
+
     TEST_CASE("GOTRUE_JWT_KEYS is loaded into the key set that signs and verifies") {
         rapidjson::Document claims;
         claims.Parse(R"({"sub":"x","exp":4102444800})");
@@ -218,16 +275,54 @@ TEST_SUITE("configuration") {
         CHECK(error_of(With({{"GOTRUE_JWT_KEYS", " [] "}})) == "<loaded>");
     }
 
-    TEST_CASE("SMTP connection reuse: 16 connections idle at most 60 s by default, 0 turns it off"
+    TEST_CASE("SMTP connection reuse: 16 per CPU (at most 48) idle 60 s by default, 0 turns it off"
     ) {
         const Config defaults = LoadConfig(Minimal());
-        CHECK(defaults.smtp.max_connections == 16);
+        CHECK(
+            defaults.smtp.max_connections ==
+            gotrue::conf::DefaultSmtpConnections(std::max(1U, std::thread::hardware_concurrency()))
+        );
+        CHECK(gotrue::conf::DefaultSmtpConnections(1) == 16);
+        CHECK(gotrue::conf::DefaultSmtpConnections(2) == 32);
+        CHECK(gotrue::conf::DefaultSmtpConnections(3) == 48);
+        CHECK(gotrue::conf::DefaultSmtpConnections(64) == 48);
+        CHECK(gotrue::conf::DefaultSmtpConnections(0) == 16);
         CHECK(defaults.smtp.idle_timeout == 60s);
         const Config parsed = LoadConfig(
             With({{"GOTRUE_SMTP_MAX_CONNECTIONS", "0"}, {"GOTRUE_SMTP_IDLE_TIMEOUT", "5m"}})
         );
         CHECK(parsed.smtp.max_connections == 0);
         CHECK(parsed.smtp.idle_timeout == 5min);
+        CHECK(LoadConfig(With({{"GOTRUE_SMTP_MAX_CONNECTIONS", "7"}})).smtp.max_connections == 7);
+    }
+
+    TEST_CASE("handler threads: from the CPUs unless set, more when synchronous mail holds them") {
+        using gotrue::conf::DefaultHandlerThreads;
+        CHECK(DefaultHandlerThreads(1, false) == 8);
+        CHECK(DefaultHandlerThreads(2, false) == 8);
+        CHECK(DefaultHandlerThreads(8, false) == 32);
+        CHECK(DefaultHandlerThreads(2, true) == 16);
+        CHECK(DefaultHandlerThreads(8, true) == 32);
+        CHECK(DefaultHandlerThreads(0, false) == 8);
+        const unsigned cpus = std::max(1U, std::thread::hardware_concurrency());
+        CHECK(LoadConfig(Minimal()).api.handler_threads == DefaultHandlerThreads(cpus, true));
+        CHECK(
+            LoadConfig(With({{"GOTRUE_MAILER_EMAIL_BACKGROUND_SENDING", "true"}})
+            ).api.handler_threads == DefaultHandlerThreads(cpus, false)
+        );
+        CHECK(
+            LoadConfig(With({{"GOTRUE_WORKER_ENABLED", "true"}})).api.handler_threads ==
+            DefaultHandlerThreads(cpus, false)
+        );
+        CHECK(
+            LoadConfig(With({{"GOTRUE_API_HANDLER_THREADS", "0"}})).api.handler_threads ==
+            DefaultHandlerThreads(cpus, true)
+        );
+        CHECK(LoadConfig(With({{"GOTRUE_API_HANDLER_THREADS", "3"}})).api.handler_threads == 3);
+        CHECK_THROWS_WITH(
+            static_cast<void>(LoadConfig(With({{"GOTRUE_API_HANDLER_THREADS", "-2"}}))),
+            "GOTRUE_API_HANDLER_THREADS: must be 0 or more, got \"-2\""
+        );
     }
 
     TEST_CASE("worker settings follow the pool draft's clamps") {

@@ -40,11 +40,12 @@ struct TaskServer {
         Mode mode,
         int tasks,
         std::chrono::milliseconds task_time,
-        std::chrono::milliseconds deadline = 10s
+        std::chrono::milliseconds deadline = 10s,
+        int handler_threads = 32
     ) {
         config.host = "127.0.0.1";
         config.port = 0;
-        config.handler_threads = 32;
+        config.handler_threads = handler_threads;
         config.max_request_duration = deadline;
         std::vector<gotrue::http::Middleware> middlewares{
             gotrue::http::AttachTasks(pool, deadline)};
@@ -52,7 +53,8 @@ struct TaskServer {
             middlewares.push_back(gotrue::http::WithBackgroundTasks());
         }
         auto handler = Chain(middlewares, [this, mode, tasks, task_time](Request& request) {
-            for (int i = 0; i < tasks; ++i) {
+            const int count = request.path == "/quick" ? 0 : tasks;
+            for (int i = 0; i < count; ++i) {
                 auto task = MakeTask("test.slow", [this, task_time](const Context&) {
                     std::this_thread::sleep_for(task_time);
                     ++finished;
@@ -118,6 +120,78 @@ TEST_SUITE("background tasks over HTTP") {
         CHECK(server.finished.load() == 0);
         CHECK(server.pool.GetMetrics().Read().detached_on_deadline == 1);
         CHECK(server.pool.Drain(5s).complete);  // still drained at shutdown
+        CHECK(server.finished.load() == 1);
+    }
+
+    TEST_CASE("the handler thread is free while a response waits: one thread serves another") {
+        TaskServer server(Mode::kRequestScoped, 1, 800ms, 10s, 1);
+        const auto started = std::chrono::steady_clock::now();
+        auto waiting =
+            std::async(std::launch::async, [&server] { return Get(server.Url("/work")); });
+        while (server.pool.GetMetrics().Read().started < 1) {
+            std::this_thread::sleep_for(1ms);
+        }
+        CHECK(server.server->Stats().handler_threads == 1);
+        const auto quick = Get(server.Url("/quick"));  // the only handler thread serves it
+        CHECK(quick.status == 200);
+        CHECK(std::chrono::steady_clock::now() - started < 600ms);
+        CHECK(server.finished.load() == 0);
+        CHECK(waiting.wait_for(0s) == std::future_status::timeout);  // still waits for its task
+        CHECK(waiting.get().status == 200);
+        CHECK(std::chrono::steady_clock::now() - started >= 800ms);
+        CHECK(server.finished.load() == 1);
+    }
+
+    TEST_CASE("16 waiting responses on 2 handler threads are not serialised by the threads") {
+        TaskServer server(Mode::kRequestScoped, 1, 400ms, 10s, 2);
+        const auto started = std::chrono::steady_clock::now();
+        std::vector<std::future<gotrue::testing::HttpResponse>> requests;
+        for (int i = 0; i < 16; ++i) {
+            requests.push_back(std::async(std::launch::async, [&server] {
+                return Get(server.Url("/work"));
+            }));
+        }
+        for (auto& request : requests) {
+            CHECK(request.get().status == 200);
+        }
+        // Parked threads would take 16 x 400 ms / 2 = 3.2 s.
+        CHECK(std::chrono::steady_clock::now() - started < 2s);
+        CHECK(server.finished.load() == 16);
+        // The count drops just after each send, which the client may see first.
+        CHECK(server.server->Drain(1s));
+    }
+
+    TEST_CASE("a waiting response counts as in flight: Drain waits for it") {
+        TaskServer server(Mode::kRequestScoped, 1, 500ms);
+        auto waiting =
+            std::async(std::launch::async, [&server] { return Get(server.Url("/work")); });
+        while (server.pool.GetMetrics().Read().started < 1) {
+            std::this_thread::sleep_for(1ms);
+        }
+        std::this_thread::sleep_for(50ms);  // the handler has returned by now
+        CHECK(server.server->InFlight() == 1);
+        CHECK(server.server->Stats().waiting_for_tasks == 1);
+        CHECK_FALSE(server.server->Drain(100ms));
+        CHECK(server.server->Drain(5s));
+        CHECK(server.finished.load() == 1);
+        CHECK(waiting.get().status == 200);
+        CHECK(server.server->Stats().waiting_for_tasks == 0);
+    }
+
+    TEST_CASE("Stop without a drain writes the waiting responses and leaves their tasks") {
+        TaskServer server(Mode::kRequestScoped, 1, 1500ms);
+        const auto started = std::chrono::steady_clock::now();
+        auto waiting =
+            std::async(std::launch::async, [&server] { return Get(server.Url("/work")); });
+        while (server.pool.GetMetrics().Read().started < 1) {
+            std::this_thread::sleep_for(1ms);
+        }
+        std::this_thread::sleep_for(50ms);
+        server.server->Stop();
+        CHECK(waiting.get().status == 200);
+        CHECK(std::chrono::steady_clock::now() - started < 1200ms);
+        CHECK(server.pool.GetMetrics().Read().detached_on_deadline == 1);
+        CHECK(server.pool.Drain(5s).complete);
         CHECK(server.finished.load() == 1);
     }
 

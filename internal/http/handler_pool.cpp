@@ -1,12 +1,14 @@
 #include "http/handler_pool.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "logs/logs.hpp"
 
 namespace gotrue::http {
 
-HandlerPool::HandlerPool(int threads, std::size_t capacity) : capacity_(capacity) {
+HandlerPool::HandlerPool(int threads, std::size_t capacity)
+    : capacity_(capacity), thread_count_(static_cast<std::size_t>(std::max(threads, 0))) {
     logs::PrepareForThreads();  // before the threads that log (see logs.hpp)
     threads_.reserve(static_cast<std::size_t>(threads));
     for (int i = 0; i < threads; ++i) {

@@ -26,10 +26,15 @@ public:
     // Runs what is queued, then joins the threads.
     void Stop();
 
+    [[nodiscard]] std::size_t Threads() const noexcept { return thread_count_; }
+
+    [[nodiscard]] std::size_t Capacity() const noexcept { return capacity_; }
+
 private:
     void Work();
 
     std::size_t capacity_;
+    std::size_t thread_count_;
     std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<std::function<void()>> queue_;  // Guarded by mutex_.

@@ -69,6 +69,10 @@ struct Response {
     // Released once the response is written or dropped: lets a middleware count the responses
     // still waiting to go out.
     std::shared_ptr<void> hold;
+    // Steps that need the whole request's duration (request log, timing equalisation), added
+    // with WhenComplete (middleware.hpp) and run, innermost middleware's first, once the
+    // request's tasks are done, right before the response is written.
+    std::vector<std::function<void(Response&)>> on_complete;
 };
 
 using Handler = std::function<Response(Request&)>;

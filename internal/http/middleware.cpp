@@ -67,17 +67,29 @@ Middleware LogRequests() {
         if (request.path == "/health") {
             return response;
         }
-        const auto elapsed = std::chrono::steady_clock::now() - request.received_at;
-        kLog.Info(
-            "request completed",
-            {{"method", request.method},
-             {"path", request.path},
-             {"status", response.status},
-             {"duration_ms",
-              std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()},
-             {"remote_addr", request.remote_address},
-             {"referer", request.headers.Get("Referer").value_or("")},
-             {"request_id", request.request_id}}
+        // Logged once the request's tasks are done, so the duration is what the client waits.
+        WhenComplete(
+            request,
+            response,
+            [method = request.method,
+             path = request.path,
+             received_at = request.received_at,
+             remote = request.remote_address,
+             referer = request.headers.Get("Referer").value_or(""),
+             request_id = request.request_id](const Response& done) {
+                const auto elapsed = std::chrono::steady_clock::now() - received_at;
+                kLog.Info(
+                    "request completed",
+                    {{"method", method},
+                     {"path", path},
+                     {"status", done.status},
+                     {"duration_ms",
+                      std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()},
+                     {"remote_addr", remote},
+                     {"referer", referer},
+                     {"request_id", request_id}}
+                );
+            }
         );
         return response;
     };
@@ -169,10 +181,36 @@ Middleware AttachTasks(apitask::WorkerPool& pool, std::chrono::milliseconds max_
 
 Middleware WithBackgroundTasks() {
     return [](Request& request, const Handler& next) {
+        // The server sees the worker on the request after the handler (also after an exception
+        // became a response further out) and waits for it without a thread (server.cpp).
         request.tasks = request.tasks.WithWorker();
-        const apitask::WaitOnExit join_tasks(request.tasks);
         return next(request);
     };
+}
+
+bool WaitsForTasks(const Request& request) {
+    return request.tasks.HasWorker();
+}
+
+void WhenComplete(const Request& request, Response& response, std::function<void(Response&)> step) {
+    if (WaitsForTasks(request)) {
+        response.on_complete.push_back(std::move(step));
+        return;
+    }
+    step(response);
+}
+
+void RunCompletionSteps(Response& response) {
+    auto steps = std::move(response.on_complete);
+    response.on_complete.clear();
+    for (auto& step : steps) {
+        step(response);
+    }
+}
+
+void Complete(const Request& request, Response& response) {
+    apitask::Wait(request.tasks);
+    RunCompletionSteps(response);
 }
 
 Middleware LimitBody(std::size_t max_bytes) {

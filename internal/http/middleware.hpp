@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -45,9 +46,27 @@ inline constexpr std::size_t kMaxBodyBytes = 1 << 20;
     apitask::WorkerPool& pool, std::chrono::milliseconds max_request_duration
 );
 
-// GoTrue's apitask.Middleware: attaches a request worker, runs the handler, and joins the
-// request's tasks before the response leaves, also when the handler throws.
+// GoTrue's apitask.Middleware: attaches a request worker and runs the handler. The response
+// still leaves only after the request's tasks are done (also when the handler throws), but no
+// thread waits for them: the server writes it from the thread that finishes the last task, or
+// at the task deadline from its deadline watcher (README "Architecture", completion path).
+// In-process callers finish it with Complete().
 [[nodiscard]] Middleware WithBackgroundTasks();
+
+// Whether `request`'s response waits for request-scoped tasks (WithBackgroundTasks ran).
+[[nodiscard]] bool WaitsForTasks(const Request& request);
+
+// Runs `step` on `response` once it is complete: at once, or, when the request waits for its
+// tasks, after they are done (Response::on_complete). For middleware whose work after the
+// handler must see the request's whole duration.
+void WhenComplete(const Request& request, Response& response, std::function<void(Response&)> step);
+
+// Runs what Response::on_complete holds, in order, and clears it.
+void RunCompletionSteps(Response& response);
+
+// For in-process callers of a pipeline (tests): blocks until the request's tasks are done (or
+// their deadline), then runs the completion steps. The server never calls it.
+void Complete(const Request& request, Response& response);
 
 // Requests under `prefix` (a path such as "/auth/v1") are served as the same path without it:
 // what Supabase's gateway does in front of GoTrue, so that supabase-js, which appends

@@ -1,9 +1,14 @@
 #include "http/middleware.hpp"
 
+#include <atomic>
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <doctest/doctest.h>
+
+#include "apitask/apitask.hpp"
 
 using gotrue::http::Chain;
 using gotrue::http::Handler;
@@ -65,6 +70,65 @@ TEST_SUITE("middleware") {
         CHECK(gotrue::http::RequestIdFor(request, "X-Request-Id") == std::string(128, 'x'));
         // Without the header configured the client's value is ignored.
         CHECK(gotrue::http::RequestIdFor(request, "").size() == 36);
+    }
+
+    TEST_CASE("WhenComplete runs at once without tasks, after the tasks with a request worker") {
+        gotrue::apitask::WorkerPool pool(gotrue::apitask::PoolOptions{2, 16});
+        std::atomic<int> task_done{0};
+        std::vector<std::string> trace;
+        const auto outer = [&trace](Request& request, const Handler& next) {
+            Response response = next(request);
+            gotrue::http::WhenComplete(request, response, [&trace](Response& done) {
+                trace.push_back("outer:" + std::to_string(done.status));
+            });
+            return response;
+        };
+        const auto inner = [&trace](Request& request, const Handler& next) {
+            Response response = next(request);
+            gotrue::http::WhenComplete(request, response, [&trace](Response& done) {
+                trace.emplace_back("inner");
+                done.status = 201;  // the outer step sees what the inner one did
+            });
+            return response;
+        };
+        const auto handler = [&task_done](Request& request) {
+            static_cast<void>(gotrue::apitask::Run(
+                request.tasks,
+                gotrue::apitask::MakeTask(
+                    "test.slow",
+                    [&task_done](const gotrue::apitask::Context&) {
+                        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                        ++task_done;
+                        return gotrue::apitask::TaskResult::Ok();
+                    }
+                )
+            ));
+            return Response{};
+        };
+        const auto attach = gotrue::http::AttachTasks(pool, std::chrono::seconds(10));
+
+        // Synchronous: the task ran inline, the steps ran on the way out.
+        Request plain;
+        Response sync = Chain({attach, outer, inner}, handler)(plain);
+        CHECK_FALSE(gotrue::http::WaitsForTasks(plain));
+        CHECK(trace == std::vector<std::string>{"inner", "outer:201"});
+        CHECK(sync.on_complete.empty());
+
+        // Request-scoped: the steps wait for the task, in order, once.
+        trace.clear();
+        task_done = 0;
+        Request scoped;
+        Response pending =
+            Chain({attach, outer, inner, gotrue::http::WithBackgroundTasks()}, handler)(scoped);
+        CHECK(gotrue::http::WaitsForTasks(scoped));
+        CHECK(trace.empty());
+        CHECK(pending.on_complete.size() == 2);
+        gotrue::http::Complete(scoped, pending);
+        CHECK(task_done.load() == 1);
+        CHECK(trace == std::vector<std::string>{"inner", "outer:201"});
+        CHECK(pending.on_complete.empty());
+        gotrue::http::RunCompletionSteps(pending);  // nothing left to run twice
+        CHECK(trace.size() == 2);
     }
 
     TEST_CASE("the recoverer turns an escaping exception into a 500") {

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include <pistache/endpoint.h>
 #include <pistache/http.h>
@@ -13,6 +15,7 @@
 #include <pistache/transport.h>
 #include <sys/socket.h>
 
+#include "apitask/apitask.hpp"
 #include "http/deadline_watcher.hpp"
 #include "http/errors.hpp"
 #include "http/handler_pool.hpp"
@@ -178,30 +181,22 @@ public:
         }
         const bool hashing = selects_hashing_ && selects_hashing_(request);
         HandlerPool& pool = hashing ? hashing_pool_ : pool_;
-        const bool queued = pool.TryPost([this,
-                                          request = std::move(request),
-                                          responder,
-                                          watch,
-                                          hold = std::move(hold)]() mutable {
-            Response response = CallHandler(handler_, request);
-            if (watch != 0) {
-                watcher_.Cancel(watch);
+        const bool queued = pool.TryPost(
+            [this, request = std::move(request), responder, watch, hold = std::move(hold)](
+            ) mutable {
+                Response response = CallHandler(handler_, request);
+                if (watch != 0) {
+                    watcher_.Cancel(watch);
+                }
+                hold.reset();
+                if (WaitsForTasks(request)) {
+                    // Request-scoped tasks: this thread goes back to the pool now.
+                    AwaitTasks(request.tasks, responder, std::move(response), request.request_id);
+                    return;
+                }
+                Finish(responder, std::move(response), request.request_id);
             }
-            hold.reset();
-            if (response.not_before && *response.not_before > std::chrono::steady_clock::now()) {
-                // Timing equalisation: the response waits on the watcher's clock, not on
-                // this thread.
-                auto delayed = std::make_shared<Response>(std::move(response));
-                watcher_.Watch(
-                    *delayed->not_before,
-                    [this, responder, delayed, id = request.request_id] {
-                        Deliver(*responder, *delayed, id);
-                    }
-                );
-                return;
-            }
-            Deliver(*responder, response, request.request_id);
-        });
+        );
         if (!queued) {
             if (watch != 0) {
                 watcher_.Cancel(watch);
@@ -233,15 +228,137 @@ public:
         return in_flight_;
     }
 
+    // After Drain. Responses still waiting for tasks are written now (the tasks detach), so no
+    // task's thread calls into this object once Stop returns.
     void Stop() {
-        watcher_.Stop();
         hashing_pool_.Stop();
-        pool_.Stop();
+        pool_.Stop();  // no handler runs any more: no new waits
+        std::vector<apitask::Context> waiting;
+        {
+            const std::scoped_lock lock(mutex_);
+            for (const auto& [key, entry] : waiting_) {
+                waiting.push_back(entry.tasks);
+            }
+        }
+        for (const auto& tasks : waiting) {
+            apitask::ExpireWait(tasks);
+        }
+        {
+            std::unique_lock lock(mutex_);
+            idle_.wait(lock, [this] { return completing_ == 0; });
+        }
+        watcher_.Stop();
+    }
+
+    [[nodiscard]] ServerStats Stats() {
+        ServerStats stats;
+        stats.handler_threads = pool_.Threads();
+        stats.hashing_threads = hashing_pool_.Threads();
+        stats.hashing_queue = selects_hashing_ ? hashing_pool_.Capacity() : 0;
+        const std::scoped_lock lock(mutex_);
+        stats.in_flight = in_flight_;
+        stats.waiting_for_tasks = waiting_.size();
+        return stats;
     }
 
     [[nodiscard]] const conf::ApiConfig& Config() const { return config_; }
 
 private:
+    // A response waiting for its request's tasks; keyed by AwaitTasks.
+    struct Waiting {
+        apitask::Context tasks;  // what ExpireWait needs at the deadline
+        DeadlineWatcher::Id watch = 0;
+    };
+
+    // The completion path (README "Architecture"): the response is written by whichever thread
+    // ends the wait, the pool thread of the last task or the watcher at the task deadline;
+    // apitask guarantees exactly one of them runs the continuation.
+    void AwaitTasks(
+        const apitask::Context& tasks,
+        const std::shared_ptr<Responder>& responder,
+        Response response,
+        const std::string& request_id
+    ) {
+        std::uint64_t key = 0;
+        {
+            const std::scoped_lock lock(mutex_);
+            key = next_wait_key_++;
+            waiting_.emplace(key, Waiting{tasks, 0});
+            ++completing_;
+        }
+        apitask::WaitThen(
+            tasks,
+            [this,
+             key,
+             responder,
+             done = std::make_shared<Response>(std::move(response)),
+             request_id] {
+                StopWatching(key);
+                try {
+                    RunCompletionSteps(*done);
+                } catch (...) {  // a log line or padding lost, never the response
+                    kLog.Error("response completion step failed", {{"request_id", request_id}});
+                }
+                Finish(responder, std::move(*done), request_id);
+                const std::scoped_lock lock(mutex_);
+                --completing_;
+                idle_.notify_all();  // under the lock: Stop may destroy this right after
+            }
+        );
+        const auto deadline = tasks.Deadline();
+        if (!deadline) {
+            return;
+        }
+        const std::scoped_lock lock(mutex_);
+        const auto it = waiting_.find(key);
+        if (it != waiting_.end()) {  // else the tasks were already done
+            it->second.watch = watcher_.Watch(*deadline, [this, key] { ExpireWaiting(key); });
+        }
+    }
+
+    void StopWatching(std::uint64_t key) {
+        const std::scoped_lock lock(mutex_);
+        const auto it = waiting_.find(key);
+        if (it == waiting_.end()) {
+            return;
+        }
+        if (it->second.watch != 0) {
+            watcher_.Cancel(it->second.watch);
+        }
+        waiting_.erase(it);
+    }
+
+    // On the watcher's thread: the task deadline passed.
+    void ExpireWaiting(std::uint64_t key) {
+        apitask::Context tasks;
+        {
+            const std::scoped_lock lock(mutex_);
+            const auto it = waiting_.find(key);
+            if (it == waiting_.end()) {
+                return;
+            }
+            tasks = it->second.tasks;
+        }
+        apitask::ExpireWait(tasks);
+    }
+
+    // Writes `response`, or, for timing equalisation, has the watcher write it at not_before:
+    // the wait is on the watcher's clock, not on a thread.
+    void Finish(
+        const std::shared_ptr<Responder>& responder,
+        Response response,
+        const std::string& request_id
+    ) {
+        if (response.not_before && *response.not_before > std::chrono::steady_clock::now()) {
+            auto delayed = std::make_shared<Response>(std::move(response));
+            watcher_.Watch(*delayed->not_before, [this, responder, delayed, request_id] {
+                Deliver(*responder, *delayed, request_id);
+            });
+            return;
+        }
+        Deliver(*responder, response, request_id);
+    }
+
     void Deliver(Responder& responder, const Response& response, const std::string& request_id) {
         if (!responder.Send(response)) {
             kLog.Info(
@@ -269,7 +386,10 @@ private:
     std::atomic<bool> draining_{false};
     std::mutex mutex_;
     std::condition_variable idle_;
-    int in_flight_ = 0;  // Guarded by mutex_.
+    int in_flight_ = 0;                         // Guarded by mutex_.
+    std::map<std::uint64_t, Waiting> waiting_;  // Guarded by mutex_; responses waiting for tasks.
+    std::uint64_t next_wait_key_ = 1;           // Guarded by mutex_.
+    std::size_t completing_ = 0;  // Guarded by mutex_; AwaitTasks whose continuation has not ended.
     DeadlineWatcher watcher_;
     std::function<bool(const Request&)> selects_hashing_;
     HandlerPool hashing_pool_;  // the hashing lane (server.hpp); no threads without a lane
@@ -552,6 +672,8 @@ public:
 
     int InFlight() { return dispatcher_->InFlight(); }
 
+    ServerStats Stats() { return dispatcher_->Stats(); }
+
     void Stop() {
         if (stopped_) {
             return;
@@ -602,6 +724,10 @@ bool Server::Drain(std::chrono::milliseconds timeout) {
 
 int Server::InFlight() const {
     return impl_->InFlight();
+}
+
+ServerStats Server::Stats() const {
+    return impl_->Stats();
 }
 
 void Server::Stop() {

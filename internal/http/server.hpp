@@ -33,6 +33,15 @@ struct HashingLane {
     );
 };
 
+// What the server runs with and holds now: for the startup log and a later /metrics endpoint.
+struct ServerStats {
+    std::size_t handler_threads = 0;
+    std::size_t hashing_threads = 0;  // the hashing lane; 0 without one
+    std::size_t hashing_queue = 0;
+    int in_flight = 0;                  // accepted and not yet answered (what Drain waits for)
+    std::size_t waiting_for_tasks = 0;  // of those: responses waiting for request-scoped tasks
+};
+
 class Server final {
 public:
     // `handler` runs on the handler threads and must not throw (Api::Handle never does); the
@@ -53,6 +62,8 @@ public:
     [[nodiscard]] bool Drain(std::chrono::milliseconds timeout);
 
     [[nodiscard]] int InFlight() const;
+
+    [[nodiscard]] ServerStats Stats() const;
 
     // Closes the endpoint and joins every thread. Call after Drain.
     void Stop();

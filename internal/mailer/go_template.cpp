@@ -32,7 +32,7 @@ TemplateError::TemplateError(
 // root.
 struct GoTemplate::Impl {
     std::string name;
-    std::vector<go_template_internal::Node> root;
+    go_template_internal::ParsedTree tree;
 };
 
 GoTemplate GoTemplate::Parse(std::string_view source, std::string_view name) {
@@ -48,7 +48,7 @@ GoTemplate GoTemplate::Parse(std::string_view source, std::string_view name) {
     const go_template_internal::Source text(source, name);
     auto impl = std::make_shared<Impl>();
     impl->name = std::string(name);
-    impl->root = go_template_internal::Parse(go_template_internal::Lex(text), text);
+    impl->tree = go_template_internal::Parse(go_template_internal::Lex(text), text);
     return GoTemplate(std::move(impl));
 }
 
@@ -56,7 +56,7 @@ std::string GoTemplate::Render(const TemplateData& data, bool escape_html) const
     const TemplateValue root = TemplateValue::Object(data);
     std::string out;
     go_template_internal::Execute(
-        impl_->root,
+        impl_->tree,
         root,
         impl_->name,
         escape_html ? go_template_internal::EscapeHtmlOutput : go_template_internal::VerbatimOutput,

@@ -106,7 +106,7 @@ TEST_CASE("range over lists and objects") {
     CHECK(Render("{{ range .Items }}{{ end }}{{ .Title }}", data) == "T");  // dot restored
     CHECK(
         RenderError("{{ range .Title }}x{{ end }}", data) ==
-        "template: mail:1:10: range can't iterate over string T"
+        "template: mail:1:10: range can't iterate over T"
     );
 }
 
@@ -146,40 +146,65 @@ TEST_CASE("functions: not, and, or, eq, ne, comparisons, len, index") {
     SUBCASE("eq / ne") {
         CHECK(Render("{{ eq .Data.name \"Ada\" }}", data) == "true");
         CHECK(Render("{{ eq .Data.name \"ada\" }}", data) == "false");
-        CHECK(Render("{{ eq .Data.age 36 }}", data) == "true");
+        // JSON numbers are float64 and integer literals int: Go refuses to compare the two.
+        CHECK(
+            RenderError("{{ eq .Data.age 36 }}", data) ==
+            "template: mail:1:4: error calling eq: incompatible types for comparison"
+        );
         CHECK(Render("{{ eq .Data.age 36.0 }}", data) == "true");
+        CHECK(Render("{{ eq (len .Data.tags) 2 }}", data) == "true");  // len is an int
         CHECK(Render("{{ eq .Data.admin true }}", data) == "true");
         CHECK(Render("{{ eq .Data.name \"Bob\" \"Cy\" \"Ada\" }}", data) == "true");
         CHECK(Render("{{ eq .Data.name \"Bob\" \"Cy\" }}", data) == "false");
-        CHECK(Render("{{ eq .Data.age \"36\" }}", data) == "false");  // kinds differ
+        CHECK(
+            RenderError("{{ eq .Data.age \"36\" }}", data) ==
+            "template: mail:1:4: error calling eq: incompatible types for comparison"
+        );
         CHECK(Render("{{ eq .Data.missing nil }}", data) == "true");
         CHECK(Render("{{ eq .Data.missing \"\" }}", data) == "false");
         CHECK(Render("{{ ne .Data.name \"Bob\" }}", data) == "true");
-        CHECK(Render("{{ ne .Data.age 36 }}", data) == "false");
+        CHECK(Render("{{ ne .Data.age 36.0 }}", data) == "false");
+        CHECK(Render("{{ eq 1 .Data.missing }}", data) == "false");  // nil: unequal, no error
         CHECK(Render("{{ if (eq .Data.name \"Ada\") }}A{{ end }}", data) == "A");
         CHECK(
             RenderError("{{ eq .Data.tags \"x\" }}", data) ==
-            "template: mail:1:4: error calling eq: non-comparable type list"
+            "template: mail:1:4: error calling eq: incompatible types for comparison"
+        );
+        CHECK(
+            RenderError("{{ eq .Data.tags .Data.tags }}", data) ==
+            "template: mail:1:4: error calling eq: non-comparable type [x y]: []interface {}"
         );
     }
 
     SUBCASE("lt le gt ge") {
         CHECK(
             Render(
-                "{{ lt .Data.age 40 }} {{ le 36 .Data.age }} {{ gt 1.5 2 }} {{ ge 2 2 }}", data
+                "{{ lt .Data.age 40.0 }} {{ le 36.0 .Data.age }} {{ gt 1.5 2.0 }} {{ ge 2 2 }}",
+                data
             ) == "true true false true"
         );
         CHECK(Render("{{ lt \"a\" \"b\" }}", data) == "true");
         CHECK(
             RenderError("{{ lt .Data.age \"x\" }}", data) ==
-            "template: mail:1:4: incompatible types for comparison: number and string"
+            "template: mail:1:4: error calling lt: incompatible types for comparison"
+        );
+        CHECK(
+            RenderError("{{ lt 1 1.5 }}", data) ==
+            "template: mail:1:4: error calling lt: incompatible types for comparison"
+        );
+        CHECK(
+            RenderError("{{ gt .Data.missing 1 }}", data) ==
+            "template: mail:1:4: error calling gt: invalid type for comparison"
         );
     }
 
     SUBCASE("len and index") {
         CHECK(Render("{{ len .Data.name }} {{ len .Data.tags }} {{ len .Data }}", data) == "3 2 6");
         CHECK(Render("{{ len \"héllo\" }}", data) == "6");  // bytes, as Go
-        CHECK(Render("{{ len .Data.missing }}", data) == "0");
+        CHECK(
+            RenderError("{{ len .Data.missing }}", data) ==
+            "template: mail:1:4: error calling len: len of nil pointer"
+        );
         CHECK(Render("{{ index .Data \"first-name\" }}", data) == "Ada L");
         CHECK(Render("{{ index .Data.tags 1 }}", data) == "y");
         CHECK(Render("{{ index .Data \"nope\" }}", data) == "");
@@ -189,14 +214,22 @@ TEST_CASE("functions: not, and, or, eq, ne, comparisons, len, index") {
                 "{{ (index .Data.tags 0) }}{{ with index .Data \"name\" }}{{ . }}{{ end }}", data
             ) == "xAda"
         );
-        CHECK(RenderError("{{ len .Data.age }}", data) == "template: mail:1:4: len of type number");
+        CHECK(
+            RenderError("{{ len .Data.age }}", data) ==
+            "template: mail:1:4: error calling len: len of type float64"
+        );
         CHECK(
             RenderError("{{ index .Data.tags 2 }}", data) ==
             "template: mail:1:4: error calling index: index out of range: 2"
         );
         CHECK(
-            RenderError("{{ index .Data.name 0 }}", data) ==
-            "template: mail:1:4: error calling index: can't index item of type string with number"
+            RenderError("{{ index .Data.tags .Data.age }}", data) ==
+            "template: mail:1:4: error calling index: cannot index slice/array with type float64"
+        );
+        CHECK(Render("{{ index .Data.name 0 }}", data) == "65");  // a byte, as Go
+        CHECK(
+            RenderError("{{ index .Data.age 0 }}", data) ==
+            "template: mail:1:4: error calling index: can't index item of type float64"
         );
     }
 }
@@ -231,7 +264,7 @@ TEST_CASE("print, html, urlquery and pipes") {
 
     // The piped value is the last argument.
     CHECK(Render("{{ .Name | print \"Hi \" }}", data) == "Hi Ada &lt;Lovelace&gt;");
-    CHECK(Render("{{ .N | eq 7 }}", data) == "true");
+    CHECK(Render("{{ .N | eq 7.0 }}", data) == "true");
     CHECK(Render("{{ \"x\" | print \"a\" | print \"b\" }}", data) == "bax");
     CHECK(Render("{{ .Missing | not }}", data) == "true");
     CHECK(Render("{{ .Name | len }}", data) == "14");
@@ -388,6 +421,132 @@ TEST_CASE("rendering is bounded: steps and text (fuzz: go_template)") {
     // Large but reasonable renders still work: 100 KB of output from ranges.
     const std::string fine = nested(3, "{{ $.Data.tags }}" + std::string(3000, '.'));
     CHECK(Render(fine, data).size() == 27 * (7 + 3000));
+}
+
+}  // namespace gotrue::mailer::go_template_test
+
+namespace gotrue::mailer::go_template_test {
+
+TEST_CASE("break and continue end the iteration of the innermost range") {
+    const TemplateData data{
+        {"L", TemplateValue::List({S("a"), S("b"), S("c")})},
+        {"M", TemplateValue::List({TemplateValue::Int(1), TemplateValue::Int(2)})},
+    };
+    CHECK(
+        Render("{{ range .L }}{{ if eq . \"b\" }}{{ break }}{{ end }}{{ . }}{{ end }}", data) == "a"
+    );
+    CHECK(
+        Render(
+            "{{ range .L }}{{ with eq . \"b\" }}{{ continue }}{{ end }}{{ . }}{{ end }}", data
+        ) == "ac"
+    );
+    // The inner break leaves only the inner range; variables declared before it are dropped.
+    CHECK(
+        Render(
+            "{{ range $o := .M }}{{ range $.L }}{{ $x := . }}{{ break }}{{ end }}{{ $o }}{{ end }}",
+            data
+        ) == "12"
+    );
+    // A body that breaks on its first element still counts as iterated: no else.
+    CHECK(Render("{{ range .L }}{{ break }}{{ else }}empty{{ end }}!", data) == "!");
+}
+
+TEST_CASE("define, template and block") {
+    const TemplateData data{{"Name", S("Ann")}, {"Data", TemplateValue::Object({{"x", S("1")}})}};
+    CHECK(
+        Render("{{ define \"hi\" }}Hi {{ . }}{{ end }}{{ template \"hi\" .Name }}!", data) ==
+        "Hi Ann!"
+    );
+    // No pipeline: dot is missing (prints nothing); the callee sees none of the caller's $vars.
+    CHECK(
+        Render(
+            "{{ define \"t\" }}[{{ . }}]{{ $ }}{{ end }}{{ $v := 1 }}{{ template \"t\" }}", data
+        ) == "[]"
+    );
+    CHECK(Render("{{ block \"b\" .Data }}{{ .x }}{{ end }}", data) == "1");
+    // An empty definition may be replaced (Go's rule), in either order.
+    CHECK(
+        Render("{{ define \"e\" }} {{ end }}{{ define \"e\" }}E{{ end }}{{ template \"e\" }}") ==
+        "E"
+    );
+    CHECK(
+        Render("{{ define \"e\" }}E{{ end }}{{ define \"e\" }}{{ end }}{{ template \"e\" }}") == "E"
+    );
+    // Unbounded recursion stops at the nesting limit instead of exhausting the stack.
+    const std::string recursion =
+        "{{ define \"r\" }}{{ template \"r\" . }}{{ end }}{{ template \"r\" . }}";
+    CHECK(
+        RenderError(recursion, data) == "template: mail:1:20: exceeded maximum template depth (200)"
+    );
+    // Recursion that ends is fine.
+    CHECK(
+        Render(
+            "{{ define \"r\" }}{{ if . }}{{ . }},{{ template \"r\" slice . 1 }}{{ end }}{{ end }}"
+            "{{ template \"r\" \"abc\" }}"
+        ) == "abc,bc,c,"
+    );
+}
+
+TEST_CASE("printf, slice, js and call") {
+    const TemplateData data = UserData({
+        {"age", N(36)},
+        {"name", S("Ann")},
+        {"tags", TemplateValue::List({S("x"), S("y"), S("z")})},
+    });
+    CHECK(
+        Render("{{ printf \"%s is %v (%05.1f)\" .Data.name .Data.age .Data.age }}", data) ==
+        "Ann is 36 (036.0)"
+    );
+    CHECK(Render("{{ printf \"%d|%d\" .Data.age 7 }}", data) == "%!d(float64=36)|7");
+    CHECK(Render("{{ printf \"%s\" }}", data) == "%!s(MISSING)");
+    CHECK(Render("{{ slice .Data.name 1 }}|{{ slice .Data.tags 1 2 }}", data) == "nn|[y]");
+    CHECK(Render("{{ js \"a'b<c>\\n\" }}", data, false) == "a\\'b\\u003Cc\\u003E\\u000A");
+
+    struct Case {
+        const char* source;
+        const char* message;  // after "template: mail:1:4: "
+    };
+
+    const Case failures[] = {
+        {"{{ printf 3 }}", "error calling printf: expected string; found 3"},
+        // Verbs not implemented fail the render rather than print something Go would not.
+        {"{{ printf \"%x\" .Data.age }}", "printf: %x of a float64 is not supported"},
+        {"{{ printf \"%#v\" .Data.tags }}", "printf: %#v of a []interface {} is not supported"},
+        {"{{ slice .Data.tags 2 1 }}", "error calling slice: invalid slice index: 2 > 1"},
+        {"{{ slice .Data.name 4 }}", "error calling slice: index out of range: 4"},
+        {"{{ slice .Data.age 1 }}", "error calling slice: can't slice item of type float64"},
+        {"{{ call .Data.name }}", "error calling call: non-function of type string"},
+        {"{{ call .Data.nope 1 }}", "error calling call: call of nil"},
+    };
+    for (const Case& c : failures) {
+        CAPTURE(c.source);
+        CHECK(RenderError(c.source, data) == std::string("template: mail:1:4: ") + c.message);
+    }
+    // Huge widths are charged to the text budget.
+    CHECK(
+        RenderError(
+            "{{ printf \"%1000000d%1000000d%1000000d%1000000d%1000000d\" 1 2 3 4 5 }}", data
+        )
+            .find("rendering stopped: more than 4194304 bytes of text") != std::string::npos
+    );
+}
+
+TEST_CASE("missing keys and JSON nulls") {
+    const TemplateData data = UserData({{"n", TemplateValue::Null()}});
+    CHECK(
+        Render("[{{ .Data.nope }}][{{ .Data.nope.deeper }}][{{ .Nope }}][{{ .Data.n }}]", data) ==
+        "[][][][]"
+    );
+    CHECK(
+        RenderError("{{ .Data.n.x }}", data) ==
+        "template: mail:1:4: nil pointer evaluating interface {}.x"
+    );
+    CHECK(Render("{{ (.Data.n).x }}{{ $v := .Data.n }}{{ $v.x }}", data) == "");
+    CHECK(Render("{{ printf \"%v %d\" .Data.nope .Data.n }}", data, false) == "<nil> %!d(<nil>)");
+    CHECK(
+        RenderError("{{ index .Data.nope 0 }}", data) ==
+        "template: mail:1:4: error calling index: index of untyped nil"
+    );
 }
 
 }  // namespace gotrue::mailer::go_template_test

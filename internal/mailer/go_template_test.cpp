@@ -86,7 +86,7 @@ TEST_CASE("a 100 KB template with 1000 actions parses and renders") {
         chain += "{{ else if eq .X " + std::to_string(i) + " }}" + std::to_string(i);
     }
     chain += "{{ end }}";
-    CHECK(Render(chain, {{"X", N(999)}}) == "999");
+    CHECK(Render(chain, {{"X", TemplateValue::Int(999)}}) == "999");
 }
 
 TEST_CASE("GoTemplate is a reusable, copyable value") {

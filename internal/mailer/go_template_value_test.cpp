@@ -78,9 +78,18 @@ TEST_CASE("value formatting") {
         {"Nested", TemplateValue::List({TemplateValue::List({}), TemplateValue::Object({})})},
     };
     CHECK(Render("{{ .T }} {{ .F }}", data) == "true false");
+    CHECK(Render("{{ .I }} {{ .Neg }} {{ .Big }} {{ .Huge }}", data, false) == "3 -42 1e+20 1e+21");
+    // fmt's %v of a float64 is the shortest %g: exponent form from the 7th integer digit.
     CHECK(
-        Render("{{ .I }} {{ .Neg }} {{ .Big }} {{ .Huge }}", data, false) ==
-        "3 -42 100000000000000000000 1e+21"
+        Render(
+            "{{ .A }} {{ .B }} {{ .C }} {{ .D }}",
+            {{"A", N(123456)}, {"B", N(1e6)}, {"C", N(1717171717)}, {"D", N(-0.0001)}},
+            false
+        ) == "123456 1e+06 1.717171717e+09 -0.0001"
+    );
+    CHECK(
+        Render("{{ 3 }} {{ 3.0 }} {{ 1e6 }} {{ 1_000 }} {{ 0x1F }} {{ 'a' }}", {}) ==
+        "3 3 1e&#43;06 1000 31 97"
     );
     CHECK(Render("{{ .Frac }} {{ .Small }}", data, false) == "0.1 1e-05");
     CHECK(Render("{{ .Obj }}", data, false) == "map[a:1 b:x y c:<nil>]");

@@ -200,6 +200,11 @@ describe('@supabase/auth-js against gotrue', { concurrency: true }, () => {
     assert.equal(data.user.id, user.id)
     assert.ok(data.user.email_confirmed_at, 'email confirmed')
     assert.equal(decodeJwt(data.session.access_token).sub, user.id)
+    if (process.env.GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED === 'true') {
+      // run.sh's access-token hook shaped the token /verify issued.
+      assert.equal(decodeJwt(data.session.access_token).user_role, 'e2e_hook_role')
+      assert.equal(decodeJwt(data.session.access_token).hook_auth_method, 'otp')
+    }
 
     // The client keeps the session: getUser without arguments uses it.
     const got = await client.getUser()

@@ -13,8 +13,10 @@
 # and every GOTRUE_* variable of the caller's environment (except GOTRUE_TEST_*), e.g.
 # GOTRUE_MAILER_EMAIL_BACKGROUND_SENDING=true. By default the server signs with a fresh ES256 key
 # and keeps the JWT secret as a verify-only key (signing_keys.mjs; GOTRUE_JWT_KEYS= turns that
-# off) and allows anonymous sign-ins. The tests get the server's JWT secret (to sign service-role
-# tokens for the admin API) and its GOTRUE_JWT_KEYS. Exits with node's test runner status.
+# off), allows anonymous sign-ins and runs a Postgres custom access-token hook that adds a
+# user_role claim (GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED=false turns it off). The tests get
+# the server's JWT secret (to sign service-role tokens for the admin API), its GOTRUE_JWT_KEYS
+# and whether the hook is on. Exits with node's test runner status.
 set -euo pipefail
 
 binary="${1:?usage: run.sh PATH/TO/gotrue [NAME=VALUE ...]}"
@@ -153,6 +155,8 @@ server_env() {
     "GOTRUE_SMTP_MAX_FREQUENCY=1s"
     "GOTRUE_RATE_LIMIT_EMAIL_SENT=1000"
     "GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED=true"
+    "GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED=true"
+    "GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_URI=pg-functions://postgres/public/e2e_access_token_hook"
   )
   if [ -n "$jwt_keys" ]; then
     vars+=("GOTRUE_JWT_KEYS=$jwt_keys")
@@ -201,6 +205,16 @@ if ! env -i "${env_vars[@]}" "$binary" migrate >"$work/migrate.log" 2>&1; then
   exit 1
 fi
 
+# The custom access-token hook the server calls (on by default, above): it adds user_role and
+# echoes the authentication method.
+psql "$database_url" -v ON_ERROR_STOP=1 -q -X >/dev/null <<'SQL'
+CREATE OR REPLACE FUNCTION public.e2e_access_token_hook(event jsonb) RETURNS jsonb
+LANGUAGE sql AS $fn$
+  SELECT jsonb_build_object('claims', (event->'claims') || jsonb_build_object(
+    'user_role', 'e2e_hook_role', 'hook_auth_method', event->'authentication_method'))
+$fn$;
+SQL
+
 # (c)+(d) Start the server; a port taken between choosing and binding it gets another try.
 url=""
 for attempt in 1 2 3; do
@@ -235,6 +249,7 @@ fi
 set +e
 GOTRUE_URL="$url" MAILDIR="$GOTRUE_TEST_MAILDIR" GOTRUE_JWT_SECRET="$(server_setting GOTRUE_JWT_SECRET)" \
   GOTRUE_JWT_KEYS="$(server_setting GOTRUE_JWT_KEYS)" \
+  GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED="$(server_setting GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED)" \
   node --test "$here/auth_js.test.mjs" "$here/ssr_app.test.mjs" "$here/mfa.test.mjs"
 status=$?
 set -e

@@ -40,6 +40,10 @@ const SIGNING_KEY = (() => {
   return keys.find((key) => key.kty !== 'oct' && key.key_ops?.includes('sign')) ?? null
 })()
 
+// run.sh's Postgres custom access-token hook adds these claims when it is on.
+const HOOK_ON = process.env.GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED === 'true'
+const HOOK_ROLE = 'e2e_hook_role'
+
 // ---------------------------------------------------------------------------------------------
 // the app
 
@@ -250,6 +254,11 @@ describe('@supabase/ssr server client against gotrue', { concurrency: true }, ()
     assert.equal(claims.role, 'authenticated')
     assert.equal(claims.is_anonymous, false)
     assert.equal(claims.amr?.[0]?.method, 'email/signup')
+    if (HOOK_ON) {
+      // The PKCE exchange's token went through the hook too.
+      assert.equal(claims.user_role, HOOK_ROLE)
+      assert.equal(claims.hook_auth_method, 'email/signup')
+    }
 
     // The next page reads the user from the session cookies.
     const user = await currentUser(browser)
@@ -455,6 +464,29 @@ describe('@supabase/ssr server client against gotrue', { concurrency: true }, ()
     const signIn = await new Browser().request().supabase.auth.signInWithPassword({ email, password: PASSWORD })
     assert.equal(signIn.error, null, `signInWithPassword: ${signIn.error?.message}`)
     assert.equal(signIn.data.user.id, anonId)
+  })
+
+  test('the custom access-token hook adds its claim: getClaims() and a refreshed token', {
+    timeout: TEST_TIMEOUT, skip: HOOK_ON ? false : 'the hook is off',
+  }, async () => {
+    const { email, userId } = await confirmedUser()
+    const browser = new Browser({ cookieName: `sb-hook-${randomBytes(4).toString('hex')}-auth-token` })
+    const signIn = await browser.request().supabase.auth.signInWithPassword({ email, password: PASSWORD })
+    assert.equal(signIn.error, null, `signInWithPassword: ${signIn.error?.message}`)
+    const { data, error } = await browser.request().supabase.auth.getClaims()
+    assert.equal(error, null, `getClaims: ${error?.message}`)
+    assert.equal(data.claims.sub, userId)
+    assert.equal(data.claims.user_role, HOOK_ROLE)
+    assert.equal(data.claims.hook_auth_method, 'password')
+    // The claims GoTrue puts in every token are still there.
+    assert.equal(data.claims.role, 'authenticated')
+    assert.equal(data.claims.aal, 'aal1')
+
+    const refreshed = await browser.request().supabase.auth.refreshSession()
+    assert.equal(refreshed.error, null, `refreshSession: ${refreshed.error?.message}`)
+    const claims = decodeJwt(refreshed.data.session.access_token)
+    assert.equal(claims.user_role, HOOK_ROLE)
+    assert.equal(claims.hook_auth_method, 'token_refresh')
   })
 
   describe('with signing keys', { concurrency: true, skip: SIGNING_KEY ? false : 'GOTRUE_JWT_KEYS is empty' }, () => {

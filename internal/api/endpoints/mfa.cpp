@@ -437,7 +437,15 @@ Response Api::VerifyFactor(Request& request) {
         verified.user = models::FindUserById(tx, caller.user.id).value_or(caller.user);
         verified.identities = models::FindIdentitiesByUser(tx, caller.user.id);
         verified.factors = models::FindFactorsByUser(tx, caller.user.id);
-        verified.session = TokensForSession(tx, verified.user, session.id, refresh_token, config);
+        verified.session = TokensForSession(
+            tx,
+            verified.user,
+            session.id,
+            refresh_token,
+            request,
+            models::AuthenticationMethod::kTotp,
+            config
+        );
         result.verified = std::move(verified);
         return result;
     });

@@ -104,8 +104,15 @@ std::optional<Refreshed> ReplayRevoked(
     result.user = family.user;
     const auto active = models::FindActiveRefreshToken(tx, family.session.id);
     if (active && active->parent == family.current.token) {
-        result.session =
-            TokensForSession(tx, family.user, family.session.id, active->token, config);
+        result.session = TokensForSession(
+            tx,
+            family.user,
+            family.session.id,
+            active->token,
+            request,
+            models::AuthenticationMethod::kTokenRefresh,
+            config
+        );
         return result;
     }
     const auto age = models::Now() - family.current.updated_at;
@@ -130,7 +137,15 @@ IssuedSession Rotate(
     models::UpdateSessionRefreshInfo(tx, family.session.id, UserAgent(request), ip);
     models::RecordAudit(tx, family.user, "token_refreshed", ip);
     models::RecordAudit(tx, family.user, "token_revoked", ip);
-    return TokensForSession(tx, family.user, family.session.id, child.token, config);
+    return TokensForSession(
+        tx,
+        family.user,
+        family.session.id,
+        child.token,
+        request,
+        models::AuthenticationMethod::kTokenRefresh,
+        config
+    );
 }
 
 struct Exchanged {

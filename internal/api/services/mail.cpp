@@ -10,6 +10,7 @@
 #include "crypto/crypto.hpp"
 #include "logs/logs.hpp"
 #include "mailer/mail_client.hpp"
+#include "mailer/template_json.hpp"
 #include "models/one_time_token.hpp"
 #include "models/rate_limit_bucket.hpp"
 #include "storage/transaction.hpp"
@@ -106,38 +107,6 @@ std::string NewCode(
     return otp;
 }
 
-// user_metadata as template data ({{ .Data.key }}).
-mailer::TemplateValue ToTemplateValue(const rapidjson::Value& value) {
-    if (value.IsString()) {
-        return mailer::TemplateValue::String(std::string(value.GetString(), value.GetStringLength())
-        );
-    }
-    if (value.IsBool()) {
-        return mailer::TemplateValue::Bool(value.GetBool());
-    }
-    if (value.IsNumber()) {
-        return mailer::TemplateValue::Number(value.GetDouble());
-    }
-    if (value.IsArray()) {
-        mailer::TemplateValue::Array items;
-        for (const auto& item : value.GetArray()) {
-            items.push_back(ToTemplateValue(item));
-        }
-        return mailer::TemplateValue::List(std::move(items));
-    }
-    if (value.IsObject()) {
-        mailer::TemplateValue::Map fields;
-        for (const auto& member : value.GetObject()) {
-            fields.emplace(
-                std::string(member.name.GetString(), member.name.GetStringLength()),
-                ToTemplateValue(member.value)
-            );
-        }
-        return mailer::TemplateValue::Object(std::move(fields));
-    }
-    return mailer::TemplateValue::Null();
-}
-
 std::string WholeSecondsLeft(std::chrono::microseconds left) {
     return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(left).count());
 }
@@ -208,7 +177,7 @@ mailer::MailInput MailService::BaseInput(const models::User& user, const std::st
     mailer::MailInput input;
     input.email = user.email;
     input.redirect_to = redirect_to;
-    input.data = ToTemplateValue(ParseStoredObject(user.raw_user_meta_data));
+    input.data = mailer::TemplateValueFromJson(ParseStoredObject(user.raw_user_meta_data));
     return input;
 }
 

@@ -6,6 +6,7 @@
 #include <rapidjson/document.h>
 
 #include "api/http_types.hpp"
+#include "api/services/access_token_hook.hpp"
 #include "api/services/request_info.hpp"
 #include "models/amr_claim.hpp"
 #include "models/refresh_token.hpp"
@@ -37,6 +38,8 @@ IssuedSession TokensForSession(
     const models::User& user,
     const std::string& session_id,
     const std::string& refresh_token,
+    const Request& request,
+    models::AuthenticationMethod method,
     const conf::Config& config
 ) {
     const long long now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -80,6 +83,8 @@ IssuedSession TokensForSession(
     claims.AddMember("amr", amr, allocator);
     AddString(claims, "session_id", session_id);
     claims.AddMember("is_anonymous", user.is_anonymous, allocator);
+    // The hook runs inside `tx`: when it fails, nothing this sign-in wrote is committed.
+    claims = CustomizeAccessToken(tx, config, request, user.id, std::move(claims), method);
 
     IssuedSession issued;
     issued.access_token = config.jwt.key_set.Sign(claims);  // RS256/ES256/HS256, with kid
@@ -102,7 +107,7 @@ IssuedSession IssueSession(
     models::AddClaimToSession(tx, session.id, method);
     const models::RefreshToken refresh = models::CreateRefreshToken(tx, user.id, session.id, "");
     models::UpdateLastSignInAt(tx, user);
-    return TokensForSession(tx, user, session.id, refresh.token, config);
+    return TokensForSession(tx, user, session.id, refresh.token, request, method, config);
 }
 
 }  // namespace gotrue::api

@@ -25,11 +25,16 @@ namespace gotrue::api {
 );
 
 // An access token for an existing session, with `refresh_token` as the session's current one.
+// `method` is how this token came about (the hook's authentication_method: token_refresh on a
+// refresh). With the custom access-token hook on, its claims are the hook's
+// (access_token_hook.hpp).
 [[nodiscard]] IssuedSession TokensForSession(
     pqxx::work& tx,
     const models::User& user,
     const std::string& session_id,
     const std::string& refresh_token,
+    const Request& request,
+    models::AuthenticationMethod method,
     const conf::Config& config
 );
 

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "api/http_types.hpp"
+#include "http/middleware.hpp"
 
 namespace gotrue::api {
 
@@ -75,13 +76,23 @@ Middleware EqualizeTiming(std::shared_ptr<TimingEqualizer> equalizer) {
         const auto started = std::chrono::steady_clock::now();
         Response response = next(request);
         if (response.status == 200 && !request.timing_endpoint.empty()) {
-            const auto now = std::chrono::steady_clock::now();
-            const auto took = std::chrono::duration_cast<TimingEqualizer::Duration>(now - started);
-            const auto wait =
-                equalizer->Record(request.timing_endpoint, request.timing_variant, took);
-            if (wait.count() > 0) {
-                response.not_before = now + wait;
-            }
+            // Measured once the request's tasks are done: request-scoped mail counts.
+            http::WhenComplete(
+                request,
+                response,
+                [equalizer,
+                 started,
+                 endpoint = request.timing_endpoint,
+                 variant = request.timing_variant](Response& done) {
+                    const auto now = std::chrono::steady_clock::now();
+                    const auto took =
+                        std::chrono::duration_cast<TimingEqualizer::Duration>(now - started);
+                    const auto wait = equalizer->Record(endpoint, variant, took);
+                    if (wait.count() > 0) {
+                        done.not_before = now + wait;
+                    }
+                }
+            );
         }
         // The place is given back once the response is written: the server drops the
         // response, and this handle with it, after the send.

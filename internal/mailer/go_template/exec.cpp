@@ -1,6 +1,8 @@
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -16,12 +18,14 @@ namespace {
 
 class Executor {
 public:
-    Executor(std::string_view name, const OutputHook& output, std::string& out)
-        : name_(name), output_(output), out_(out) {}
+    Executor(
+        const ParsedTree& tree, std::string_view name, const OutputHook& output, std::string& out
+    )
+        : tree_(tree), name_(name), output_(output), out_(out) {}
 
-    void Run(const std::vector<Node>& root, const TemplateValue& data) {
+    void Run(const TemplateValue& data) {
         vars_.push_back({"$", data});
-        Walk(root, data);
+        Walk(tree_.root, data);
     }
 
 private:
@@ -65,9 +69,13 @@ private:
         return TemplateValue::String(std::move(text));
     }
 
-    void Walk(const std::vector<Node>& list, const TemplateValue& dot) {
+    // How a list ended: normally, or at a {{ break }} / {{ continue }} for the enclosing range.
+    enum class Flow { kNext, kBreak, kContinue };
+
+    Flow Walk(const std::vector<Node>& list, const TemplateValue& dot) {
         for (const Node& node : list) {
             Step(node.pos);
+            Flow flow = Flow::kNext;
             switch (node.type) {
                 case NodeType::kText:
                     SpendText(node.text.size(), node.pos);
@@ -78,18 +86,46 @@ private:
                     break;
                 case NodeType::kIf:
                 case NodeType::kWith:
-                    IfOrWith(node, dot);
+                    flow = IfOrWith(node, dot);
                     break;
                 case NodeType::kRange:
                     Range(node, dot);
                     break;
+                case NodeType::kTemplate:
+                    Invoke(node, dot);
+                    break;
+                case NodeType::kBreak:
+                    return Flow::kBreak;
+                case NodeType::kContinue:
+                    return Flow::kContinue;
+            }
+            if (flow != Flow::kNext) {
+                return flow;
             }
         }
+        return Flow::kNext;
+    }
+
+    // {{ template "name" P }}: the named template with P's value as dot and $, and none of the
+    // caller's variables (Go's walkTemplate). The parser checked that the name exists.
+    void Invoke(const Node& node, const TemplateValue& dot) {
+        const TemplateValue value =
+            node.has_pipe ? EvalPipeline(node.pipe, dot) : TemplateValue::Missing();
+        if (++depth_ > kTemplateMaxNesting) {
+            Fail(
+                node.pos,
+                "exceeded maximum template depth (" + std::to_string(kTemplateMaxNesting) + ")"
+            );
+        }
+        std::vector<Variable> caller = std::exchange(vars_, {{"$", value}});
+        Walk(tree_.defined.find(node.text)->second, value);
+        vars_ = std::move(caller);
+        --depth_;
     }
 
     void Action(const Node& node, const TemplateValue& dot) {
         const TemplateValue value = EvalPipeline(node.pipe, dot);
-        if (node.pipe.decl != DeclKind::kNone || value.IsNull()) {
+        if (node.pipe.decl != DeclKind::kNone || value.IsNil()) {
             return;  // html/template prints nothing for nil
         }
         if (value.Kind() == ValueKind::kString) {
@@ -100,21 +136,19 @@ private:
         out_ += escaped;
     }
 
-    void IfOrWith(const Node& node, const TemplateValue& dot) {
+    Flow IfOrWith(const Node& node, const TemplateValue& dot) {
         const std::size_t mark = vars_.size();
-        bool taken = false;
-        for (const Branch& branch : node.branches) {
-            const TemplateValue value = EvalPipeline(branch.cond, dot);
-            if (value.IsTruthy()) {
-                Walk(branch.body, node.type == NodeType::kWith ? value : dot);
-                taken = true;
-                break;
+        const Flow flow = [&] {
+            for (const Branch& branch : node.branches) {
+                const TemplateValue value = EvalPipeline(branch.cond, dot);
+                if (value.IsTruthy()) {
+                    return Walk(branch.body, node.type == NodeType::kWith ? value : dot);
+                }
             }
-        }
-        if (!taken) {
-            Walk(node.else_body, dot);
-        }
+            return Walk(node.else_body, dot);
+        }();
         vars_.resize(mark);
+        return flow;
     }
 
     void Range(const Node& node, const TemplateValue& dot) {
@@ -123,7 +157,11 @@ private:
         const std::size_t mark = vars_.size();
         const std::vector<std::string>& names = branch.cond.vars;
         std::size_t count = 0;
+        bool stopped = false;
         const auto iteration = [&](const TemplateValue& key, const TemplateValue& element) {
+            if (stopped) {
+                return;
+            }
             ++count;
             Step(branch.cond.pos);
             const std::size_t iteration_mark = vars_.size();
@@ -133,16 +171,17 @@ private:
                 vars_.push_back({names[0], key});
                 vars_.push_back({names[1], element});
             }
-            Walk(branch.body, element);
+            stopped = Walk(branch.body, element) == Flow::kBreak;
             vars_.resize(iteration_mark);
         };
         switch (value.Kind()) {
             case ValueKind::kNull:
+            case ValueKind::kMissing:
                 break;
             case ValueKind::kList: {
                 const TemplateValue::Array& items = value.AsList();
                 for (std::size_t i = 0; i < items.size(); ++i) {
-                    iteration(TemplateValue::Number(static_cast<double>(i)), items[i]);
+                    iteration(TemplateValue::Int(static_cast<std::int64_t>(i)), items[i]);
                 }
                 break;
             }
@@ -152,11 +191,7 @@ private:
                 }
                 break;
             default:
-                Fail(
-                    branch.cond.pos,
-                    "range can't iterate over " + std::string(KindName(value.Kind())) + " " +
-                        Format(value)
-                );
+                Fail(branch.cond.pos, "range can't iterate over " + Format(value));
         }
         if (count == 0) {
             Walk(node.else_body, dot);
@@ -186,7 +221,9 @@ private:
                 value = EvalArg(head, dot);
             }
         }
-        return value;
+        // Go's evalPipeline turns a nil interface{} into the invalid value: after a pipeline,
+        // null and missing are alike ((.Data.null).x is missing, .Data.null.x an error).
+        return value.IsNull() ? TemplateValue::Missing() : value;
     }
 
     // The parser resolved the variable to its stack index (Parser::Declare); the name is only
@@ -221,19 +258,21 @@ private:
                 break;
         }
         for (const std::string& field : expr.fields) {
+            if (base->Kind() == ValueKind::kMissing) {
+                return *base;
+            }
             if (base->IsNull()) {
-                return {};
+                Fail(expr.pos, "nil pointer evaluating interface {}." + field);
             }
             if (base->Kind() != ValueKind::kObject) {
                 Fail(
                     expr.pos,
-                    "can't evaluate field " + field + " in type " +
-                        std::string(KindName(base->Kind()))
+                    "can't evaluate field " + field + " in type " + std::string(TypeName(*base))
                 );
             }
             base = base->Find(field);
             if (base == nullptr) {
-                return {};
+                return TemplateValue::Missing();
             }
         }
         return *base;
@@ -274,30 +313,32 @@ private:
             case Func::kEq: {
                 const TemplateValue first = arg(0);
                 for (std::size_t i = 1; i < count; ++i) {
-                    if (Equal(first, arg(i), fn.pos)) {
+                    if (Equal(first, arg(i), "eq", fn.pos)) {
                         return TemplateValue::Bool(true);
                     }
                 }
                 return TemplateValue::Bool(false);
             }
-            case Func::kNe:
-                return TemplateValue::Bool(!Equal(arg(0), arg(1), fn.pos));
-            case Func::kLt:
-                return TemplateValue::Bool(Less(arg(0), arg(1), fn.pos));
-            case Func::kLe: {
+            case Func::kNe: {
                 const TemplateValue a = arg(0);
-                const TemplateValue b = arg(1);
-                return TemplateValue::Bool(!Less(b, a, fn.pos));
+                return TemplateValue::Bool(!Equal(a, arg(1), "ne", fn.pos));
             }
-            case Func::kGt:
-                return TemplateValue::Bool(Less(arg(1), arg(0), fn.pos));
+            case Func::kLt:
             case Func::kGe: {
                 const TemplateValue a = arg(0);
+                const bool less = Less(a, arg(1), fn.name, fn.pos);
+                return TemplateValue::Bool(fn.func == Func::kLt ? less : !less);
+            }
+            case Func::kLe:
+            case Func::kGt: {
+                // Go: le is lt || eq, gt is !le; with the kinds checked by lt, that is b < a.
+                const TemplateValue a = arg(0);
                 const TemplateValue b = arg(1);
-                return TemplateValue::Bool(!Less(a, b, fn.pos));
+                const bool greater = Less(b, a, fn.name, fn.pos);
+                return TemplateValue::Bool(fn.func == Func::kGt ? greater : !greater);
             }
             case Func::kLen:
-                return TemplateValue::Number(static_cast<double>(Length(arg(0), fn.pos)));
+                return TemplateValue::Int(Length(arg(0), fn.pos));
             case Func::kIndex:
                 return Index(all(), fn.pos);
             case Func::kHtml:
@@ -308,8 +349,101 @@ private:
                 return Built(Sprint(all(), TextLeft()), fn.pos);
             case Func::kPrintln:
                 return Built(Sprintln(all(), TextLeft()), fn.pos);
+            case Func::kPrintf:
+                return Printf(all(), fn.pos);
+            case Func::kSlice:
+                return Slice(all(), fn.pos);
+            case Func::kJs:
+                return Built(JsEscape(EvalArgs(all(), TextLeft())), fn.pos);
+            case Func::kCall: {
+                // GoTrue's data holds no functions, so every call fails, as in Go.
+                const TemplateValue target = arg(0);
+                Fail(
+                    fn.pos,
+                    target.IsNil() ? "error calling call: call of nil"
+                                   : "error calling call: non-function of type " +
+                                         std::string(TypeName(target))
+                );
+            }
         }
         return {};
+    }
+
+    TemplateValue Printf(const std::vector<TemplateValue>& values, Pos pos) {
+        if (values.front().Kind() != ValueKind::kString) {
+            Fail(pos, "error calling printf: expected string; found " + Format(values.front()));
+        }
+        try {
+            return Built(
+                Sprintf(values.front().AsString(), {values.begin() + 1, values.end()}, TextLeft()),
+                pos
+            );
+        } catch (const UnsupportedFormat& error) {
+            Fail(pos, error.what());
+        }
+    }
+
+    // An int index argument of index and slice, within [0, cap].
+    std::size_t IndexArg(const TemplateValue& index, std::size_t cap, std::string_view fn, Pos pos)
+        const {
+        if (index.Kind() != ValueKind::kInt) {
+            Fail(
+                pos,
+                "error calling " + std::string(fn) + ": cannot index slice/array with " +
+                    (index.IsNil() ? "nil" : "type " + std::string(TypeName(index)))
+            );
+        }
+        const std::int64_t x = index.AsInt();
+        if (x < 0 || static_cast<std::uint64_t>(x) > cap) {
+            Fail(
+                pos, "error calling " + std::string(fn) + ": index out of range: " + Format(index)
+            );
+        }
+        return static_cast<std::size_t>(x);
+    }
+
+    TemplateValue Slice(const std::vector<TemplateValue>& values, Pos pos) const {
+        const TemplateValue& item = values.front();
+        const std::size_t count = values.size() - 1;
+        if (item.IsNil()) {
+            Fail(pos, "error calling slice: slice of untyped nil");
+        }
+        if (count > 3) {
+            Fail(pos, "error calling slice: too many slice indexes: " + std::to_string(count));
+        }
+        std::size_t length = 0;
+        if (item.Kind() == ValueKind::kString) {
+            if (count == 3) {
+                Fail(pos, "error calling slice: cannot 3-index slice a string");
+            }
+            length = item.AsString().size();
+        } else if (item.Kind() == ValueKind::kList) {
+            length = item.AsList().size();
+        } else {
+            Fail(
+                pos, "error calling slice: can't slice item of type " + std::string(TypeName(item))
+            );
+        }
+        std::array<std::size_t, 3> idx{0, length, length};
+        for (std::size_t i = 0; i < count; ++i) {
+            idx.at(i) = IndexArg(values[i + 1], length, "slice", pos);
+        }
+        if (idx[0] > idx[1] || (count == 3 && idx[1] > idx[2])) {
+            const std::size_t bad = idx[0] > idx[1] ? 0 : 1;
+            Fail(
+                pos,
+                "error calling slice: invalid slice index: " + std::to_string(idx.at(bad)) + " > " +
+                    std::to_string(idx.at(bad + 1))
+            );
+        }
+        if (item.Kind() == ValueKind::kString) {
+            return TemplateValue::String(item.AsString().substr(idx[0], idx[1] - idx[0]));
+        }
+        const TemplateValue::Array& items = item.AsList();
+        return TemplateValue::List(TemplateValue::Array(
+            items.begin() + static_cast<std::ptrdiff_t>(idx[0]),
+            items.begin() + static_cast<std::ptrdiff_t>(idx[1])
+        ));
     }
 
     // Comparing two strings reads both: charged to the text budget like building one.
@@ -319,91 +453,152 @@ private:
         }
     }
 
-    bool Equal(const TemplateValue& a, const TemplateValue& b, Pos pos) {
-        for (const TemplateValue* value : {&a, &b}) {
-            if (value->Kind() == ValueKind::kObject || value->Kind() == ValueKind::kList) {
-                Fail(
-                    pos,
-                    "error calling eq: non-comparable type " + std::string(KindName(value->Kind()))
-                );
-            }
-        }
-        if (a.Kind() != b.Kind()) {
-            return false;  // Go errors; unequal is kinder to user-supplied data
-        }
-        SpendComparison(a, b, pos);
-        switch (a.Kind()) {
+    // funcs.go's basicKind: the kinds eq and lt compare; objects, lists and nil are none.
+    enum class Basic { kInvalid, kBool, kInt, kFloat, kString };
+
+    static Basic BasicKind(const TemplateValue& value) {
+        switch (value.Kind()) {
             case ValueKind::kBool:
-                return a.AsBool() == b.AsBool();
+                return Basic::kBool;
+            case ValueKind::kInt:
+                return Basic::kInt;
             case ValueKind::kNumber:
-                return a.AsNumber() == b.AsNumber();
+                return Basic::kFloat;
             case ValueKind::kString:
-                return a.AsString() == b.AsString();
+                return Basic::kString;
             default:
-                return true;  // both null
+                return Basic::kInvalid;
         }
     }
 
-    bool Less(const TemplateValue& a, const TemplateValue& b, Pos pos) {
-        if (a.Kind() == ValueKind::kNumber && b.Kind() == ValueKind::kNumber) {
-            return a.AsNumber() < b.AsNumber();
+    // Go's eq for one pair: values of different kinds are an error unless one is nil (then
+    // unequal); objects and lists are not comparable.
+    bool Equal(const TemplateValue& a, const TemplateValue& b, std::string_view fn, Pos pos) {
+        const Basic kind = BasicKind(a);
+        if (kind != BasicKind(b)) {
+            if (!a.IsNil() && !b.IsNil()) {
+                Fail(
+                    pos, "error calling " + std::string(fn) + ": incompatible types for comparison"
+                );
+            }
+            return false;
         }
-        if (a.Kind() == ValueKind::kString && b.Kind() == ValueKind::kString) {
-            SpendComparison(a, b, pos);
-            return a.AsString() < b.AsString();
+        SpendComparison(a, b, pos);
+        switch (kind) {
+            case Basic::kBool:
+                return a.AsBool() == b.AsBool();
+            case Basic::kInt:
+                return a.AsInt() == b.AsInt();
+            case Basic::kFloat:
+                return a.AsNumber() == b.AsNumber();
+            case Basic::kString:
+                return a.AsString() == b.AsString();
+            case Basic::kInvalid:
+                break;
         }
+        if (a.IsNil() || b.IsNil()) {
+            return a.IsNil() == b.IsNil();
+        }
+        const TemplateValue& culprit = a.Kind() == b.Kind() ? b : a;
         Fail(
             pos,
-            "incompatible types for comparison: " + std::string(KindName(a.Kind())) + " and " +
-                std::string(KindName(b.Kind()))
+            "error calling " + std::string(fn) + ": non-comparable type " + Format(culprit) + ": " +
+                std::string(TypeName(culprit))
         );
     }
 
-    std::size_t Length(const TemplateValue& value, Pos pos) const {
-        switch (value.Kind()) {
-            case ValueKind::kNull:
-                return 0;
-            case ValueKind::kString:
-                return value.AsString().size();
-            case ValueKind::kObject:
-                return value.AsObject().size();
-            case ValueKind::kList:
-                return value.AsList().size();
+    // Go's lt.
+    bool Less(const TemplateValue& a, const TemplateValue& b, std::string_view fn, Pos pos) {
+        const Basic kind = BasicKind(a);
+        if (kind == Basic::kInvalid || BasicKind(b) == Basic::kInvalid) {
+            Fail(pos, "error calling " + std::string(fn) + ": invalid type for comparison");
+        }
+        if (kind != BasicKind(b)) {
+            Fail(pos, "error calling " + std::string(fn) + ": incompatible types for comparison");
+        }
+        switch (kind) {
+            case Basic::kInt:
+                return a.AsInt() < b.AsInt();
+            case Basic::kFloat:
+                return a.AsNumber() < b.AsNumber();
+            case Basic::kString:
+                SpendComparison(a, b, pos);
+                return a.AsString() < b.AsString();
             default:
-                Fail(pos, "len of type " + std::string(KindName(value.Kind())));
+                Fail(pos, "error calling " + std::string(fn) + ": invalid type for comparison");
+        }
+    }
+
+    std::int64_t Length(const TemplateValue& value, Pos pos) const {
+        switch (value.Kind()) {
+            case ValueKind::kString:
+                return static_cast<std::int64_t>(value.AsString().size());
+            case ValueKind::kObject:
+                return static_cast<std::int64_t>(value.AsObject().size());
+            case ValueKind::kList:
+                return static_cast<std::int64_t>(value.AsList().size());
+            case ValueKind::kNull:
+            case ValueKind::kMissing:
+                Fail(pos, "error calling len: len of nil pointer");
+            default:
+                Fail(pos, "error calling len: len of type " + std::string(TypeName(value)));
         }
     }
 
     TemplateValue Index(const std::vector<TemplateValue>& values, Pos pos) const {
         TemplateValue item = values.front();
+        if (item.IsNil()) {
+            Fail(pos, "error calling index: index of untyped nil");
+        }
         for (std::size_t i = 1; i < values.size(); ++i) {
             const TemplateValue& key = values[i];
-            if (item.IsNull()) {
-                return {};
-            }
-            if (item.Kind() == ValueKind::kObject && key.Kind() == ValueKind::kString) {
-                const TemplateValue* found = item.Find(key.AsString());
-                item = found == nullptr ? TemplateValue() : *found;
-            } else if (item.Kind() == ValueKind::kList && key.Kind() == ValueKind::kNumber) {
-                const double index = key.AsNumber();
-                const TemplateValue::Array& items = item.AsList();
-                if (std::trunc(index) != index || index < 0 ||
-                    index >= static_cast<double>(items.size())) {
-                    Fail(pos, "error calling index: index out of range: " + Format(key));
+            switch (item.Kind()) {
+                case ValueKind::kObject:
+                    if (key.Kind() != ValueKind::kString) {
+                        Fail(
+                            pos,
+                            "error calling index: value has type " + std::string(TypeName(key)) +
+                                "; should be string"
+                        );
+                    } else {
+                        const TemplateValue* found = item.Find(key.AsString());
+                        item = found == nullptr ? TemplateValue::Null() : *found;
+                    }
+                    break;
+                case ValueKind::kList: {
+                    const TemplateValue::Array& items = item.AsList();
+                    const std::size_t x = IndexArg(key, items.size(), "index", pos);
+                    if (x == items.size()) {
+                        Fail(pos, "error calling index: index out of range: " + Format(key));
+                    }
+                    item = items[x];
+                    break;
                 }
-                item = items[static_cast<std::size_t>(index)];
-            } else {
-                Fail(
-                    pos,
-                    "error calling index: can't index item of type " +
-                        std::string(KindName(item.Kind())) + " with " +
-                        std::string(KindName(key.Kind()))
-                );
+                case ValueKind::kString: {
+                    const std::string& text = item.AsString();
+                    const std::size_t x = IndexArg(key, text.size(), "index", pos);
+                    if (x == text.size()) {
+                        Fail(pos, "error calling index: index out of range: " + Format(key));
+                    }
+                    item = TemplateValue::Int(static_cast<unsigned char>(text[x]));  // a byte
+                    break;
+                }
+                case ValueKind::kNull:
+                case ValueKind::kMissing:
+                    Fail(pos, "error calling index: index of nil pointer");
+                default:
+                    Fail(
+                        pos,
+                        "error calling index: can't index item of type " +
+                            std::string(TypeName(item))
+                    );
             }
         }
         return item;
     }
 
+    const ParsedTree& tree_;
+    int depth_ = 0;  // nested {{ template }} invocations
     std::string_view name_;
     const OutputHook& output_;
     std::string& out_;
@@ -426,13 +621,13 @@ std::string VerbatimOutput(const Node& /*action*/, std::string text) {
 }
 
 void Execute(
-    const std::vector<Node>& root,
+    const ParsedTree& tree,
     const TemplateValue& data,
     std::string_view name,
     const OutputHook& output,
     std::string& out
 ) {
-    Executor(name, output, out).Run(root, data);
+    Executor(tree, name, output, out).Run(data);
 }
 
 }  // namespace gotrue::mailer::go_template_internal

@@ -21,10 +21,10 @@ using OutputHook = std::function<std::string(const Node& action, std::string tex
 std::string EscapeHtmlOutput(const Node& action, std::string text);
 std::string VerbatimOutput(const Node& action, std::string text);
 
-// Renders `root` with `data` as dot and $ into `out`. `name` is the template's, for errors.
+// Renders tree.root with `data` as dot and $ into `out`. `name` is the template's, for errors.
 // Throws TemplateError for evaluation errors and exhausted render budgets.
 void Execute(
-    const std::vector<Node>& root,
+    const ParsedTree& tree,
     const TemplateValue& data,
     std::string_view name,
     const OutputHook& output,

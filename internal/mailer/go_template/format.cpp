@@ -11,83 +11,6 @@
 #include "mailer/go_template/source_internal.hpp"
 
 namespace gotrue::mailer::go_template_internal {
-namespace {
-
-std::string FormatNumber(double value) {
-    if (std::isnan(value)) {
-        return "NaN";
-    }
-    if (std::isinf(value)) {
-        return value > 0 ? "+Inf" : "-Inf";
-    }
-    std::array<char, 64> buffer{};
-    // Go's %v: integral values print without exponent below 1e21, like JSON numbers do.
-    const bool integral = std::trunc(value) == value && std::fabs(value) < 1e21;
-    const auto result =
-        integral
-            ? std::to_chars(
-                  buffer.data(), buffer.data() + buffer.size(), value, std::chars_format::fixed
-              )
-            : std::to_chars(
-                  buffer.data(), buffer.data() + buffer.size(), value, std::chars_format::general
-              );
-    return std::string(buffer.data(), result.ptr);
-}
-
-// Go's fmt %v for the values a template sees.
-void AppendFormatted(std::string& out, const TemplateValue& value) {
-    switch (value.Kind()) {
-        case ValueKind::kNull:
-            out += "<nil>";
-            return;
-        case ValueKind::kBool:
-            out += value.AsBool() ? "true" : "false";
-            return;
-        case ValueKind::kNumber:
-            out += FormatNumber(value.AsNumber());
-            return;
-        case ValueKind::kString:
-            out += value.AsString();
-            return;
-        case ValueKind::kObject: {
-            out += "map[";
-            bool first = true;
-            for (const auto& [key, item] : value.AsObject()) {
-                if (!first) {
-                    out += ' ';
-                }
-                first = false;
-                out += key;
-                out += ':';
-                AppendFormatted(out, item);
-            }
-            out += ']';
-            return;
-        }
-        case ValueKind::kList: {
-            out += '[';
-            bool first = true;
-            for (const TemplateValue& item : value.AsList()) {
-                if (!first) {
-                    out += ' ';
-                }
-                first = false;
-                AppendFormatted(out, item);
-            }
-            out += ']';
-            return;
-        }
-    }
-}
-
-}  // namespace
-
-std::string Format(const TemplateValue& value) {
-    std::string out;
-    AppendFormatted(out, value);
-    return out;
-}
-
 std::string Sprint(const std::vector<TemplateValue>& values, std::size_t max_bytes) {
     std::string out;
     for (std::size_t i = 0; i < values.size() && out.size() <= max_bytes; ++i) {
@@ -95,7 +18,7 @@ std::string Sprint(const std::vector<TemplateValue>& values, std::size_t max_byt
             values[i].Kind() != ValueKind::kString) {
             out += ' ';
         }
-        AppendFormatted(out, values[i]);
+        out += Format(values[i]);
     }
     return out;
 }
@@ -106,7 +29,7 @@ std::string Sprintln(const std::vector<TemplateValue>& values, std::size_t max_b
         if (i > 0) {
             out += ' ';
         }
-        AppendFormatted(out, values[i]);
+        out += Format(values[i]);
     }
     out += '\n';
     return out;
@@ -168,24 +91,6 @@ std::string QueryEscape(std::string_view text) {
         }
     }
     return out;
-}
-
-std::string_view KindName(ValueKind kind) {
-    switch (kind) {
-        case ValueKind::kNull:
-            return "nil";
-        case ValueKind::kBool:
-            return "bool";
-        case ValueKind::kNumber:
-            return "number";
-        case ValueKind::kString:
-            return "string";
-        case ValueKind::kObject:
-            return "object";
-        case ValueKind::kList:
-            return "list";
-    }
-    return "value";
 }
 
 }  // namespace gotrue::mailer::go_template_internal

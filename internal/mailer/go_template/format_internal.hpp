@@ -4,6 +4,7 @@
 // html and urlquery.
 
 #include <cstddef>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,7 +32,29 @@ std::string HtmlEscape(std::string_view text, bool escape_plus);
 // url.QueryEscape.
 std::string QueryEscape(std::string_view text);
 
-// The Go type name used in error messages.
-std::string_view KindName(ValueKind kind);
+// The Go type name (%T, error messages): float64, int, string, map[string]interface {}, ...
+std::string_view TypeName(const TemplateValue& value);
+
+// fmt's %v of a float64: strconv's shortest %g, which switches to the exponent form below 1e-4
+// and from 1e+06 on: 123456, 1e+06, 1.717171717e+09, 1e-05.
+std::string FormatNumber(double value);
+
+// fmt.Sprintf. Stops once the result is longer than max_bytes (the caller then fails the
+// render). Throws UnsupportedFormat for the few verbs not implemented (%x of a float64, %#v of a
+// number, map or list, %p), so that a template never prints something Go would not.
+std::string Sprintf(
+    std::string_view format, const std::vector<TemplateValue>& args, std::size_t max_bytes
+);
+
+class UnsupportedFormat : public std::runtime_error {
+public:
+    explicit UnsupportedFormat(const std::string& what);
+};
+
+// text/template's JSEscapeString.
+std::string JsEscape(std::string_view text);
+
+// unicode.IsPrint (approximated: see printf.cpp).
+bool IsPrintRune(char32_t r);
 
 }  // namespace gotrue::mailer::go_template_internal

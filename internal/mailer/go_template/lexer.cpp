@@ -1,6 +1,8 @@
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -20,24 +22,6 @@ std::string DescribeChar(char c) {
     }
     static constexpr std::string_view kHex = "0123456789ABCDEF";
     return std::string("byte 0x") + kHex[byte >> 4] + kHex[byte & 0xf];
-}
-
-void AppendUtf8(std::string& out, std::uint32_t code_point) {
-    if (code_point < 0x80) {
-        out += static_cast<char>(code_point);
-    } else if (code_point < 0x800) {
-        out += static_cast<char>(0xC0 | (code_point >> 6));
-        out += static_cast<char>(0x80 | (code_point & 0x3F));
-    } else if (code_point < 0x10000) {
-        out += static_cast<char>(0xE0 | (code_point >> 12));
-        out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (code_point & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (code_point >> 18));
-        out += static_cast<char>(0x80 | ((code_point >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((code_point >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (code_point & 0x3F));
-    }
 }
 
 std::string_view TrimLeftSpace(std::string_view text) {
@@ -179,7 +163,7 @@ private:
             } else if (c == '`') {
                 pos = LexRaw(pos, space);
             } else if (c == '\'') {
-                source_.Fail(pos, "character constants are not supported");
+                pos = LexQuoted(pos, space);
             } else if (StartsNumber(pos)) {
                 pos = LexNumber(pos, space);
             } else if (c == '.' || c == '$' || IsIdentStart(c)) {
@@ -288,23 +272,26 @@ private:
             ++pos;
         }
         const std::size_t body = pos;
-        enum class Form { kDecimal, kOctal, kHex, kFloat } form = Form::kDecimal;
-        if (StartsWith(pos, "0x") || StartsWith(pos, "0X")) {
-            form = Form::kHex;
+        enum class Form { kDecimal, kOctal, kHex, kBinary, kFloat } form = Form::kDecimal;
+        const auto digit_run = [&](bool hex) {
+            while (pos < src_.size() && (IsDigit(src_[pos]) || src_[pos] == '_' ||
+                                         (hex && text::HexValue(src_[pos]) >= 0))) {
+                ++pos;
+            }
+        };
+        const char prefix =
+            pos + 1 < src_.size() && src_[pos] == '0' ? text::AsciiLower(src_[pos + 1]) : '\0';
+        const bool prefixed = prefix == 'x' || prefix == 'o' || prefix == 'b';
+        if (prefixed) {
+            form = prefix == 'x' ? Form::kHex : prefix == 'o' ? Form::kOctal : Form::kBinary;
             pos += 2;
-            while (pos < src_.size() && text::HexValue(src_[pos]) >= 0) {
-                ++pos;
-            }
+            digit_run(prefix == 'x');
         } else {
-            while (pos < src_.size() && IsDigit(src_[pos])) {
-                ++pos;
-            }
+            digit_run(false);
             if (pos < src_.size() && src_[pos] == '.') {
                 form = Form::kFloat;
                 ++pos;
-                while (pos < src_.size() && IsDigit(src_[pos])) {
-                    ++pos;
-                }
+                digit_run(false);
             }
             if (pos < src_.size() && (src_[pos] == 'e' || src_[pos] == 'E')) {
                 form = Form::kFloat;
@@ -328,16 +315,21 @@ private:
             BadNumber(start, pos);
         }
         const std::string_view digits = src_.substr(body, pos - body);
+        const std::string clean = WithoutUnderscores(digits, start, pos);
         double value = 0;
+        std::int64_t int_value = 0;
         if (form == Form::kFloat) {
             const auto [end, error] =
-                std::from_chars(digits.data(), digits.data() + digits.size(), value);
-            if (error != std::errc() || end != digits.data() + digits.size()) {
+                std::from_chars(clean.data(), clean.data() + clean.size(), value);
+            if (error != std::errc() || end != clean.data() + clean.size()) {
                 source_.Fail(start, "number out of range: " + std::string(digits));
             }
         } else {
-            const int base = form == Form::kHex ? 16 : form == Form::kOctal ? 8 : 10;
-            const std::string_view magnitude = form == Form::kHex ? digits.substr(2) : digits;
+            const int base = form == Form::kHex      ? 16
+                             : form == Form::kOctal  ? 8
+                             : form == Form::kBinary ? 2
+                                                     : 10;
+            const std::string_view magnitude = std::string_view(clean).substr(prefixed ? 2 : 0);
             std::uint64_t integer = 0;
             const auto [end, error] = std::from_chars(
                 magnitude.data(), magnitude.data() + magnitude.size(), integer, base
@@ -349,11 +341,40 @@ private:
                 end != magnitude.data() + magnitude.size()) {
                 BadNumber(start, pos);
             }
+            const std::uint64_t limit =
+                static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) +
+                (negative ? 1 : 0);
+            if (integer > limit) {
+                source_.Fail(start, "integer overflow: " + std::string(digits));
+            }
             value = static_cast<double>(integer);
+            int_value = negative ? static_cast<std::int64_t>(0 - integer)
+                                 : static_cast<std::int64_t>(integer);
         }
         Token& token = Push(Tok::kNumber, start, pos - start, space);
         token.number = negative ? -value : value;
+        token.is_int = form != Form::kFloat;
+        token.integer = int_value;
         return pos;
+    }
+
+    // Go allows '_' between digits (and after a base prefix): 1_000, 0x_FF.
+    std::string WithoutUnderscores(std::string_view digits, std::size_t start, std::size_t pos)
+        const {
+        std::string clean;
+        for (std::size_t i = 0; i < digits.size(); ++i) {
+            if (digits[i] != '_') {
+                clean += digits[i];
+                continue;
+            }
+            const bool after_digit = i > 0 && text::HexValue(digits[i - 1]) >= 0;
+            const bool after_prefix = i == 2 && digits[0] == '0';
+            const bool before_digit = i + 1 < digits.size() && text::HexValue(digits[i + 1]) >= 0;
+            if (!(after_digit || after_prefix) || !before_digit) {
+                BadNumber(start, pos);
+            }
+        }
+        return clean;
     }
 
     [[noreturn]] void BadNumber(std::size_t start, std::size_t pos) const {
@@ -363,16 +384,20 @@ private:
 
     std::size_t LexQuoted(std::size_t pos, bool space) {
         const std::size_t start = pos++;
+        const char quote = src_[start];  // '"' for a string, '\'' for a character constant
         std::string value;
         const auto unterminated = [&] {
-            source_.Fail(start, "unterminated quoted string");
+            source_.Fail(
+                start,
+                quote == '"' ? "unterminated quoted string" : "unterminated character constant"
+            );
         };
         while (true) {
             if (pos >= src_.size() || src_[pos] == '\n') {
                 unterminated();
             }
             const char c = src_[pos++];
-            if (c == '"') {
+            if (c == quote) {
                 break;
             }
             if (c != '\\') {
@@ -410,7 +435,11 @@ private:
                     value += '\\';
                     break;
                 case '"':
-                    value += '"';
+                case '\'':
+                    if (e != quote) {
+                        source_.Fail(escape, "invalid escape sequence \\" + std::string(1, e));
+                    }
+                    value += e;
                     break;
                 case 'x':
                     value += static_cast<char>(ReadDigits(pos, 2, 16, escape));
@@ -437,8 +466,34 @@ private:
                     source_.Fail(escape, "invalid escape sequence \\" + std::string(1, e));
             }
         }
-        Push(Tok::kString, start, pos - start, space).value = std::move(value);
+        if (quote == '"') {
+            Push(Tok::kString, start, pos - start, space).value = std::move(value);
+            return pos;
+        }
+        // A character constant is Go's int: the rune, or the byte of a \x or octal escape.
+        const std::optional<std::int64_t> rune = SingleRune(value);
+        if (!rune) {
+            source_.Fail(
+                start,
+                "malformed character constant: " + std::string(src_.substr(start, pos - start))
+            );
+        }
+        Token& token = Push(Tok::kNumber, start, pos - start, space);
+        token.is_int = true;
+        token.integer = *rune;
+        token.number = static_cast<double>(*rune);
         return pos;
+    }
+
+    static std::optional<std::int64_t> SingleRune(std::string_view value) {
+        if (value.size() == 1) {
+            return static_cast<unsigned char>(value[0]);
+        }
+        const Utf8Rune rune = DecodeUtf8(value);
+        if (value.empty() || rune.size != value.size() || rune.size == 1) {
+            return std::nullopt;
+        }
+        return rune.value;
     }
 
     std::uint32_t ReadDigits(std::size_t& pos, int count, int base, std::size_t escape) const {

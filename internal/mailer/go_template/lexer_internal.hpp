@@ -3,6 +3,7 @@
 // The lexer: template source -> text and action tokens.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,9 +34,11 @@ enum class Tok {
 struct Token {
     Tok type = Tok::kEof;
     std::size_t offset = 0;
-    std::string_view raw;  // source text, for messages
-    std::string value;     // text, field/identifier/variable name, decoded string
-    double number = 0;
+    std::string_view raw;      // source text, for messages
+    std::string value;         // text, field/identifier/variable name, decoded string
+    double number = 0;         // kNumber: the value as a float64
+    bool is_int = false;       // kNumber: Go's int (no '.' or exponent), or a character constant
+    std::int64_t integer = 0;  // kNumber with is_int
     bool space_before = false;
 };
 

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,9 +14,6 @@
 
 namespace gotrue::mailer::go_template_internal {
 namespace {
-
-// Go builtins outside the subset get a clearer message than "not defined".
-constexpr std::array<std::string_view, 4> kUnsupportedFunctions{"printf", "js", "call", "slice"};
 
 // Keywords that cannot be operands.
 constexpr std::array<std::string_view, 10> kKeywords{
@@ -69,10 +67,9 @@ public:
     Parser(std::vector<Token> tokens, const Source& source)
         : tokens_(std::move(tokens)), source_(source) {}
 
-    [[nodiscard]] std::vector<Node> ParseTemplate() {
+    [[nodiscard]] ParsedTree ParseTemplate() {
         Declare("$");
-        std::vector<Node> root;
-        switch (ParseList(root, 0)) {
+        switch (ParseList(tree_.root, 0)) {
             case ListEnd::kEnd:
                 source_.Fail(marker_offset_, "unexpected {{end}}");
             case ListEnd::kElse:
@@ -80,7 +77,13 @@ public:
             case ListEnd::kEof:
                 break;
         }
-        return root;
+        // html/template resolves every invocation before the first Execute.
+        for (const auto& [name, offset] : invoked_) {
+            if (!tree_.defined.contains(name)) {
+                source_.Fail(offset, "no such template \"" + name + "\"");
+            }
+        }
+        return std::move(tree_);
     }
 
 private:
@@ -142,12 +145,123 @@ private:
                     out.push_back(ParseControl(type, Next(), depth + 1));
                     continue;
                 }
-                if (word == "define" || word == "template" || word == "block" || word == "break" ||
-                    word == "continue") {
-                    source_.Fail(first.offset, "{{" + word + "}} is not supported");
+                if (word == "define") {
+                    if (depth > 0) {
+                        source_.Fail(first.offset, "unexpected <define> in command");
+                    }
+                    Next();
+                    ParseDefinition(depth);
+                    continue;
+                }
+                if (word == "template" || word == "block") {
+                    out.push_back(ParseTemplateCall(Next(), depth));
+                    continue;
+                }
+                if (word == "break" || word == "continue") {
+                    out.push_back(ParseLoopControl(Next()));
+                    continue;
                 }
             }
             out.push_back(ParseAction(first.offset));
+        }
+    }
+
+    // {{ break }} / {{ continue }}: Go 1.18's, inside a range body only.
+    Node ParseLoopControl(const Token& keyword) {
+        if (range_depth_ == 0) {
+            source_.Fail(keyword.offset, "{{" + keyword.value + "}} outside {{range}}");
+        }
+        Node node;
+        node.type = keyword.value == "break" ? NodeType::kBreak : NodeType::kContinue;
+        node.pos = source_.At(keyword.offset);
+        Expect(Tok::kRightDelim, "{{" + keyword.value + "}}");
+        return node;
+    }
+
+    // The quoted name after define, template or block.
+    std::string TemplateName(std::string_view context) {
+        const Token& token = Next();
+        if (token.type != Tok::kString) {
+            source_.Fail(
+                token.offset, "unexpected " + Describe(token) + " in " + std::string(context)
+            );
+        }
+        return token.value;
+    }
+
+    // {{ define "name" }} BODY {{ end }}, at top level only; "define" is consumed.
+    void ParseDefinition(int depth) {
+        const std::size_t offset = Peek().offset;
+        std::string name = TemplateName("define clause");
+        Expect(Tok::kRightDelim, "define clause");
+        AddTemplate(std::move(name), ParseBody(offset, depth + 1), offset);
+    }
+
+    // {{ template "name" [PIPELINE] }} or {{ block "name" PIPELINE }} BODY {{ end }}; the keyword
+    // is consumed.
+    Node ParseTemplateCall(const Token& keyword, int depth) {
+        const bool block = keyword.value == "block";
+        const std::string context = block ? "block clause" : "template clause";
+        Node node;
+        node.type = NodeType::kTemplate;
+        node.pos = source_.At(keyword.offset);
+        const std::size_t offset = Peek().offset;
+        node.text = TemplateName(context);
+        if (block || Peek().type != Tok::kRightDelim) {
+            node.pipe = ParsePipeline(context, Tok::kRightDelim, 1, depth);
+            node.has_pipe = true;
+        } else {
+            Next();
+        }
+        if (block) {
+            AddTemplate(node.text, ParseBody(keyword.offset, depth + 1), offset);
+        }
+        invoked_.emplace(node.text, offset);
+        return node;
+    }
+
+    // A named template's body up to its {{end}}, in a scope of its own: only $ is defined and
+    // break/continue do not reach an enclosing range.
+    std::vector<Node> ParseBody(std::size_t offset, int depth) {
+        if (depth > kMaxNestingDepth) {
+            source_.Fail(offset, "actions nested too deeply");
+        }
+        std::vector<std::string> vars = std::move(vars_);
+        auto slots = std::move(slots_);
+        const int range_depth = std::exchange(range_depth_, 0);
+        vars_.clear();
+        slots_.clear();
+        Declare("$");
+        std::vector<Node> body;
+        const ListEnd end = ParseList(body, depth);
+        if (end == ListEnd::kEof) {
+            source_.Fail(offset, "unexpected EOF: the template has no {{end}}");
+        }
+        if (end == ListEnd::kElse) {
+            source_.Fail(marker_offset_, "unexpected {{else}}");
+        }
+        vars_ = std::move(vars);
+        slots_ = std::move(slots);
+        range_depth_ = range_depth;
+        return body;
+    }
+
+    static bool IsEmptyBody(const std::vector<Node>& body) {
+        return std::all_of(body.begin(), body.end(), [](const Node& node) {
+            return node.type == NodeType::kText &&
+                   std::all_of(node.text.begin(), node.text.end(), IsSpace);
+        });
+    }
+
+    // Go's rule: an empty (whitespace-only) definition may be replaced and never replaces.
+    void AddTemplate(std::string name, std::vector<Node> body, std::size_t offset) {
+        const auto found = tree_.defined.find(name);
+        if (found == tree_.defined.end() || IsEmptyBody(found->second)) {
+            tree_.defined.insert_or_assign(std::move(name), std::move(body));
+            return;
+        }
+        if (!IsEmptyBody(body)) {
+            source_.Fail(offset, "template: multiple definition of template \"" + name + "\"");
         }
     }
 
@@ -198,7 +312,10 @@ private:
             // Variables declared in the body end with it; those of the condition stay visible
             // in the later branches, as at run time.
             const std::size_t body_mark = vars_.size();
+            const int loops = type == NodeType::kRange ? 1 : 0;
+            range_depth_ += loops;
             const ListEnd end = ParseList(node.branches.back().body, depth);
+            range_depth_ -= loops;
             PopVariables(body_mark);
             if (end == ListEnd::kEof) {
                 missing_end();
@@ -338,7 +455,8 @@ private:
                 break;
             case Tok::kNumber:
                 expr.type = ExprType::kLiteral;
-                expr.literal = TemplateValue::Number(token.number);
+                expr.literal = token.is_int ? TemplateValue::Int(token.integer)
+                                            : TemplateValue::Number(token.number);
                 takes_fields = false;
                 break;
             case Tok::kIdentifier:
@@ -387,11 +505,6 @@ private:
             expr.name = word;
             expr.func = spec->func;
             return;
-        }
-        for (const std::string_view unsupported : kUnsupportedFunctions) {
-            if (word == unsupported) {
-                source_.Fail(token.offset, "function \"" + word + "\" is not supported");
-            }
         }
         source_.Fail(token.offset, "function \"" + word + "\" not defined");
     }
@@ -470,6 +583,9 @@ private:
 
     std::vector<Token> tokens_;
     const Source& source_;
+    ParsedTree tree_;
+    std::map<std::string, std::size_t> invoked_;  // template name -> first invocation's offset
+    int range_depth_ = 0;                         // range bodies around the current list
     std::size_t pos_ = 0;
     std::size_t marker_offset_ = 0;  // position of the last {{end}}/{{else}}/EOF seen
     std::vector<std::string> vars_;  // variables in scope, outermost first
@@ -478,7 +594,7 @@ private:
 
 }  // namespace
 
-std::vector<Node> Parse(std::vector<Token> tokens, const Source& source) {
+ParsedTree Parse(std::vector<Token> tokens, const Source& source) {
     return Parser(std::move(tokens), source).ParseTemplate();
 }
 

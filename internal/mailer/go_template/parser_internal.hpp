@@ -10,7 +10,8 @@
 
 namespace gotrue::mailer::go_template_internal {
 
-// The template's top-level node list. Throws TemplateError for syntax outside the subset.
-std::vector<Node> Parse(std::vector<Token> tokens, const Source& source);
+// The template's node list and the templates it defines. Throws TemplateError for malformed
+// syntax, and for html/template's parse-time refusals (an invocation of an undefined template).
+ParsedTree Parse(std::vector<Token> tokens, const Source& source);
 
 }  // namespace gotrue::mailer::go_template_internal

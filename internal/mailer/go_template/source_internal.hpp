@@ -73,4 +73,73 @@ inline bool IsIdentChar(char c) {
     return IsIdentStart(c) || IsDigit(c);
 }
 
+// Appends `r` as UTF-8; surrogates and values past U+10FFFF become U+FFFD (as Go's utf8).
+inline void AppendUtf8(std::string& out, char32_t r) {
+    if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) {
+        r = 0xFFFD;
+    }
+    const auto byte = [](char32_t bits) {
+        return static_cast<char>(bits);
+    };
+    if (r < 0x80) {
+        out += byte(r);
+    } else if (r < 0x800) {
+        out += byte(0xC0 | (r >> 6));
+        out += byte(0x80 | (r & 0x3F));
+    } else if (r < 0x10000) {
+        out += byte(0xE0 | (r >> 12));
+        out += byte(0x80 | ((r >> 6) & 0x3F));
+        out += byte(0x80 | (r & 0x3F));
+    } else {
+        out += byte(0xF0 | (r >> 18));
+        out += byte(0x80 | ((r >> 12) & 0x3F));
+        out += byte(0x80 | ((r >> 6) & 0x3F));
+        out += byte(0x80 | (r & 0x3F));
+    }
+}
+
+struct Utf8Rune {
+    char32_t value;
+    std::size_t size;
+};
+
+// utf8.DecodeRune of the text's first rune: an invalid or short sequence is U+FFFD of size 1.
+inline Utf8Rune DecodeUtf8(std::string_view text) {
+    if (text.empty()) {
+        return {0xFFFD, 0};
+    }
+    const auto byte = [&](std::size_t i) {
+        return static_cast<unsigned char>(text[i]);
+    };
+    const unsigned char lead = byte(0);
+    if (lead < 0x80) {
+        return {lead, 1};
+    }
+    std::size_t size = 0;
+    char32_t value = 0;
+    char32_t min = 0;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+        size = 2, value = lead & 0x1Fu, min = 0x80;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+        size = 3, value = lead & 0x0Fu, min = 0x800;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+        size = 4, value = lead & 0x07u, min = 0x10000;
+    } else {
+        return {0xFFFD, 1};
+    }
+    if (text.size() < size) {
+        return {0xFFFD, 1};
+    }
+    for (std::size_t i = 1; i < size; ++i) {
+        if ((byte(i) & 0xC0u) != 0x80) {
+            return {0xFFFD, 1};
+        }
+        value = (value << 6) | (byte(i) & 0x3Fu);
+    }
+    if (value < min || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) {
+        return {0xFFFD, 1};
+    }
+    return {value, size};
+}
+
 }  // namespace gotrue::mailer::go_template_internal

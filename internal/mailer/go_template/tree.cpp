@@ -7,7 +7,7 @@
 namespace gotrue::mailer::go_template_internal {
 namespace {
 
-constexpr std::array<FuncSpec, 15> kFunctions{{
+constexpr std::array<FuncSpec, 19> kFunctions{{
     {"and", Func::kAnd, 1, kVariadic},
     {"or", Func::kOr, 1, kVariadic},
     {"not", Func::kNot, 1, 1},
@@ -23,6 +23,10 @@ constexpr std::array<FuncSpec, 15> kFunctions{{
     {"urlquery", Func::kUrlquery, 0, kVariadic},
     {"print", Func::kPrint, 0, kVariadic},
     {"println", Func::kPrintln, 0, kVariadic},
+    {"printf", Func::kPrintf, 1, kVariadic},
+    {"slice", Func::kSlice, 1, kVariadic},
+    {"js", Func::kJs, 0, kVariadic},
+    {"call", Func::kCall, 1, kVariadic},
 }};
 
 }  // namespace

@@ -5,6 +5,8 @@
 // types.
 
 #include <cstddef>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -31,6 +33,10 @@ enum class Func {
     kUrlquery,
     kPrint,
     kPrintln,
+    kPrintf,
+    kSlice,
+    kJs,
+    kCall,
 };
 
 struct FuncSpec {
@@ -79,7 +85,10 @@ struct Pipeline {
     std::vector<Command> cmds;
 };
 
-enum class NodeType { kText, kAction, kIf, kWith, kRange };
+// kTemplate: {{ template "name" PIPELINE }} (and the call half of {{ block }}): renders the named
+// template with the pipeline's value (or missing) as dot and $. kBreak, kContinue: {{ break }} and
+// {{ continue }}, only inside a range body (checked by the parser).
+enum class NodeType { kText, kAction, kIf, kWith, kRange, kTemplate, kBreak, kContinue };
 
 struct Node;
 
@@ -92,11 +101,18 @@ struct Branch {
 struct Node {
     NodeType type = NodeType::kText;
     Pos pos;
-    std::string text;                // kText
-    Pipeline pipe;                   // kAction
+    std::string text;                // kText; kTemplate: the invoked template's name
+    Pipeline pipe;                   // kAction; kTemplate when has_pipe
+    bool has_pipe = false;           // kTemplate: a pipeline was given
     bool output_is_escaped = false;  // kAction ending in html: do not escape twice
     std::vector<Branch> branches;    // kIf, kWith, kRange
     std::vector<Node> else_body;
+};
+
+// A parsed source: the main template and those it defines ({{ define }}, {{ block }}), by name.
+struct ParsedTree {
+    std::vector<Node> root;
+    std::map<std::string, std::vector<Node>, std::less<>> defined;
 };
 
 }  // namespace gotrue::mailer::go_template_internal

@@ -1,5 +1,6 @@
 // TemplateValue: the values a template sees (declared in mailer/go_template.hpp).
 
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -38,6 +39,25 @@ TemplateValue TemplateValue::List(Array items) {
     TemplateValue result;
     result.value_ = std::make_shared<const Array>(std::move(items));
     return result;
+}
+
+TemplateValue TemplateValue::Int(std::int64_t value) {
+    TemplateValue result;
+    result.value_ = value;
+    return result;
+}
+
+TemplateValue TemplateValue::Missing() {
+    TemplateValue result;
+    result.value_ = MissingTag{};
+    return result;
+}
+
+std::int64_t TemplateValue::AsInt() const {
+    if (Kind() != ValueKind::kInt) {
+        throw std::logic_error("TemplateValue is not an int");
+    }
+    return std::get<std::int64_t>(value_);
 }
 
 bool TemplateValue::AsBool() const {
@@ -87,7 +107,10 @@ const TemplateValue* TemplateValue::Find(const std::string& key) const {
 bool TemplateValue::IsTruthy() const {
     switch (Kind()) {
         case ValueKind::kNull:
+        case ValueKind::kMissing:
             return false;
+        case ValueKind::kInt:
+            return AsInt() != 0;
         case ValueKind::kBool:
             return AsBool();
         case ValueKind::kNumber:
