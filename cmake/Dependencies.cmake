@@ -5,6 +5,7 @@ pkg_check_modules(Pistache REQUIRED IMPORTED_TARGET libpistache)  # 0.0.5 ships 
 pkg_check_modules(Pqxx REQUIRED IMPORTED_TARGET libpqxx)          # 6.4.5 ships pkg-config only
 pkg_check_modules(Xcrypt REQUIRED IMPORTED_TARGET libxcrypt)      # bcrypt via crypt_r
 pkg_check_modules(Uuid REQUIRED IMPORTED_TARGET uuid)
+pkg_check_modules(Qrencode REQUIRED IMPORTED_TARGET libqrencode)  # TOTP enrollment QR codes
 find_package(CURL REQUIRED)
 find_package(OpenSSL REQUIRED)
 find_package(spdlog REQUIRED)

@@ -91,6 +91,20 @@ void Api::AddRoutes() {
     signed_in.Add("PUT", "/user", Limited("user", limits.otp, bind(&Api::UserPut)), always);
     signed_in.Add("POST", "/logout", bind(&Api::Logout));
     signed_in.Add("GET", "/reauthenticate", bind(&Api::Reauthenticate));
+    // As upstream: challenge and verify each behind a per-client limit of N per minute.
+    const double mfa_per_five_minutes = 5 * deps_.config.mfa.rate_limit_challenge_and_verify;
+    signed_in.Add("POST", "/factors", bind(&Api::EnrollFactor));
+    signed_in.Add(
+        "POST",
+        "/factors/:factor_id/challenge",
+        Limited("factor_challenge", mfa_per_five_minutes, bind(&Api::ChallengeFactor))
+    );
+    signed_in.Add(
+        "POST",
+        "/factors/:factor_id/verify",
+        Limited("factor_verify", mfa_per_five_minutes, bind(&Api::VerifyFactor))
+    );
+    signed_in.Add("DELETE", "/factors/:factor_id", bind(&Api::UnenrollFactor));
     router_.Add("POST", "/recover", Limited("recover", limits.otp, bind(&Api::Recover)));
     router_.Add("POST", "/resend", Limited("resend", limits.otp, bind(&Api::Resend)));
     router_.Add(
@@ -108,6 +122,9 @@ void Api::AddRoutes() {
     admin.Add("GET", "/users/:user_id", bind(&Api::AdminGetUser));
     admin.Add("PUT", "/users/:user_id", bind(&Api::AdminUpdateUser), always);
     admin.Add("DELETE", "/users/:user_id", bind(&Api::AdminDeleteUser));
+    admin.Add("GET", "/users/:user_id/factors", bind(&Api::AdminListFactors));
+    admin.Add("PUT", "/users/:user_id/factors/:factor_id", bind(&Api::AdminUpdateFactor));
+    admin.Add("DELETE", "/users/:user_id/factors/:factor_id", bind(&Api::AdminDeleteFactor));
     admin.Add("POST", "/generate_link", bind(&Api::GenerateLink), always);
     router_.Route("", require_admin).Add("POST", "/invite", bind(&Api::Invite), always);
 }
@@ -142,9 +159,10 @@ std::vector<models::Identity> Api::LoadIdentities(const std::string& user_id) {
 Response Api::SessionResponse(
     const IssuedSession& session,
     const models::User& user,
-    const std::vector<models::Identity>& identities
+    const std::vector<models::Identity>& identities,
+    const std::vector<models::Factor>& factors
 ) {
-    Response response = JsonResponse(200, SessionJson(session, user, identities));
+    Response response = JsonResponse(200, SessionJson(session, user, identities, factors));
     response.headers.Set("sb-auth-user-id", user.id);
     response.headers.Set("sb-auth-session-id", session.session_id);
     response.headers.Set("sb-auth-refresh-token-prefix", session.refresh_token.substr(0, 5));

@@ -110,6 +110,15 @@ private:
     [[nodiscard]] Response AdminDeleteUser(Request& request);
     [[nodiscard]] Response Invite(Request& request);
     [[nodiscard]] Response GenerateLink(Request& request);
+    // MFA (mfa.cpp): POST /factors, POST /factors/{id}/challenge, POST /factors/{id}/verify,
+    // DELETE /factors/{id}; GET /admin/users/{id}/factors, PUT and DELETE .../factors/{factor_id}.
+    [[nodiscard]] Response EnrollFactor(Request& request);
+    [[nodiscard]] Response ChallengeFactor(Request& request);
+    [[nodiscard]] Response VerifyFactor(Request& request);
+    [[nodiscard]] Response UnenrollFactor(Request& request);
+    [[nodiscard]] Response AdminListFactors(Request& request);
+    [[nodiscard]] Response AdminUpdateFactor(Request& request);
+    [[nodiscard]] Response AdminDeleteFactor(Request& request);
 
     // `handler` behind the per-client limit `bucket` (N per 5 minutes, burst 30); unchanged when
     // GOTRUE_RATE_LIMIT_HEADER is not set.
@@ -150,12 +159,18 @@ private:
 
     // For handlers without a transaction of their own; the others read identities in theirs.
     [[nodiscard]] std::vector<models::Identity> LoadIdentities(const std::string& user_id);
+    [[nodiscard]] std::vector<models::Factor> LoadFactors(const std::string& user_id);  // mfa.cpp
+
+    // Whether the caller has a verified factor but its session is not aal2 (mfa.cpp): then the
+    // password and the address stay as they are (upstream's UserUpdate).
+    [[nodiscard]] bool LacksSecondFactor(const Caller& caller);
 
     // 200 with the session JSON and GoTrue's sb-auth-* headers.
     [[nodiscard]] static Response SessionResponse(
         const IssuedSession& session,
         const models::User& user,
-        const std::vector<models::Identity>& identities
+        const std::vector<models::Identity>& identities,
+        const std::vector<models::Factor>& factors = {}
     );
 
     ApiDeps deps_;

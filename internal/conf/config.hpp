@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "crypto/column_encryption.hpp"
 #include "hooks/hook_config.hpp"
 #include "tokens/keys.hpp"
 
@@ -145,7 +146,20 @@ struct SecurityConfig {
     int refresh_token_reuse_interval = 0;  // seconds
     bool update_password_require_reauthentication = false;
     bool update_password_require_current_password = false;
+    crypto::ColumnKeys db_encryption;  // GOTRUE_SECURITY_DB_ENCRYPTION_*: MFA factor secrets
     bool operator==(const SecurityConfig&) const = default;
+};
+
+// Multi-factor authentication (GoTrue's MFAConfiguration); only TOTP factors exist here.
+struct MfaConfig {
+    double max_enrolled_factors = 10;
+    int max_verified_factors = 10;
+    std::chrono::seconds challenge_expiry_duration{300};  // at least 300s, as upstream
+    std::chrono::seconds factor_expiry_duration{300};     // unverified factors; at least 300s
+    double rate_limit_challenge_and_verify = 15;          // per client per minute
+    bool totp_enroll_enabled = true;
+    bool totp_verify_enabled = true;
+    bool operator==(const MfaConfig&) const = default;
 };
 
 struct RateLimitConfig {
@@ -194,6 +208,7 @@ struct Config {
     MailerConfig mailer;
     PasswordConfig password;
     SecurityConfig security;
+    MfaConfig mfa;
     RateLimitConfig rate_limit;
     SmsConfig sms;
     WorkerConfig worker;

@@ -612,6 +612,101 @@ void AddSessionSecurity(std::vector<Variable>& v) {
     );
 }
 
+// Encrypted columns (GoTrue's DatabaseEncryptionConfiguration); here the MFA factor secrets.
+void AddDbEncryption(std::vector<Variable>& v) {
+    v.push_back(
+        Var("GOTRUE_SECURITY_DB_ENCRYPTION_ENCRYPT",
+            "false",
+            "Encrypt new MFA factor secrets (AES-256-GCM, GoTrue's stored format).",
+            Bool(GOTRUE_FIELD(security.db_encryption.encrypt)))
+    );
+    v.push_back(
+        Var("GOTRUE_SECURITY_DB_ENCRYPTION_ENCRYPTION_KEY_ID",
+            "",
+            "Id of the key new values are encrypted with.",
+            String(GOTRUE_FIELD(security.db_encryption.encryption_key_id)))
+    );
+    v.push_back(
+        Var("GOTRUE_SECURITY_DB_ENCRYPTION_ENCRYPTION_KEY",
+            "",
+            "That key: 32 bytes, base64url without padding.",
+            String(GOTRUE_FIELD(security.db_encryption.encryption_key)))
+    );
+    v.push_back(
+        Var("GOTRUE_SECURITY_DB_ENCRYPTION_DECRYPTION_KEYS",
+            "",
+            "id:key,id:key pairs that decrypt stored values (must include the encryption key).",
+            [](Config& c, std::string_view value) {
+                auto& keys = c.security.db_encryption.decryption_keys;
+                keys.clear();
+                for (const auto& pair : SplitList(value)) {
+                    const auto colon = pair.find(':');
+                    if (colon == std::string::npos) {
+                        throw std::invalid_argument("invalid map item: \"" + pair + "\"");
+                    }
+                    keys[pair.substr(0, colon)] = pair.substr(colon + 1);
+                }
+            })
+    );
+}
+
+// Multi-factor authentication (GoTrue's MFAConfiguration; TOTP only).
+void AddMfa(std::vector<Variable>& v) {
+    v.push_back(
+        Var("GOTRUE_MFA_MAX_ENROLLED_FACTORS",
+            "10",
+            "Factors (verified or not) a user may have.",
+            Number(GOTRUE_FIELD(mfa.max_enrolled_factors)))
+    );
+    v.push_back(
+        Var("GOTRUE_MFA_MAX_VERIFIED_FACTORS",
+            "10",
+            "Verified factors a user may have.",
+            Int(GOTRUE_FIELD(mfa.max_verified_factors)))
+    );
+    v.push_back(
+        Var("GOTRUE_MFA_CHALLENGE_EXPIRY_DURATION",
+            "300",
+            "Seconds a challenge can be verified (values below 300 become 300).",
+            [](Config& c, std::string_view value) {
+                c.mfa.challenge_expiry_duration = std::max(
+                    std::chrono::seconds(300),
+                    std::chrono::seconds(static_cast<long long>(ParseNumber(value)))
+                );
+            })
+    );
+    v.push_back(
+        Var("GOTRUE_MFA_FACTOR_EXPIRY_DURATION",
+            "300s",
+            "Age after which unverified, never challenged factors are deleted (at least 300s).",
+            [](Config& c, std::string_view value) {
+                c.mfa.factor_expiry_duration = std::max(
+                    std::chrono::seconds(300),
+                    std::chrono::duration_cast<std::chrono::seconds>(ParseDuration(value))
+                );
+            })
+    );
+    v.push_back(
+        Var("GOTRUE_MFA_RATE_LIMIT_CHALLENGE_AND_VERIFY",
+            "15",
+            "Challenge and verify requests per client per minute, each (with "
+            "GOTRUE_RATE_LIMIT_HEADER).",
+            Number(GOTRUE_FIELD(mfa.rate_limit_challenge_and_verify)))
+    );
+    v.push_back(
+        Var("GOTRUE_MFA_TOTP_ENROLL_ENABLED",
+            "true",
+            "TOTP factors can be enrolled.",
+            Bool(GOTRUE_FIELD(mfa.totp_enroll_enabled)))
+    );
+    v.push_back(
+        Var("GOTRUE_MFA_TOTP_VERIFY_ENABLED",
+            "true",
+            "TOTP factors can be challenged and verified.",
+            Bool(GOTRUE_FIELD(mfa.totp_verify_enabled)))
+    );
+}
+
 // When mail is sent and how long its tokens last.
 void AddMailerFlows(std::vector<Variable>& v) {
     v.push_back(
@@ -953,6 +1048,8 @@ std::vector<Variable> BuildVariables() {
     AddSignupAndProviders(v);
     AddPasswords(v);
     AddSessionSecurity(v);
+    AddDbEncryption(v);
+    AddMfa(v);
     AddMailerFlows(v);
     AddMailContent(v);
     AddMailOutbox(v);
@@ -1082,6 +1179,9 @@ Config LoadConfig(const Environment& environment) {
         });
     } catch (const tokens::KeyError& error) {
         throw ConfigError(std::string("GOTRUE_JWT_KEYS: ") + error.what());
+    }
+    if (const auto problem = crypto::ColumnKeysProblem(config.security.db_encryption)) {
+        throw ConfigError("GOTRUE_SECURITY_DB_ENCRYPTION: " + *problem);
     }
     ValidateHook(config.hook.custom_access_token, "GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN");
     const unsigned cpus = std::max(1U, std::thread::hardware_concurrency());

@@ -406,4 +406,73 @@ TEST_SUITE("configuration") {
             CHECK(text.find(name) != std::string::npos);
         }
     }
+
+    TEST_CASE("MFA settings: GoTrue's defaults, floors and switches") {
+        const Config defaults = LoadConfig(Minimal());
+        CHECK(defaults.mfa.max_enrolled_factors == 10);
+        CHECK(defaults.mfa.max_verified_factors == 10);
+        CHECK(defaults.mfa.challenge_expiry_duration == 300s);
+        CHECK(defaults.mfa.factor_expiry_duration == 300s);
+        CHECK(defaults.mfa.rate_limit_challenge_and_verify == 15);
+        CHECK(defaults.mfa.totp_enroll_enabled);
+        CHECK(defaults.mfa.totp_verify_enabled);
+        CHECK_FALSE(defaults.security.db_encryption.encrypt);
+        const Config set = LoadConfig(With({
+            {"GOTRUE_MFA_MAX_ENROLLED_FACTORS", "3"},
+            {"GOTRUE_MFA_CHALLENGE_EXPIRY_DURATION", "600"},
+            {"GOTRUE_MFA_FACTOR_EXPIRY_DURATION", "1h"},
+            {"GOTRUE_MFA_RATE_LIMIT_CHALLENGE_AND_VERIFY", "2.5"},
+            {"GOTRUE_MFA_TOTP_ENROLL_ENABLED", "false"},
+            {"GOTRUE_MFA_TOTP_VERIFY_ENABLED", "0"},
+        }));
+        CHECK(set.mfa.max_enrolled_factors == 3);
+        CHECK(set.mfa.challenge_expiry_duration == 600s);
+        CHECK(set.mfa.factor_expiry_duration == 1h);
+        CHECK(set.mfa.rate_limit_challenge_and_verify == 2.5);
+        CHECK_FALSE(set.mfa.totp_enroll_enabled);
+        CHECK_FALSE(set.mfa.totp_verify_enabled);
+        // As upstream, lifetimes below 300 s become 300 s.
+        const Config short_lived = LoadConfig(With({
+            {"GOTRUE_MFA_CHALLENGE_EXPIRY_DURATION", "10"},
+            {"GOTRUE_MFA_FACTOR_EXPIRY_DURATION", "5s"},
+        }));
+        CHECK(short_lived.mfa.challenge_expiry_duration == 300s);
+        CHECK(short_lived.mfa.factor_expiry_duration == 300s);
+        CHECK_THROWS_AS(
+            static_cast<void>(LoadConfig(With({{"GOTRUE_MFA_MAX_ENROLLED_FACTORS", "many"}}))),
+            ConfigError
+        );
+    }
+
+    TEST_CASE("GOTRUE_SECURITY_DB_ENCRYPTION_* is read and checked as GoTrue checks it") {
+        const std::string key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
+        const Config config = LoadConfig(With({
+            {"GOTRUE_SECURITY_DB_ENCRYPTION_ENCRYPT", "true"},
+            {"GOTRUE_SECURITY_DB_ENCRYPTION_ENCRYPTION_KEY_ID", "k2"},
+            {"GOTRUE_SECURITY_DB_ENCRYPTION_ENCRYPTION_KEY", key},
+            {"GOTRUE_SECURITY_DB_ENCRYPTION_DECRYPTION_KEYS", "k1:" + key + ",k2:" + key},
+        }));
+        CHECK(config.security.db_encryption.encrypt);
+        CHECK(config.security.db_encryption.encryption_key_id == "k2");
+        CHECK(config.security.db_encryption.decryption_keys.size() == 2);
+        CHECK(config.security.db_encryption.decryption_keys.at("k1") == key);
+        const auto refused =
+            [&](std::initializer_list<std::pair<const std::string, std::string>> env) {
+                CHECK_THROWS_AS(static_cast<void>(LoadConfig(With(env))), ConfigError);
+            };
+        // The encryption key must be among the decryption keys, and every key 256 bits.
+        refused({
+            {"GOTRUE_SECURITY_DB_ENCRYPTION_ENCRYPT", "true"},
+            {"GOTRUE_SECURITY_DB_ENCRYPTION_ENCRYPTION_KEY_ID", "k2"},
+            {"GOTRUE_SECURITY_DB_ENCRYPTION_ENCRYPTION_KEY", key},
+        });
+        refused({
+            {"GOTRUE_SECURITY_DB_ENCRYPTION_ENCRYPT", "true"},
+            {"GOTRUE_SECURITY_DB_ENCRYPTION_ENCRYPTION_KEY_ID", "k2"},
+            {"GOTRUE_SECURITY_DB_ENCRYPTION_ENCRYPTION_KEY", "AAAA"},
+            {"GOTRUE_SECURITY_DB_ENCRYPTION_DECRYPTION_KEYS", "k2:AAAA"},
+        });
+        refused({{"GOTRUE_SECURITY_DB_ENCRYPTION_DECRYPTION_KEYS", "no-colon"}});
+        refused({{"GOTRUE_SECURITY_DB_ENCRYPTION_DECRYPTION_KEYS", "k1:short"}});
+    }
 }

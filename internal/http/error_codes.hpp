@@ -54,6 +54,19 @@ inline constexpr ErrorCode kNotFound = "not_found";
 inline constexpr ErrorCode kPhoneProviderDisabled = "phone_provider_disabled";
 inline constexpr ErrorCode kUserSsoManaged = "user_sso_managed";
 inline constexpr ErrorCode kMethodNotAllowed = "method_not_allowed";
+inline constexpr ErrorCode kMfaFactorNotFound = "mfa_factor_not_found";
+inline constexpr ErrorCode kMfaFactorNameConflict = "mfa_factor_name_conflict";
+inline constexpr ErrorCode kMfaVerificationFailed = "mfa_verification_failed";
+inline constexpr ErrorCode kMfaChallengeExpired = "mfa_challenge_expired";
+inline constexpr ErrorCode kMfaIpAddressMismatch = "mfa_ip_address_mismatch";
+inline constexpr ErrorCode kMfaTotpEnrollNotEnabled = "mfa_totp_enroll_not_enabled";
+inline constexpr ErrorCode kMfaTotpVerifyNotEnabled = "mfa_totp_verify_not_enabled";
+inline constexpr ErrorCode kMfaPhoneEnrollNotEnabled = "mfa_phone_enroll_not_enabled";
+inline constexpr ErrorCode kMfaPhoneVerifyNotEnabled = "mfa_phone_verify_not_enabled";
+inline constexpr ErrorCode kMfaWebAuthnEnrollNotEnabled = "mfa_webauthn_enroll_not_enabled";
+inline constexpr ErrorCode kMfaWebAuthnVerifyNotEnabled = "mfa_webauthn_verify_not_enabled";
+inline constexpr ErrorCode kTooManyEnrolledMfaFactors = "too_many_enrolled_mfa_factors";
+inline constexpr ErrorCode kInsufficientAal = "insufficient_aal";
 
 }  // namespace error_codes
 }  // namespace gotrue::http

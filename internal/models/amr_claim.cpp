@@ -16,7 +16,7 @@ SELECT authentication_method,
        (extract(epoch from updated_at) * 1000000)::bigint AS updated_at
   FROM mfa_amr_claims
  WHERE session_id = $1::uuid
- ORDER BY updated_at
+ ORDER BY updated_at DESC
 )sql";
 
 }  // namespace

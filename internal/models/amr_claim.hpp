@@ -22,7 +22,7 @@ void AddClaimToSession(
     pqxx::transaction_base& tx, std::string_view session_id, AuthenticationMethod method
 );
 
-// The session's claims, oldest first.
+// The session's claims, most recent first (as GoTrue orders the amr claim).
 [[nodiscard]] std::vector<AmrClaim> FindAmrClaims(
     pqxx::transaction_base& tx, std::string_view session_id
 );

@@ -22,7 +22,7 @@ DELETE FROM audit_log_entries WHERE payload->>'actor_id' = $1
 }  // namespace
 
 std::string AuditLogType(const std::string& action) {
-    static constexpr std::array<std::pair<std::string_view, std::string_view>, 9> kTypes{{
+    static constexpr std::array<std::pair<std::string_view, std::string_view>, 15> kTypes{{
         {"login", "account"},
         {"logout", "account"},
         {"invite_accepted", "account"},
@@ -32,6 +32,12 @@ std::string AuditLogType(const std::string& action) {
         {"token_revoked", "token"},
         {"token_refreshed", "token"},
         {"user_modified", "user"},
+        {"factor_in_progress", "factor"},
+        {"factor_unenrolled", "factor"},
+        {"challenge_created", "factor"},
+        {"verification_attempted", "factor"},
+        {"factor_deleted", "factor"},
+        {"factor_updated", "factor"},
     }};
     for (const auto& [name, type] : kTypes) {
         if (action == name) {

@@ -31,6 +31,24 @@ constexpr std::string_view kDeleteSessionsOfUser = R"sql(
 DELETE FROM sessions WHERE user_id = $1::uuid AND id IS DISTINCT FROM NULLIF($2, '')::uuid
 )sql";
 
+constexpr std::string_view kSetSessionAal = R"sql(
+UPDATE sessions SET aal = $2::aal_level, factor_id = NULLIF($3, '')::uuid, updated_at = now()
+ WHERE id = $1::uuid
+)sql";
+
+constexpr std::string_view kDeleteSessionsBelowAal = R"sql(
+DELETE FROM sessions WHERE user_id = $1::uuid AND aal < $2::aal_level
+)sql";
+
+constexpr std::string_view kDowngradeSessionsOfFactor = R"sql(
+WITH claims AS (
+    DELETE FROM mfa_amr_claims
+     WHERE authentication_method = $3
+       AND session_id IN (SELECT id FROM sessions WHERE factor_id = $2::uuid)
+)
+UPDATE sessions SET aal = 'aal1', factor_id = NULL WHERE user_id = $1::uuid AND factor_id = $2::uuid
+)sql";
+
 std::optional<std::string> NullIfEmpty(const std::string& value) {
     return value.empty() ? std::nullopt : std::optional<std::string>(value);
 }
@@ -89,6 +107,37 @@ void DeleteSessionsOfUser(
     pqxx::transaction_base& tx, std::string_view user_id, std::string_view keep
 ) {
     tx.exec_params0(std::string(kDeleteSessionsOfUser), std::string(user_id), std::string(keep));
+}
+
+void SetSessionAal(
+    pqxx::transaction_base& tx,
+    std::string_view id,
+    std::string_view aal,
+    std::string_view factor_id
+) {
+    tx.exec_params0(
+        std::string(kSetSessionAal), std::string(id), std::string(aal), std::string(factor_id)
+    );
+}
+
+void DeleteSessionsBelowAal(
+    pqxx::transaction_base& tx, std::string_view user_id, std::string_view aal
+) {
+    tx.exec_params0(std::string(kDeleteSessionsBelowAal), std::string(user_id), std::string(aal));
+}
+
+void DowngradeSessionsOfFactor(
+    pqxx::transaction_base& tx,
+    std::string_view user_id,
+    std::string_view factor_id,
+    std::string_view method
+) {
+    tx.exec_params0(
+        std::string(kDowngradeSessionsOfFactor),
+        std::string(user_id),
+        std::string(factor_id),
+        std::string(method)
+    );
 }
 
 }  // namespace gotrue::models

@@ -40,6 +40,30 @@ void UpdateSessionRefreshInfo(
 
 void DeleteSession(pqxx::transaction_base& tx, std::string_view id);
 
+// The session's assurance level and the factor that raised it (GoTrue's
+// UpdateAALAndAssociatedFactor); `factor_id` "" stores NULL.
+void SetSessionAal(
+    pqxx::transaction_base& tx,
+    std::string_view id,
+    std::string_view aal,
+    std::string_view factor_id
+);
+
+// The user's sessions below `aal` (GoTrue's InvalidateSessionsWithAALLessThan: after a factor
+// was verified, sessions that never passed it are signed out).
+void DeleteSessionsBelowAal(
+    pqxx::transaction_base& tx, std::string_view user_id, std::string_view aal
+);
+
+// The sessions a deleted factor raised go back to aal1 and lose its amr claim `method` (GoTrue's
+// DowngradeSessionsToAAL1).
+void DowngradeSessionsOfFactor(
+    pqxx::transaction_base& tx,
+    std::string_view user_id,
+    std::string_view factor_id,
+    std::string_view method
+);
+
 // Every session of the user but `keep` ("" keeps none). Refresh tokens and amr claims go with
 // their sessions (ON DELETE CASCADE).
 void DeleteSessionsOfUser(

@@ -60,7 +60,7 @@ constexpr std::array<VerificationTypeInfo, 8> kVerificationTypes{{
     {VerificationType::kPhoneChange, "phone_change", false, {}},
 }};
 
-constexpr std::array<std::pair<AuthenticationMethod, std::string_view>, 9> kMethods{{
+constexpr std::array<std::pair<AuthenticationMethod, std::string_view>, 10> kMethods{{
     {AuthenticationMethod::kPassword, "password"},
     {AuthenticationMethod::kOtp, "otp"},
     {AuthenticationMethod::kRecovery, "recovery"},
@@ -70,6 +70,7 @@ constexpr std::array<std::pair<AuthenticationMethod, std::string_view>, 9> kMeth
     {AuthenticationMethod::kEmailChange, "email_change"},
     {AuthenticationMethod::kTokenRefresh, "token_refresh"},
     {AuthenticationMethod::kAnonymous, "anonymous"},
+    {AuthenticationMethod::kTotp, "totp"},
 }};
 
 constexpr std::array<std::pair<CodeChallengeMethod, std::string_view>, 2> kChallengeMethods{{

@@ -84,6 +84,7 @@ enum class AuthenticationMethod {
     kEmailChange,
     kTokenRefresh,
     kAnonymous,
+    kTotp,  // "totp": a verified TOTP factor (mfa_amr_claims; raises the session to aal2)
 };
 
 [[nodiscard]] std::string_view String(AuthenticationMethod method);

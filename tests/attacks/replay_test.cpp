@@ -1,11 +1,13 @@
 // Attack replays through the real binary: replay.
 //
-// One email link, code, PKCE auth code or reauthentication nonce redeemed by many parallel
-// requests must give exactly one session (or one password change): the handlers lock the user
-// row and then claim the token atomically (DELETE ... RETURNING / a conditional UPDATE / the
-// flow state row locked and deleted), so the losers of the race find nothing left to claim.
+// One email link, code, PKCE auth code, reauthentication nonce or TOTP code redeemed by many
+// parallel requests must give exactly one session (or one password change, or one aal2 upgrade):
+// the handlers lock the user row and then claim the token atomically (DELETE ... RETURNING / a
+// conditional UPDATE / the flow state row locked and deleted), so the losers of the race find
+// nothing left to claim.
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <string>
 #include <thread>
@@ -13,6 +15,7 @@
 
 #include <doctest/doctest.h>
 
+#include "crypto/totp.hpp"
 #include "support/auth_server.hpp"
 
 using gotrue::testing::AuthServer;
@@ -311,6 +314,55 @@ TEST_SUITE("replay") {
                 "SELECT count(*) FROM auth.audit_log_entries WHERE payload->>'action' = "
                 "'user_updated_password' AND payload->>'actor_id' = '" +
                 user_id + "'"
+            ) == "1"
+        );
+    }
+
+    TEST_CASE("one TOTP code verified by 50 parallel requests upgrades the session once") {
+        gotrue::testing::EnvMap env = kRoomyPool;
+        env.emplace("GOTRUE_MAILER_AUTOCONFIRM", "true");
+        const AuthServer server(MailMode::kSync, env);
+        const std::string email = UniqueEmail("replay-totp");
+        const auto signed_up =
+            server.Post("/signup", R"({"email":")" + email + R"(","password":"secret-123"})");
+        REQUIRE(signed_up.status == 200);
+        const std::string token = Bearer(JsonString(signed_up.body, "access_token"));
+        const auto enrolled = server.Post("/factors", R"({"factor_type":"totp"})", {token});
+        REQUIRE_MESSAGE(enrolled.status == 200, enrolled.body);
+        const std::string factor = JsonString(enrolled.body, "id");
+        const auto secret = gotrue::crypto::Base32Decode(
+            gotrue::testing::ParseJson(enrolled.body)["totp"]["secret"].GetString()
+        );
+        REQUIRE(secret.has_value());
+        // Each request with its own challenge: only the code's one use may succeed.
+        std::vector<std::string> challenges;
+        for (int i = 0; i < kParallel; ++i) {
+            const auto made = server.Post("/factors/" + factor + "/challenge", "{}", {token});
+            REQUIRE(made.status == 200);
+            challenges.push_back(JsonString(made.body, "id"));
+        }
+        const long long now = std::chrono::duration_cast<std::chrono::seconds>(
+                                  std::chrono::system_clock::now().time_since_epoch()
+        )
+                                  .count();
+        const std::string code =
+            gotrue::crypto::HotpCode(*secret, gotrue::crypto::TotpStep(now), 6);
+        std::atomic<int> next{0};
+
+        const auto responses = InParallel(kParallel, [&] {
+            const std::string& challenge = challenges.at(static_cast<std::size_t>(next++));
+            return server.Post(
+                "/factors/" + factor + "/verify",
+                R"({"challenge_id":")" + challenge + R"(","code":")" + code + "\"}",
+                {token}
+            );
+        });
+
+        CHECK(CountStatus(responses, 200) == 1);
+        CHECK(CountCodeRefusals(responses, 422, "mfa_verification_failed") == kParallel - 1);
+        CHECK(
+            server.Database().Scalar(
+                "SELECT count(*) FROM auth.refresh_tokens WHERE revoked = false"
             ) == "1"
         );
     }

@@ -31,19 +31,11 @@ import {
   assertNoMail,
   waitOutMaxFrequency,
   serviceRoleToken,
+  newClient,
 } from './support.mjs'
 
 // ---------------------------------------------------------------------------------------------
 // helpers
-
-function newClient() {
-  return new AuthClient({
-    url: GOTRUE_URL,
-    autoRefreshToken: false,
-    persistSession: false,
-    detectSessionInUrl: false,
-  })
-}
 
 async function signUpAndGetMail(client, email, data = { name: 'Ada' }) {
   const { data: result, error } = await client.signUp({

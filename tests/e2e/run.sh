@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end tests: drive a real gotrue server with the official JavaScript clients (pinned in
 # package.json / package-lock.json): auth_js.test.mjs with @supabase/auth-js, ssr_app.test.mjs
-# with @supabase/supabase-js and @supabase/ssr the way a server-rendered app uses them.
+# with @supabase/supabase-js and @supabase/ssr the way a server-rendered app uses them, mfa.test.mjs
+# with auth-js's supabase.auth.mfa (TOTP).
 #
 #   tests/e2e/run.sh PATH/TO/gotrue [NAME=VALUE ...]
 #
@@ -249,7 +250,7 @@ set +e
 GOTRUE_URL="$url" MAILDIR="$GOTRUE_TEST_MAILDIR" GOTRUE_JWT_SECRET="$(server_setting GOTRUE_JWT_SECRET)" \
   GOTRUE_JWT_KEYS="$(server_setting GOTRUE_JWT_KEYS)" \
   GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED="$(server_setting GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED)" \
-  node --test "$here/auth_js.test.mjs" "$here/ssr_app.test.mjs"
+  node --test "$here/auth_js.test.mjs" "$here/ssr_app.test.mjs" "$here/mfa.test.mjs"
 status=$?
 set -e
 exit "$status"

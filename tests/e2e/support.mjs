@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { createHmac, randomBytes } from 'node:crypto'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { isAuthApiError } from '@supabase/auth-js'
+import { AuthClient, isAuthApiError } from '@supabase/auth-js'
 
 export const GOTRUE_URL = (process.env.GOTRUE_URL ?? '').replace(/\/+$/, '')
 export const MAILDIR = process.env.MAILDIR ?? ''
@@ -33,6 +33,16 @@ export function decodeJwt(jwt) {
   const parts = jwt.split('.')
   assert.equal(parts.length, 3, `not a JWT: ${jwt}`)
   return JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'))
+}
+
+// An auth-js client of the server that keeps its session in memory and refreshes nothing itself.
+export function newClient() {
+  return new AuthClient({
+    url: GOTRUE_URL,
+    autoRefreshToken: false,
+    persistSession: false,
+    detectSessionInUrl: false,
+  })
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))

@@ -11,11 +11,14 @@
 
 #include "support/auth_server.hpp"
 
+using gotrue::testing::AccessTokenClaims;
+using gotrue::testing::AmrMethods;
 using gotrue::testing::AuthServer;
 using gotrue::testing::Bearer;
 using gotrue::testing::EnvMap;
 using gotrue::testing::JsonString;
 using gotrue::testing::MailMode;
+using gotrue::testing::ParseJson;
 using gotrue::testing::SharedMaildir;
 using gotrue::testing::UniqueEmail;
 using gotrue::testing::WaitForMail;
@@ -27,27 +30,6 @@ const EnvMap kEnabled{{"GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED", "true"}};
 EnvMap Enabled(EnvMap extra) {
     extra.insert(kEnabled.begin(), kEnabled.end());
     return extra;
-}
-
-rapidjson::Document ParseJson(const std::string& text) {
-    rapidjson::Document document;
-    document.Parse(text.c_str());
-    REQUIRE_MESSAGE(!document.HasParseError(), text);
-    return document;
-}
-
-// The claims of an access token (its payload, not verified: the server signed it).
-rapidjson::Document Claims(const std::string& access_token) {
-    return ParseJson(gotrue::testing::AccessTokenPayload(access_token));
-}
-
-// The amr methods of a token, in order, comma-separated.
-std::string AmrMethods(const rapidjson::Document& claims) {
-    std::string methods;
-    for (const auto& entry : claims["amr"].GetArray()) {
-        methods += (methods.empty() ? "" : ",") + std::string(entry["method"].GetString());
-    }
-    return methods;
 }
 
 // An anonymous sign-in (REQUIREs 200): the session JSON.
@@ -66,7 +48,7 @@ rapidjson::Document RefreshedClaims(const AuthServer& server, const rapidjson::D
         R"({"refresh_token":")" + std::string(session["refresh_token"].GetString()) + "\"}"
     );
     REQUIRE_MESSAGE(refreshed.status == 200, refreshed.body);
-    return Claims(JsonString(refreshed.body, "access_token"));
+    return AccessTokenClaims(JsonString(refreshed.body, "access_token"));
 }
 
 std::string ErrorCode(const gotrue::testing::HttpResponse& response) {
@@ -113,7 +95,7 @@ TEST_SUITE("anonymous") {
         CHECK(user.HasMember("last_sign_in_at"));
         CHECK_FALSE(user.HasMember("email_confirmed_at"));
 
-        const auto claims = Claims(session["access_token"].GetString());
+        const auto claims = AccessTokenClaims(session["access_token"].GetString());
         CHECK(claims["is_anonymous"].GetBool());
         CHECK(AmrMethods(claims) == "anonymous");
         CHECK(std::string(claims["sub"].GetString()) == id);
@@ -293,7 +275,9 @@ TEST_SUITE("anonymous") {
             verified.body.find(R"("app_metadata":{"provider":"email","providers":["email"]})") !=
             std::string::npos
         );
-        CHECK_FALSE(Claims(converted["access_token"].GetString())["is_anonymous"].GetBool());
+        CHECK_FALSE(
+            AccessTokenClaims(converted["access_token"].GetString())["is_anonymous"].GetBool()
+        );
         CHECK(db.Scalar("SELECT is_anonymous FROM auth.users") == "f");
 
         // The anonymous session lives on; its next refresh carries the permanent user.
@@ -328,15 +312,15 @@ TEST_SUITE("anonymous") {
         REQUIRE_MESSAGE(followed.status == 303, followed.body);
         const std::string location = followed.headers.at("location");
         CHECK(gotrue::testing::UrlParam(location, "type") == "email_change");
-        CHECK_FALSE(
-            Claims(gotrue::testing::UrlParam(location, "access_token"))["is_anonymous"].GetBool()
-        );
+        CHECK_FALSE(AccessTokenClaims(gotrue::testing::UrlParam(location, "access_token")
+        )["is_anonymous"]
+                        .GetBool());
 
         const auto signed_in = server.SignIn(email, "secret-456");
         const auto converted = ParseJson(signed_in.body);
         CHECK(std::string(converted["user"]["id"].GetString()) == id);
         CHECK_FALSE(converted["user"]["is_anonymous"].GetBool());
-        const auto claims = Claims(converted["access_token"].GetString());
+        const auto claims = AccessTokenClaims(converted["access_token"].GetString());
         CHECK_FALSE(claims["is_anonymous"].GetBool());
         CHECK(AmrMethods(claims) == "password");
     }
@@ -363,7 +347,7 @@ TEST_SUITE("anonymous") {
         // Now permanent: a password may be set without sending the address again.
         REQUIRE(server.Put("/user", R"({"password":"secret-789"})", {Bearer(token)}).status == 200);
         const auto claims =
-            Claims(JsonString(server.SignIn(email, "secret-789").body, "access_token"));
+            AccessTokenClaims(JsonString(server.SignIn(email, "secret-789").body, "access_token"));
         CHECK_FALSE(claims["is_anonymous"].GetBool());
         CHECK(std::string(claims["sub"].GetString()) == id);
     }

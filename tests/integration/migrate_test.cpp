@@ -148,7 +148,7 @@ TEST_SUITE("migrations") {
                 ) == ""  // NULL: none
             );
         }
-        // GoTrue's 23 tables and our three; the GoTrue fixture holds 11 of them (one without
+        // GoTrue's 23 tables and our three; the GoTrue fixture holds 13 of them (one without
         // RLS).
         CHECK(
             fresh.Scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'auth' AND rowsecurity"
@@ -157,7 +157,7 @@ TEST_SUITE("migrations") {
         CHECK(
             from_gotrue.Scalar(
                 "SELECT count(*) FROM pg_tables WHERE schemaname = 'auth' AND rowsecurity"
-            ) == "14"
+            ) == "16"
         );
     }
 

@@ -209,6 +209,25 @@ std::string AccessTokenPayload(const std::string& access_token) {
     return std::move(*payload);
 }
 
+rapidjson::Document ParseJson(const std::string& text) {
+    rapidjson::Document document;
+    document.Parse(text.c_str());
+    REQUIRE_MESSAGE(!document.HasParseError(), text);
+    return document;
+}
+
+rapidjson::Document AccessTokenClaims(const std::string& access_token) {
+    return ParseJson(AccessTokenPayload(access_token));
+}
+
+std::string AmrMethods(const rapidjson::Value& claims) {
+    std::string methods;
+    for (const auto& entry : claims["amr"].GetArray()) {
+        methods += (methods.empty() ? "" : ",") + std::string(entry["method"].GetString());
+    }
+    return methods;
+}
+
 std::string ServiceRoleToken(const AuthServer& server) {
     const long long now = std::chrono::duration_cast<std::chrono::seconds>(
                               std::chrono::system_clock::now().time_since_epoch()

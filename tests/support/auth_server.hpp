@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <rapidjson/document.h>
+
 #include "support/database.hpp"
 #include "support/http_client.hpp"
 #include "support/mailbox.hpp"
@@ -89,6 +91,15 @@ private:
 // The claims of an access token as JSON text: its payload decoded, not verified (the server
 // under test signed it). REQUIREs a header.payload.signature token.
 [[nodiscard]] std::string AccessTokenPayload(const std::string& access_token);
+
+// `text` parsed as JSON (REQUIREs valid JSON).
+[[nodiscard]] rapidjson::Document ParseJson(const std::string& text);
+
+// The claims of an access token, parsed (AccessTokenPayload).
+[[nodiscard]] rapidjson::Document AccessTokenClaims(const std::string& access_token);
+
+// The methods of the claims' amr entries, in order, comma-separated.
+[[nodiscard]] std::string AmrMethods(const rapidjson::Value& claims);
 
 // A service_role access token signed with the server's secret (what admin clients send, as
 // Bearer(...)), valid for 10 minutes.

@@ -489,7 +489,7 @@ Response Api::AdminCreateUser(Request& request) {
 
 Response Api::AdminGetUser(Request& request) {
     const models::User user = LoadAdminTarget(request);
-    return JsonResponse(200, UserJson(user, LoadIdentities(user.id)));
+    return JsonResponse(200, UserJson(user, LoadIdentities(user.id), LoadFactors(user.id)));
 }
 
 Response Api::AdminUpdateUser(Request& request) {

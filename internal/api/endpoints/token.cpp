@@ -11,6 +11,7 @@
 #include "api/services/transaction.hpp"
 #include "crypto/password.hpp"
 #include "models/audit_log.hpp"
+#include "models/factor.hpp"
 #include "models/flow_state.hpp"
 #include "models/refresh_token.hpp"
 #include "models/session.hpp"
@@ -88,6 +89,7 @@ RefreshFamily FindRefreshFamily(pqxx::work& tx, const std::string& token) {
 struct Refreshed {
     models::User user;
     std::vector<models::Identity> identities;
+    std::vector<models::Factor> factors;
     IssuedSession session;
     bool reused = false;  // a revoked token replayed: the family was revoked
 };
@@ -149,6 +151,7 @@ IssuedSession Rotate(
 struct Exchanged {
     models::User user;
     std::vector<models::Identity> identities;
+    std::vector<models::Factor> factors;
     IssuedSession session;
 };
 
@@ -256,12 +259,14 @@ Response Api::PasswordGrant(Request& request, const rapidjson::Document& documen
         throw BadRequest(kEmailNotConfirmed, "Email not confirmed");
     }
     std::vector<models::Identity> identities;
+    std::vector<models::Factor> factors;
     IssuedSession session = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
         models::RecordAudit(tx, *user, "login", ClientIp(request));
         identities = models::FindIdentitiesByUser(tx, user->id);
+        factors = models::FindFactorsByUser(tx, user->id);
         return IssueSession(tx, *user, models::AuthenticationMethod::kPassword, request, config);
     });
-    return SessionResponse(session, *user, identities);
+    return SessionResponse(session, *user, identities, factors);
 }
 
 Response Api::RefreshTokenGrant(Request& request, const rapidjson::Document& document) {
@@ -282,12 +287,15 @@ Response Api::RefreshTokenGrant(Request& request, const rapidjson::Document& doc
             result.session = Rotate(tx, family, request, config);
         }
         result.identities = models::FindIdentitiesByUser(tx, family.user.id);
+        result.factors = models::FindFactorsByUser(tx, family.user.id);
         return result;
     });
     if (refreshed.reused) {
         throw BadRequest(kRefreshTokenAlreadyUsed, "Invalid Refresh Token: Already Used");
     }
-    return SessionResponse(refreshed.session, refreshed.user, refreshed.identities);
+    return SessionResponse(
+        refreshed.session, refreshed.user, refreshed.identities, refreshed.factors
+    );
 }
 
 // Checks in upstream's order (token.go, PKCE): parameters, flow state, expiry, verifier. A
@@ -334,9 +342,12 @@ Response Api::PkceGrant(Request& request, const rapidjson::Document& document) {
         result.session = IssueSession(tx, user, *method, request, config);
         result.user = std::move(user);
         result.identities = models::FindIdentitiesByUser(tx, result.user.id);
+        result.factors = models::FindFactorsByUser(tx, result.user.id);
         return result;
     });
-    return SessionResponse(exchanged.session, exchanged.user, exchanged.identities);
+    return SessionResponse(
+        exchanged.session, exchanged.user, exchanged.identities, exchanged.factors
+    );
 }
 
 }  // namespace gotrue::api

@@ -133,6 +133,7 @@ std::optional<std::string> NewEmail(const UserUpdateParams& params, const models
 struct UserUpdate {
     models::User user;
     std::vector<models::Identity> identities;
+    std::vector<models::Factor> factors;
     std::vector<OutgoingMail> mails;
     std::optional<HttpError> refusal;  // answered after the commit
 };
@@ -175,7 +176,9 @@ Response Api::UserGet(Request& request) {
         aud && !aud->empty() && *aud != caller.aud) {
         throw BadRequest(kValidationFailed, "Token audience doesn't match request audience");
     }
-    return JsonResponse(200, UserJson(caller.user, LoadIdentities(caller.user.id)));
+    return JsonResponse(
+        200, UserJson(caller.user, LoadIdentities(caller.user.id), LoadFactors(caller.user.id))
+    );
 }
 
 std::string Api::NewPasswordHash(const Caller& caller, const UserUpdateParams& params) {
@@ -224,6 +227,13 @@ Response Api::UserPut(Request& request) {
     if (params.app_metadata && caller.role != config.jwt.admin_group_name) {
         throw Forbidden(kNotAdmin, "Updating app_metadata requires admin privileges");
     }
+    if (((params.password && !params.password->empty()) || new_email) &&
+        LacksSecondFactor(caller)) {
+        throw Unauthorized(
+            kInsufficientAal,
+            "AAL2 session is required to update email or password when MFA is enabled."
+        );
+    }
     const std::optional<std::string> password_hash =
         params.password ? std::optional(NewPasswordHash(caller, params)) : std::nullopt;
     const std::string redirect_to = RedirectTarget(request, config);
@@ -257,6 +267,7 @@ Response Api::UserPut(Request& request) {
         models::RecordAudit(tx, user, "user_modified", ip);
         result.user = *models::FindUserById(tx, user.id);
         result.identities = models::FindIdentitiesByUser(tx, user.id);
+        result.factors = models::FindFactorsByUser(tx, user.id);
         return result;
     });
     if (outcome.refusal) {
@@ -265,7 +276,7 @@ Response Api::UserPut(Request& request) {
     for (auto& mail : outcome.mails) {
         mail_.Deliver(request, mail);
     }
-    return JsonResponse(200, UserJson(outcome.user, outcome.identities));
+    return JsonResponse(200, UserJson(outcome.user, outcome.identities, outcome.factors));
 }
 
 Response Api::Reauthenticate(Request& request) {

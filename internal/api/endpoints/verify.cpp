@@ -136,6 +136,7 @@ Response SeeOther(const std::string& location) {
 struct VerifyResult {
     models::User user;
     std::vector<models::Identity> identities;  // only with a session
+    std::vector<models::Factor> factors;       // only with a session
     std::optional<IssuedSession> session;
     std::string auth_code;             // a PKCE link's code, instead of a session
     bool single_confirmation = false;  // first of two email-change links
@@ -320,6 +321,7 @@ VerifyResult SignIn(
     result.session = IssueSession(tx, result.user, method, request, config);
     result.user = *models::FindUserById(tx, user_id);
     result.identities = models::FindIdentitiesByUser(tx, user_id);
+    result.factors = models::FindFactorsByUser(tx, user_id);
     return result;
 }
 
@@ -460,7 +462,7 @@ Response Api::VerifyPost(Request& request) {
         writer.EndObject();
         return JsonResponse(200, buffer.GetString());
     }
-    return SessionResponse(*result.session, result.user, result.identities);
+    return SessionResponse(*result.session, result.user, result.identities, result.factors);
 }
 
 }  // namespace gotrue::api

@@ -36,8 +36,45 @@ void WriteIdentity(JsonWriter& writer, const models::Identity& identity) {
 
 }  // namespace
 
+void WriteFactor(JsonWriter& writer, const models::Factor& factor) {
+    writer.StartObject();
+    WriteString(writer, "id", factor.id);
+    WriteTime(writer, "created_at", factor.created_at);
+    WriteTime(writer, "updated_at", factor.updated_at);
+    WriteString(writer, "status", factor.status);
+    if (!factor.friendly_name.empty()) {
+        WriteString(writer, "friendly_name", factor.friendly_name);
+    }
+    WriteString(writer, "factor_type", factor.factor_type);
+    WriteString(writer, "phone", factor.phone);
+    writer.Key("last_challenged_at");
+    if (factor.last_challenged_at) {
+        writer.String(models::FormatTime(*factor.last_challenged_at).c_str());
+    } else {
+        writer.Null();
+    }
+    writer.EndObject();
+}
+
+std::string FactorJson(const models::Factor& factor) {
+    return JsonText([&](JsonWriter& writer) { WriteFactor(writer, factor); });
+}
+
+std::string FactorsJson(const std::vector<models::Factor>& factors) {
+    return JsonText([&](JsonWriter& writer) {
+        writer.StartArray();
+        for (const auto& factor : factors) {
+            WriteFactor(writer, factor);
+        }
+        writer.EndArray();
+    });
+}
+
 void WriteUser(
-    JsonWriter& writer, const models::User& user, const std::vector<models::Identity>& identities
+    JsonWriter& writer,
+    const models::User& user,
+    const std::vector<models::Identity>& identities,
+    const std::vector<models::Factor>& factors
 ) {
     writer.StartObject();
     WriteString(writer, "id", user.id);
@@ -73,6 +110,10 @@ void WriteUser(
         WriteIdentity(writer, identity);
     }
     writer.EndArray();
+    if (!factors.empty()) {
+        writer.Key("factors");
+        WriteRaw(writer, FactorsJson(factors));
+    }
     WriteTime(writer, "created_at", user.created_at);
     WriteTime(writer, "updated_at", user.updated_at);
     WriteTime(writer, "banned_until", user.banned_until);
@@ -82,17 +123,19 @@ void WriteUser(
     writer.EndObject();
 }
 
-std::string UserJson(const models::User& user, const std::vector<models::Identity>& identities) {
-    rapidjson::StringBuffer buffer;
-    JsonWriter writer(buffer);
-    WriteUser(writer, user, identities);
-    return {buffer.GetString(), buffer.GetSize()};
+std::string UserJson(
+    const models::User& user,
+    const std::vector<models::Identity>& identities,
+    const std::vector<models::Factor>& factors
+) {
+    return JsonText([&](JsonWriter& writer) { WriteUser(writer, user, identities, factors); });
 }
 
 std::string SessionJson(
     const IssuedSession& session,
     const models::User& user,
-    const std::vector<models::Identity>& identities
+    const std::vector<models::Identity>& identities,
+    const std::vector<models::Factor>& factors
 ) {
     rapidjson::StringBuffer buffer;
     JsonWriter writer(buffer);
@@ -105,7 +148,7 @@ std::string SessionJson(
     writer.Int64(session.expires_at);
     WriteString(writer, "refresh_token", session.refresh_token);
     writer.Key("user");
-    WriteUser(writer, user, identities);
+    WriteUser(writer, user, identities, factors);
     writer.EndObject();
     return {buffer.GetString(), buffer.GetSize()};
 }
