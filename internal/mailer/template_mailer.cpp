@@ -80,8 +80,9 @@ Message TemplateMailer::Render(MailKind kind, const MailInput& input) {
     Message message;
     message.to = to;
     message.type = std::string(info.type);
-    // Subjects are a header, not HTML: values go in unescaped (line breaks are removed later).
-    message.subject = subjects_.at(kind).Render(data, false);
+    // GoTrue renders subjects with html/template too ("Smith &amp; Sons"): operators' subjects
+    // were written against that, so they render the same here (line breaks are removed later).
+    message.subject = subjects_.at(kind).Render(data, true);
     try {
         message.html = templates_.Body(kind)->Render(data, true);
     } catch (const TemplateError& error) {

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -81,6 +82,29 @@ struct Pipeline {
 
 enum class NodeType { kText, kAction, kIf, kWith, kRange };
 
+// The escapers html/template appends to an action's pipeline (escape.cpp picks them per context;
+// escapers.cpp implements them). kPredefinedHtml and kPredefinedUrlquery are the template's own
+// trailing html / urlquery, moved into the chain where they stand for an equivalent escaper.
+enum class Escaper {
+    kHtml,            // _html_template_htmlescaper (text)
+    kAttr,            // _html_template_attrescaper (quoted attribute value)
+    kRcdata,          // _html_template_rcdataescaper (<title>, <textarea>)
+    kNospace,         // _html_template_nospaceescaper (unquoted attribute value)
+    kComment,         // _html_template_commentescaper (prints nothing)
+    kHtmlNameFilter,  // _html_template_htmlnamefilter (attribute name)
+    kUrlFilter,       // _html_template_urlfilter (javascript: etc. -> #ZgotmplZ)
+    kUrlNormalizer,
+    kUrlEscaper,
+    kSrcset,
+    kJsVal,  // a JS value: JSON
+    kJsStr,
+    kJsRegexp,
+    kCss,  // inside a CSS string
+    kCssValueFilter,
+    kPredefinedHtml,
+    kPredefinedUrlquery,
+};
+
 struct Node;
 
 // One "if P" / "else if P" arm (likewise with, and range's single arm).
@@ -92,10 +116,16 @@ struct Branch {
 struct Node {
     NodeType type = NodeType::kText;
     Pos pos;
-    std::string text;                // kText
-    Pipeline pipe;                   // kAction
-    bool output_is_escaped = false;  // kAction ending in html: do not escape twice
-    std::vector<Branch> branches;    // kIf, kWith, kRange
+    std::string text;  // kText
+    // kText, set by the escaping pass when html/template's text differs (comments stripped,
+    // a '<' that starts no tag as &lt;).
+    std::optional<std::string> escaped_text;
+    Pipeline pipe;  // kAction
+    // kAction, set by the escaping pass: the escapers its value goes through, and whether the
+    // pipeline's last command (html or urlquery) moved into them and is not evaluated.
+    std::vector<Escaper> escapers;
+    bool last_command_in_escapers = false;
+    std::vector<Branch> branches;  // kIf, kWith, kRange
     std::vector<Node> else_body;
 };
 
