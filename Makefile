@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Debug
 
-.PHONY: deps build run test test-sanitize fuzz bench fmt format-check lint lint-changed docs clean help
+.PHONY: deps build run test test-sanitize fuzz bench fmt format-check lint lint-changed docs template-goldens clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -57,6 +57,11 @@ lint-changed: build  ## clang-tidy on the .cpp files changed since the merge bas
 docs: build  ## regenerate the README's configuration table from the code
 	@$(BUILD)/gotrue config-docs > $(BUILD)/configuration.md
 	@scripts/update_readme_table.sh $(BUILD)/configuration.md
+
+template-goldens:  ## render tests/template_goldens/cases with Go's html/template into golden/ (needs golang-go; not part of deps)
+	@command -v go >/dev/null 2>&1 || { echo "template-goldens: installing golang-go"; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq --no-install-recommends golang-go >/dev/null; }
+	@cd tests/template_goldens/gen && go run . ..
 
 clean:  ## remove build outputs (not .local/, which holds the dev database)
 	rm -rf $(BUILD)

@@ -1,0 +1,3 @@
+module gotrue-cpp/template-goldens
+
+go 1.19
