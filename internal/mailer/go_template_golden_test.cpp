@@ -95,8 +95,8 @@ std::string Outcome(const rapidjson::Value& test_case) {
         return "error:parse";
     }
     try {
-        // As TemplateMailer::Render calls it: subjects are not HTML-escaped (yet).
-        return "output:" + parsed->Render(CaseData(test_case), !subject);
+        // As TemplateMailer::Render calls it: subjects are escaped like bodies, as GoTrue's are.
+        return "output:" + parsed->Render(CaseData(test_case));
     } catch (const TemplateError&) {
         return "error:exec";
     }
