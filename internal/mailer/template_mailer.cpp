@@ -20,9 +20,14 @@ TemplateMailer::TemplateMailer(
             subject = it->second;
         }
         try {
-            subjects_.emplace(info.kind, GoTemplate::Parse(subject, "subject"));
+            GoTemplate parsed = GoTemplate::Parse(subject, "subject");
+            // html/template's escaping errors surface at the first render; they do not depend on
+            // the data, so an empty render finds them now rather than at send time.
+            (void)parsed.Render({});
+            subjects_.emplace(info.kind, std::move(parsed));
         } catch (const TemplateError& error) {
-            // A custom subject that does not parse is rejected now, not at send time.
+            // A custom subject that does not parse (or that html/template refuses) is rejected
+            // now, not at send time.
             kLog.Error(
                 "custom mail subject rejected, using the built-in one",
                 {{"mail_type", info.type}, {"error", error.what()}}
