@@ -1,5 +1,6 @@
 // GoTemplate: source -> Lex -> Parse -> tree; Render walks the tree with Execute. The stages
-// live in go_template/ (value, lexer, parser, format, exec).
+// live in go_template/ (value, lexer, parser, escape: html/template's contextual escaper, format,
+// exec).
 
 #include "mailer/go_template.hpp"
 
