@@ -37,77 +37,108 @@ std::string Stringify(const TemplateValue& value) {
     return Format(value);
 }
 
+struct Replacement {
+    char32_t rune;
+    std::string_view text;
+};
+
+// The replacement of r in `table`, or empty.
+template <std::size_t N>
+std::string_view Lookup(const std::array<Replacement, N>& table, char32_t r) {
+    for (const Replacement& entry : table) {
+        if (entry.rune == r) {
+            return entry.text;
+        }
+    }
+    return {};
+}
+
+// Go's lowUnicodeReplacementTable short forms; other characters below U+0020 are \u00XX.
+constexpr std::array<Replacement, 4> kJsLow{{
+    {'\t', "\\t"},
+    {'\n', "\\n"},
+    {'\f', "\\f"},
+    {'\r', "\\r"},
+}};
+
+constexpr std::array<Replacement, 9> kJsStr{{
+    {'"', "\\u0022"},
+    {'`', "\\u0060"},
+    {'&', "\\u0026"},
+    {'\'', "\\u0027"},
+    {'+', "\\u002b"},
+    {'/', "\\/"},
+    {'<', "\\u003c"},
+    {'>', "\\u003e"},
+    {'\\', "\\\\"},
+}};
+
+// Go's jsRegexpReplacementTable: kJsStr's characters except '`', and the regexp specials.
+constexpr std::array<Replacement, 21> kJsRegexp{{
+    {'"', "\\u0022"}, {'$', "\\$"},     {'&', "\\u0026"}, {'\'', "\\u0027"}, {'(', "\\("},
+    {')', "\\)"},     {'*', "\\*"},     {'+', "\\u002b"}, {'-', "\\-"},      {'.', "\\."},
+    {'/', "\\/"},     {'<', "\\u003c"}, {'>', "\\u003e"}, {'?', "\\?"},      {'[', "\\["},
+    {'\\', "\\\\"},   {']', "\\]"},     {'^', "\\^"},     {'{', "\\{"},      {'|', "\\|"},
+    {'}', "\\}"},
+}};
+
+constexpr std::array<Replacement, 19> kCss{{
+    {0, "\\0"},    {'\t', "\\9"},  {'\n', "\\a"},  {'\f', "\\c"}, {'\r', "\\d"},
+    {'"', "\\22"}, {'&', "\\26"},  {'\'', "\\27"}, {'(', "\\28"}, {')', "\\29"},
+    {'+', "\\2b"}, {'/', "\\2f"},  {':', "\\3a"},  {';', "\\3b"}, {'<', "\\3c"},
+    {'>', "\\3e"}, {'\\', "\\\\"}, {'{', "\\7b"},  {'}', "\\7d"},
+}};
+
+constexpr std::array<Replacement, 15> kNospace{{
+    {0, "&#xfffd;"},
+    {'\t', "&#9;"},
+    {'\n', "&#10;"},
+    {'\v', "&#11;"},
+    {'\f', "&#12;"},
+    {'\r', "&#13;"},
+    {' ', "&#32;"},
+    {'"', "&#34;"},
+    {'&', "&amp;"},
+    {'\'', "&#39;"},
+    {'+', "&#43;"},
+    {'<', "&lt;"},
+    {'=', "&#61;"},
+    {'>', "&gt;"},
+    {'`', "&#96;"},
+}};
+
 // Go's htmlReplacer with the nospace table: also white space, =, ` and the Unicode
 // non-characters (invalid UTF-8 reads as U+FFFD, one of them).
-std::string NospaceEscape(std::string_view s) {
+// Maps each rune of s (invalid UTF-8 as U+FFFD, one byte): each(out, rune, raw, rest) appends
+// its output; raw is the rune's bytes, rest the text after it.
+template <typename Each>
+std::string MapRunes(std::string_view s, Each each) {
     std::string out;
     out.reserve(s.size());
     for (std::size_t i = 0; i < s.size();) {
         const Rune r = DecodeRune(s, i);
         const std::string_view raw = s.substr(i, r.width);
         i += r.width;
-        switch (r.value) {
-            case 0:
-                out += "&#xfffd;";
-                continue;
-            case '\t':
-                out += "&#9;";
-                continue;
-            case '\n':
-                out += "&#10;";
-                continue;
-            case '\v':
-                out += "&#11;";
-                continue;
-            case '\f':
-                out += "&#12;";
-                continue;
-            case '\r':
-                out += "&#13;";
-                continue;
-            case ' ':
-                out += "&#32;";
-                continue;
-            case '"':
-                out += "&#34;";
-                continue;
-            case '&':
-                out += "&amp;";
-                continue;
-            case '\'':
-                out += "&#39;";
-                continue;
-            case '+':
-                out += "&#43;";
-                continue;
-            case '<':
-                out += "&lt;";
-                continue;
-            case '=':
-                out += "&#61;";
-                continue;
-            case '>':
-                out += "&gt;";
-                continue;
-            case '`':
-                out += "&#96;";
-                continue;
-            default:
-                break;
-        }
-        if ((r.value >= 0xFDD0 && r.value <= 0xFDEF) || (r.value >= 0xFFF0 && r.value <= 0xFFFF)) {
+        each(out, r.value, raw, s.substr(i));
+    }
+    return out;
+}
+
+std::string NospaceEscape(std::string_view s) {
+    return MapRunes(s, [](std::string& out, char32_t r, std::string_view raw, std::string_view) {
+        if (const std::string_view repl = Lookup(kNospace, r); !repl.empty()) {
+            out.append(repl);
+        } else if ((r >= 0xFDD0 && r <= 0xFDEF) || (r >= 0xFFF0 && r <= 0xFFFF)) {
             out += "&#x";
             std::array<char, 8> hex{};
-            const auto end = std::to_chars(
-                hex.data(), hex.data() + hex.size(), static_cast<unsigned>(r.value), 16
-            );
+            const auto end =
+                std::to_chars(hex.data(), hex.data() + hex.size(), static_cast<unsigned>(r), 16);
             out.append(hex.data(), end.ptr);
             out += ';';
         } else {
             out.append(raw);
         }
-    }
-    return out;
+    });
 }
 
 std::string HtmlNameFilter(std::string_view s) {
@@ -261,150 +292,24 @@ std::string SrcsetEscape(std::string_view s) {
     return out;
 }
 
-// The escape of a character below U+0020 in a JS string or regexp.
-std::string JsLowEscape(char32_t r) {
-    switch (r) {
-        case '\t':
-            return "\\t";
-        case '\n':
-            return "\\n";
-        case '\f':
-            return "\\f";
-        case '\r':
-            return "\\r";
-        default: {
-            std::string out;
-            AppendU4(out, r);
-            return out;
-        }
-    }
-}
-
-std::string_view JsStrReplacement(char32_t r) {
-    switch (r) {
-        case '"':
-            return "\\u0022";
-        case '`':
-            return "\\u0060";
-        case '&':
-            return "\\u0026";
-        case '\'':
-            return "\\u0027";
-        case '+':
-            return "\\u002b";
-        case '/':
-            return "\\/";
-        case '<':
-            return "\\u003c";
-        case '>':
-            return "\\u003e";
-        case '\\':
-            return "\\\\";
-        default:
-            return {};
-    }
-}
-
-std::string_view JsRegexpReplacement(char32_t r) {
-    switch (r) {
-        case '$':
-            return "\\$";
-        case '(':
-            return "\\(";
-        case ')':
-            return "\\)";
-        case '*':
-            return "\\*";
-        case '-':
-            return "\\-";
-        case '.':
-            return "\\.";
-        case '?':
-            return "\\?";
-        case '[':
-            return "\\[";
-        case ']':
-            return "\\]";
-        case '^':
-            return "\\^";
-        case '{':
-            return "\\{";
-        case '|':
-            return "\\|";
-        case '}':
-            return "\\}";
-        case '`':
-            return {};  // not special in a regexp
-        default:
-            return JsStrReplacement(r);
-    }
-}
-
 // Go's js.go replace(): control characters, the table's characters and U+2028/U+2029.
-template <typename Table>
-std::string JsReplace(std::string_view s, Table table) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size();) {
-        const Rune r = DecodeRune(s, i);
-        const std::string_view raw = s.substr(i, r.width);
-        i += r.width;
-        if (r.value < 0x20) {
-            out += JsLowEscape(r.value);
-        } else if (const std::string_view repl = table(r.value); !repl.empty()) {
+template <std::size_t N>
+std::string JsReplace(std::string_view s, const std::array<Replacement, N>& table) {
+    return MapRunes(s, [&](std::string& out, char32_t r, std::string_view raw, std::string_view) {
+        if (r < 0x20) {
+            if (const std::string_view low = Lookup(kJsLow, r); !low.empty()) {
+                out.append(low);
+            } else {
+                AppendU4(out, r);
+            }
+        } else if (const std::string_view repl = Lookup(table, r); !repl.empty()) {
             out.append(repl);
-        } else if (r.value == 0x2028 || r.value == 0x2029) {
-            AppendU4(out, r.value);
+        } else if (r == 0x2028 || r == 0x2029) {
+            AppendU4(out, r);
         } else {
             out.append(raw);
         }
-    }
-    return out;
-}
-
-std::string_view CssReplacement(char32_t r) {
-    switch (r) {
-        case 0:
-            return "\\0";
-        case '\t':
-            return "\\9";
-        case '\n':
-            return "\\a";
-        case '\f':
-            return "\\c";
-        case '\r':
-            return "\\d";
-        case '"':
-            return "\\22";
-        case '&':
-            return "\\26";
-        case '\'':
-            return "\\27";
-        case '(':
-            return "\\28";
-        case ')':
-            return "\\29";
-        case '+':
-            return "\\2b";
-        case '/':
-            return "\\2f";
-        case ':':
-            return "\\3a";
-        case ';':
-            return "\\3b";
-        case '<':
-            return "\\3c";
-        case '>':
-            return "\\3e";
-        case '\\':
-            return "\\\\";
-        case '{':
-            return "\\7b";
-        case '}':
-            return "\\7d";
-        default:
-            return {};
-    }
+    });
 }
 
 bool IsCssSpace(char c) {
@@ -412,24 +317,21 @@ bool IsCssSpace(char c) {
 }
 
 std::string CssEscape(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size();) {
-        const Rune r = DecodeRune(s, i);
-        const std::string_view raw = s.substr(i, r.width);
-        i += r.width;
-        const std::string_view repl = CssReplacement(r.value);
-        if (repl.empty()) {
-            out.append(raw);
-            continue;
+    return MapRunes(
+        s,
+        [](std::string& out, char32_t r, std::string_view raw, std::string_view rest) {
+            const std::string_view repl = Lookup(kCss, r);
+            if (repl.empty()) {
+                out.append(raw);
+                return;
+            }
+            out.append(repl);
+            // A hex escape ends at the first non-hex character: a space keeps the next one apart.
+            if (repl != "\\\\" && (rest.empty() || IsHexDigit(rest[0]) || IsCssSpace(rest[0]))) {
+                out += ' ';
+            }
         }
-        out.append(repl);
-        // A hex escape ends at the first non-hex character: a space keeps the next one apart.
-        if (repl != "\\\\" && (i == s.size() || IsHexDigit(s[i]) || IsCssSpace(s[i]))) {
-            out += ' ';
-        }
-    }
-    return out;
+    );
 }
 
 std::string CssValueFilter(std::string_view s) {
@@ -551,34 +453,20 @@ void AppendJson(std::string& out, const TemplateValue& value) {
         case ValueKind::kString:
             AppendJsonString(out, value.AsString());
             return;
-        case ValueKind::kObject: {
+        case ValueKind::kObject:
             out += '{';
-            bool first = true;
-            for (const auto& [key, item] : value.AsObject()) {
-                if (!first) {
-                    out += ',';
-                }
-                first = false;
-                AppendJsonString(out, key);
-                out += ':';
-                AppendJson(out, item);
-            }
+            AppendJoined(out, value.AsObject(), ',', [](std::string& to, const auto& field) {
+                AppendJsonString(to, field.first);
+                to += ':';
+                AppendJson(to, field.second);
+            });
             out += '}';
             return;
-        }
-        case ValueKind::kList: {
+        case ValueKind::kList:
             out += '[';
-            bool first = true;
-            for (const TemplateValue& item : value.AsList()) {
-                if (!first) {
-                    out += ',';
-                }
-                first = false;
-                AppendJson(out, item);
-            }
+            AppendJoined(out, value.AsList(), ',', AppendJson);
             out += ']';
             return;
-        }
     }
 }
 
@@ -630,9 +518,9 @@ std::string EscapeString(Escaper escaper, std::string_view s) {
         case Escaper::kJsVal:
             return JsValEscape(TemplateValue::String(std::string(s)));
         case Escaper::kJsStr:
-            return JsReplace(s, JsStrReplacement);
+            return JsReplace(s, kJsStr);
         case Escaper::kJsRegexp: {
-            std::string out = JsReplace(s, JsRegexpReplacement);
+            std::string out = JsReplace(s, kJsRegexp);
             return out.empty() ? "(?:)" : out;
         }
         case Escaper::kCss:

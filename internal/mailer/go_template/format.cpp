@@ -49,34 +49,20 @@ void AppendFormatted(std::string& out, const TemplateValue& value) {
         case ValueKind::kString:
             out += value.AsString();
             return;
-        case ValueKind::kObject: {
+        case ValueKind::kObject:
             out += "map[";
-            bool first = true;
-            for (const auto& [key, item] : value.AsObject()) {
-                if (!first) {
-                    out += ' ';
-                }
-                first = false;
-                out += key;
-                out += ':';
-                AppendFormatted(out, item);
-            }
+            AppendJoined(out, value.AsObject(), ' ', [](std::string& to, const auto& field) {
+                to += field.first;
+                to += ':';
+                AppendFormatted(to, field.second);
+            });
             out += ']';
             return;
-        }
-        case ValueKind::kList: {
+        case ValueKind::kList:
             out += '[';
-            bool first = true;
-            for (const TemplateValue& item : value.AsList()) {
-                if (!first) {
-                    out += ' ';
-                }
-                first = false;
-                AppendFormatted(out, item);
-            }
+            AppendJoined(out, value.AsList(), ' ', AppendFormatted);
             out += ']';
             return;
-        }
     }
 }
 
