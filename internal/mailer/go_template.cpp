@@ -59,7 +59,7 @@ GoTemplate GoTemplate::Parse(std::string_view source, std::string_view name) {
 
 std::string GoTemplate::Render(const TemplateData& data, bool escape_html) const {
     if (escape_html && impl_->escape_error) {
-        throw *impl_->escape_error;
+        throw TemplateError(*impl_->escape_error);
     }
     const TemplateValue root = TemplateValue::Object(data);
     std::string out;

@@ -171,8 +171,8 @@ private:
     Context Branches(const Context& c, Node& node, std::string_view name) {
         // "if A X else if B Y else Z" is Go's "if A X else (if B Y else Z)".
         Context rest = List(c, node.else_body);
-        for (auto branch = node.branches.rbegin(); branch != node.branches.rend(); ++branch) {
-            rest = Join(List(c, branch->body), rest, name);
+        for (std::size_t i = node.branches.size(); i-- > 0;) {
+            rest = Join(List(c, node.branches[i].body), rest, name);
         }
         return rest;
     }
@@ -206,8 +206,8 @@ private:
             return c;  // an assignment prints nothing
         }
         c = Nudge(c);
-        for (std::size_t i = 0; i < node.pipe.cmds.size(); ++i) {
-            const Expr& head = node.pipe.cmds[i].args.front();
+        for (const Command& cmd : node.pipe.cmds) {
+            const Expr& head = cmd.args.front();
             if (head.type == ExprType::kFunction && head.func == Func::kHtml &&
                 c.state == State::kAttr && c.delim == Delim::kSpaceOrTagEnd) {
                 return Context::Error("predefined escaper \"html\" disallowed in template");

@@ -77,9 +77,9 @@ std::string Describe(const Context& c);
 
 bool IsComment(State state);
 
-// The context after a prefix of `text`, and how many bytes that prefix is; call again on the
+// The context after a prefix of `s`, and how many bytes that prefix is; call again on the
 // rest (Go's contextAfterText). Always consumes at least one byte or changes the state.
-std::pair<Context, std::size_t> ContextAfterText(const Context& c, std::string_view text);
+std::pair<Context, std::size_t> ContextAfterText(const Context& c, std::string_view s);
 
 // Where an action in `c` really is (an action after "<a " is an attribute name, ...).
 Context Nudge(Context c);
@@ -94,8 +94,8 @@ AttrContent AttrType(std::string_view lower_name);
 // Whether a <script type="..."> holds JavaScript (JSON and modules included).
 bool IsJsType(std::string_view mime_type);
 
-// JS: the context after tokens `text` that followed a value in `preceding`.
-JsCtx NextJsCtx(std::string_view text, JsCtx preceding);
+// JS: the context after tokens `s` that followed a value in `preceding`.
+JsCtx NextJsCtx(std::string_view s, JsCtx preceding);
 
 // Go's html.UnescapeString for what decides contexts: numeric references and the common named
 // ones (amp, lt, gt, quot, apos, nbsp); others stay as written.
@@ -107,10 +107,10 @@ struct Rune {
     std::size_t width;
 };
 
-Rune DecodeRune(std::string_view text, std::size_t at);
+Rune DecodeRune(std::string_view s, std::size_t at);
 void AppendRune(std::string& out, char32_t rune);
 
 // CSS escapes (\22, \\) decoded, as Go's decodeCSS.
-std::string DecodeCss(std::string_view text);
+std::string DecodeCss(std::string_view s);
 
 }  // namespace gotrue::mailer::go_template_internal

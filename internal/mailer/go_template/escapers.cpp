@@ -335,7 +335,7 @@ std::string CssEscape(std::string_view s) {
 }
 
 std::string CssValueFilter(std::string_view s) {
-    const std::string decoded = DecodeCss(s);
+    std::string decoded = DecodeCss(s);
     std::string id;
     for (std::size_t i = 0; i < decoded.size(); ++i) {
         const char c = decoded[i];
@@ -478,7 +478,7 @@ bool IsJsIdentPart(char c) {
 // Go's jsValEscaper: JSON, with spaces around it when it starts or ends like an identifier
 // (so "x{{.}}" cannot glue a keyword to a name).
 std::string JsValEscape(const TemplateValue& value) {
-    const std::string json = JsonMarshal(value);
+    std::string json = JsonMarshal(value);
     if (IsJsIdentPart(json.front()) || IsJsIdentPart(json.back())) {
         return " " + json + " ";
     }

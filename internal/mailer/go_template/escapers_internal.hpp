@@ -21,7 +21,7 @@ inline constexpr std::string_view kFilterFailsafe = "ZgotmplZ";
 std::string ApplyEscapers(const std::vector<Escaper>& chain, const TemplateValue& value);
 
 // One escaper over a string.
-std::string EscapeString(Escaper escaper, std::string_view text);
+std::string EscapeString(Escaper escaper, std::string_view s);
 
 // encoding/json's Marshal of a value (HTML-safe: <, >, & as \u003c, \u003e, \u0026).
 std::string JsonMarshal(const TemplateValue& value);
