@@ -13,6 +13,10 @@
 #include "mailer/go_template/escape_context_internal.hpp"
 #include "mailer/go_template/escape_internal.hpp"
 #include "mailer/go_template/escapers_internal.hpp"
+#include "mailer/go_template/exec_internal.hpp"
+#include "mailer/go_template/lexer_internal.hpp"
+#include "mailer/go_template/parser_internal.hpp"
+#include "mailer/go_template/source_internal.hpp"
 #include "mailer/go_template_test_util.hpp"
 
 namespace gotrue::mailer::go_template_test {
@@ -392,6 +396,158 @@ TEST_CASE("the escaping pass is bounded and refuses node kinds it does not know"
     CHECK(
         std::string(error->what()).find("cannot escape this kind of template node") !=
         std::string::npos
+    );
+}
+
+TEST_CASE("a called template is escaped in the caller's context, once per context") {
+    const TemplateData data = UserData({{"v", S("a b&<c>")}, {"js", S("javascript:x")}});
+    constexpr std::string_view kTwice =
+        R"({{ define "t" }}{{ . }}{{ end }}{{ template "t" .Data.v }})"
+        R"(<a href="/x?q={{ template "t" .Data.v }}">{{ template "t" .Data.v }}</a>)";
+    CHECK(
+        Render(kTwice, data) ==
+        "a b&amp;&lt;c&gt;<a href=\"/x?q=a%20b%26%3cc%3e\">a b&amp;&lt;c&gt;</a>"
+    );
+    // text/template's output calls the original template, as written.
+    CHECK(Render(kTwice, data, false) == "a b&<c><a href=\"/x?q=a b&<c>\">a b&<c></a>");
+    // The URL filter applies inside the called template; block is a define plus a call.
+    CHECK(
+        Render(R"(<a href="{{ block "u" .Data.js }}{{ . }}{{ end }}">x</a>)", data) ==
+        "<a href=\"#ZgotmplZ\">x</a>"
+    );
+    // The context after the call is where the template ends.
+    CHECK(
+        Render(
+            R"({{ define "o" }}<a href="{{ end }}{{ template "o" }}{{ .Data.js }}">x</a>)", data
+        ) == "<a href=\"#ZgotmplZ\">x</a>"
+    );
+    CHECK(
+        RenderError(R"({{ define "o" }}<a href="{{ end }}{{ template "o" }})", data)
+            .find("ends in a non-text context") != std::string::npos
+    );
+    // A define nobody calls is not escaped, so its context does not matter (as in Go).
+    CHECK(Render(R"({{ define "bad" }}<a href="{{ end }}ok)", data) == "ok");
+}
+
+TEST_CASE("a recursive template is escaped at its fixed point or refused") {
+    const TemplateData data = UserData({{"l", TemplateValue::List({S("a"), S("b<c")})}});
+    CHECK(
+        Render(
+            R"({{ define "r" }}{{ if . }}{{ index . 0 }},{{ template "r" slice . 1 }}{{ end }})"
+            R"({{ end }}<a title="{{ template "r" .Data.l }}" href="/?{{ template "r" .Data.l }}">)",
+            data
+        ) == "<a title=\"a,b&lt;c,\" href=\"/?a,b%3cc,\">"
+    );
+    // Each level opens a tag: no output context can be computed.
+    CHECK(
+        RenderError(
+            R"({{ define "r" }}<a href="{{ if . }}{{ template "r" slice . 1 }}{{ end }}{{ end }})"
+            R"({{ template "r" .Data.l }})",
+            data
+        ) != "<rendered>"
+    );
+    // 40 levels, each calling the next twice, from text and from an attribute: escaped once per
+    // template and context, not 2^40 times (the render itself then stops at its step budget).
+    const auto chain = [](std::string_view level) {
+        std::string t = R"({{ define "t0" }}<b>{{ . }}</b>{{ end }})";
+        for (int i = 1; i <= 40; ++i) {
+            const std::string prev = "\"t" + std::to_string(i - 1) + "\"";
+            t += "{{ define \"t" + std::to_string(i) + "\" }}";
+            t += std::string(level)
+                     .replace(level.find('@'), 1, prev)
+                     .replace(level.rfind('@') + prev.size() - 1, 1, prev);
+            t += "{{ end }}";
+        }
+        return t + R"({{ template "t40" "x" }}<p title="{{ template "t40" "x" }}">)";
+    };
+    CHECK(
+        RenderError(chain("{{ template @ . }}<i>{{ template @ . }}</i>"), {})
+            .find("rendering stopped") != std::string::npos
+    );
+    // The same where every failed assumption would be retried: the pass's step budget ends it.
+    CHECK(
+        RenderError(chain("{{ template @ . }}<i title=\"{{ template @ . }}\">"), {})
+            .find("template too complex to escape") != std::string::npos
+    );
+}
+
+TEST_CASE("break and continue join the range's context as Go 1.19's escaper does") {
+    const TemplateData data = UserData({{"l", TemplateValue::List({S("a"), S("b"), S("z")})}});
+    CHECK(
+        Render(
+            R"({{ range .Data.l }}{{ if eq . "b" }}{{ break }}{{ end }}<a href="/{{ . }}">{{ end }})",
+            data
+        ) == "<a href=\"/a\">"
+    );
+    // Code after a break is unreachable: its context is not joined.
+    CHECK(Render(R"({{ range .Data.l }}{{ break }}<a href="{{ end }})", data).empty());
+    CHECK(
+        RenderError(
+            R"({{ range .Data.l }}<a href="{{ if . }}{{ break }}{{ end }}">{{ end }})", data
+        )
+            .find("at range loop break") != std::string::npos
+    );
+    CHECK(
+        RenderError(
+            R"({{ range .Data.l }}<a href="{{ if . }}{{ continue }}{{ end }}">{{ end }})", data
+        )
+            .find("at range loop continue") != std::string::npos
+    );
+    // Go 1.19 keeps only the last continue (continues = append(breaks, c)): an earlier continue
+    // in another context passes, a later one does not.
+    const std::string bad_continue = R"(<a href="/{{ if eq . "a" }}{{ continue }}{{ end }}">)";
+    const std::string good_continue = R"({{ if eq . "z" }}{{ continue }}{{ end }})";
+    CHECK(
+        Render("{{ range .Data.l }}" + bad_continue + good_continue + "{{ . }}{{ end }}", data) ==
+        "<a href=\"/<a href=\"/\">b<a href=\"/\">"
+    );
+    CHECK(
+        RenderError("{{ range .Data.l }}" + good_continue + bad_continue + "{{ . }}{{ end }}", data)
+            .find("at range loop continue") != std::string::npos
+    );
+    // ... and a break right after a continue recorded at 3 breaks overwrites it (the slice had
+    // room); at 2 breaks (no room) the continue stays and is refused.
+    const auto with_breaks = [&](int breaks) {
+        std::string t = "{{ range .Data.l }}";
+        for (int i = 0; i < breaks; ++i) {
+            t += R"({{ if eq . "x" }}{{ break }}{{ end }})";
+        }
+        return t + bad_continue + R"({{ if eq . "y" }}{{ break }}{{ end }}{{ . }}{{ end }})";
+    };
+    CHECK(RenderError(with_breaks(3), data) == "<rendered>");
+    CHECK(RenderError(with_breaks(2), data).find("at range loop continue") != std::string::npos);
+}
+
+TEST_CASE("printf, js, slice and call are ordinary functions under the escaper") {
+    const TemplateData data = UserData({{"v", S("<a&b>")}});
+    CHECK(
+        Render(R"(<a href="/p?x={{ printf "%s&%d" .Data.v 3 }}">)", data) ==
+        "<a href=\"/p?x=%3ca%26b%3e%263\">"
+    );
+    CHECK(Render(R"({{ js .Data.v }})", data) == "\\u003Ca\\u0026b\\u003E");
+    CHECK(
+        Render(R"(<script>var x = {{ js .Data.v }};</script>)", data) ==
+        "<script>var x = \"\\\\u003Ca\\\\u0026b\\\\u003E\";</script>"
+    );
+    CHECK(Render(R"(<p title="{{ slice .Data.v 1 3 }}">)", data) == "<p title=\"a&amp;\">");
+    CHECK(RenderError(R"({{ call .Data.v }})", data).find("call") != std::string::npos);
+}
+
+TEST_CASE("an action the escaping pass did not reach is refused, not printed raw") {
+    const go_template_internal::Source text("{{ .X }}", "mail");
+    const go_template_internal::ParsedTree tree =
+        go_template_internal::Parse(go_template_internal::Lex(text), text);
+    std::string out;
+    CHECK_THROWS_WITH_AS(
+        go_template_internal::Execute(
+            tree,
+            TemplateValue::Object({{"X", S("<")}}),
+            "mail",
+            go_template_internal::Escaping::kContextual,
+            out
+        ),
+        doctest::Contains("action was not escaped"),
+        TemplateError
     );
 }
 
