@@ -387,21 +387,15 @@ void AppendJsonString(std::string& out, std::string_view s) {
                 case '\\':
                     out += "\\\\";
                     break;
-                case '\n':
-                    out += "\\n";
-                    break;
-                case '\r':
-                    out += "\\r";
-                    break;
-                case '\t':
-                    out += "\\t";
-                    break;
                 case '<':
                 case '>':
                 case '&':
                     AppendU4(out, r.value);
                     break;
                 default:
+                    if (AppendBackslashEscape(out, r.value, "nrt")) {
+                        break;
+                    }
                     if (r.value < 0x20) {
                         AppendU4(out, r.value);
                     } else {

@@ -67,6 +67,10 @@ public:
 // text/template's JSEscapeString.
 std::string JsEscape(std::string_view text);
 
+// Go's backslash escape of a control character ("\\n") when `letters` names it ("nrt": JSON's,
+// "abfnrtv": strconv.Quote's); false otherwise.
+bool AppendBackslashEscape(std::string& out, char32_t r, std::string_view letters);
+
 // unicode.IsPrint (approximated: see printf.cpp).
 bool IsPrintRune(char32_t r);
 
