@@ -47,12 +47,43 @@
 //     {{ eq .Data.age 36 }} fails and {{ eq .Data.age 36.0 }} works); eq/ne with nil are false
 //     (true for two nils); objects and lists are not comparable; lt on bools or nil fails.
 //   - len, index and slice fail on nil/missing as Go does; index of a missing key is nil.
-//   - Render(data, true) HTML-escapes every action's output like html/template in text context
-//     (& < > " ' + and NUL as &amp; &lt; &gt; &#34; &#39; &#43; U+FFFD), except when the
-//     pipeline ends in html (already escaped, as Go merges the two). There is no contextual
-//     escaping: a value inside href="..." is HTML-escaped too, which browsers decode. Literal text
-//     is never escaped. Render(data, false) prints values verbatim (subjects). As in Go, html and
-//     urlquery may only be the last command of an action's pipeline.
+//   - Render(data) escapes like html/template (contextual autoescaping; go_template/escape.cpp
+//     walks the parsed tree with Go's HTML/JS/CSS tokenizer, escape_context.cpp, and gives each
+//     action the escapers of where it lands, escapers.cpp): text and quoted attributes
+//     HTML-escape (& < > " ' + NUL); unquoted attributes also escape white space, = and `;
+//     <title>/<textarea> HTML-escape; an action in a tag is an attribute name (only plain names,
+//     else ZgotmplZ); URL attributes (href, src, action, data-*url..., as Go's attr.go) filter the
+//     scheme (not http/https/mailto: #ZgotmplZ) and percent-normalise, or query-escape after ? or
+//     #; srcset per candidate; <script>, on* handlers and JS MIME types take values as JSON
+//     (" 42 ", " null ", "\u003c"), JS strings and regexps escape for them; <style> and style=
+//     values pass a CSS filter (ZgotmplZ), CSS strings CSS-escape; HTML comments take nothing.
+//     Only html and urlquery are predefined escapers: a pipeline ending in one merges with an
+//     equivalent escaper as Go's ensurePipelineContains does ({{ .X | html }} in text keeps
+//     '+'); printf, js, slice and the rest are ordinary functions, escaped after. Template text
+//     loses its HTML comments (and JS/CSS comments inside <script>/<style>) and a '<' that starts
+//     no tag becomes &lt;, as Go rewrites it. Values are plain strings, numbers, ... never typed
+//     safe content, so Go's template.HTML branches do not arise. nil or missing prints nothing
+//     (JS: " null "). Subjects render the same way (GoTrue uses html/template for them too).
+//   - {{ template "name" P }} and {{ block }} are escaped in the caller's context, as Go's
+//     escapeTemplate: a call from a context other than text renders its own copy of the template
+//     ("name$htmltemplate_<context>") escaped for that context, and the context after the call is
+//     where that copy ends. A recursive template is assumed to end where it starts, then checked
+//     (Go's computeOutCtx). {{ break }} / {{ continue }} make the rest of the body unreachable and
+//     their contexts join the range's end context (Go 1.19's joinRange, including its quirk that
+//     only the last continue of a body is joined).
+//   - Templates html/template refuses fail at Render with TemplateError, as Go fails at the first
+//     Execute (Parse succeeds): a template ending inside a tag, attribute or comment; if/with
+//     branches, a range body (run twice) or its break/continue points ending in different
+//     contexts; a called template whose end context cannot be computed; an action in an
+//     ambiguous URL part, a JS template literal; html in an unquoted attribute; a quote or '<' in
+//     an attribute name; "=<'`\"" in an unquoted value; an unfinished JS escape or regexp
+//     charset; a '/' that may divide or start a regexp. The escaping pass refuses node kinds it
+//     does not know rather than print them unescaped, and its work is bounded (range bodies are
+//     re-walked only when their end context differs, each template is escaped once per start
+//     context, at most kTemplateMaxSteps node visits in all).
+//   - Render(data, false) is text/template's output (values printed as they are, text as
+//     written, no refusals); the mailer does not use it. As in Go, html and urlquery may only be
+//     the last command of an action's pipeline.
 //   - Render throws TemplateError (with the action's position) where Go's exec fails.
 //
 // Limits. Custom templates are fetched from an operator-configured URL, so a compromised or
@@ -182,8 +213,9 @@ public:
         std::string_view source, std::string_view name = "template"
     );
 
-    // escape_html: HTML-escape action output (bodies); false prints it verbatim (subjects).
-    // Throws TemplateError for the evaluation errors listed above.
+    // escape_html: html/template's contextual escaping (what the mailer uses for subjects and
+    // bodies); false: text/template's verbatim output. Throws TemplateError for the evaluation
+    // errors listed above and, when escaping, for templates html/template refuses.
     [[nodiscard]] std::string Render(const TemplateData& data, bool escape_html = true) const;
 
     [[nodiscard]] const std::string& Name() const;

@@ -69,7 +69,7 @@ inline TemplateData CaseData(const rapidjson::Value& test_case) {
 }
 
 // How a golden case comes out here: {"output": text} or {"error": "parse"|"exec", "message"},
-// the golden files' shape. Subjects render as TemplateMailer renders them.
+// the golden files' shape. Subjects render as TemplateMailer renders them (escaped, as bodies).
 struct CaseResult {
     std::optional<std::string> output;
     std::string error;  // "parse" or "exec" when output is empty
@@ -88,8 +88,8 @@ inline CaseResult RunCase(const rapidjson::Value& test_case) {
         return {std::nullopt, "parse", error.what()};
     }
     try {
-        // Subjects are not HTML-escaped (yet).
-        return {parsed->Render(CaseData(test_case), !subject), "", ""};
+        // As TemplateMailer::Render calls it: subjects are escaped like bodies, as GoTrue's are.
+        return {parsed->Render(CaseData(test_case)), "", ""};
     } catch (const TemplateError& error) {
         return {std::nullopt, "exec", error.what()};
     }

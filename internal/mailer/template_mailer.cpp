@@ -20,9 +20,14 @@ TemplateMailer::TemplateMailer(
             subject = it->second;
         }
         try {
-            subjects_.emplace(info.kind, GoTemplate::Parse(subject, "subject"));
+            GoTemplate parsed = GoTemplate::Parse(subject, "subject");
+            // html/template's escaping errors surface at the first render; they do not depend on
+            // the data, so an empty render finds them now rather than at send time.
+            (void)parsed.Render({});
+            subjects_.emplace(info.kind, std::move(parsed));
         } catch (const TemplateError& error) {
-            // A custom subject that does not parse is rejected now, not at send time.
+            // A custom subject that does not parse (or that html/template refuses) is rejected
+            // now, not at send time.
             kLog.Error(
                 "custom mail subject rejected, using the built-in one",
                 {{"mail_type", info.type}, {"error", error.what()}}
@@ -80,8 +85,9 @@ Message TemplateMailer::Render(MailKind kind, const MailInput& input) {
     Message message;
     message.to = to;
     message.type = std::string(info.type);
-    // Subjects are a header, not HTML: values go in unescaped (line breaks are removed later).
-    message.subject = subjects_.at(kind).Render(data, false);
+    // GoTrue renders subjects with html/template too ("Smith &amp; Sons"): operators' subjects
+    // were written against that, so they render the same here (line breaks are removed later).
+    message.subject = subjects_.at(kind).Render(data, true);
     try {
         message.html = templates_.Body(kind)->Render(data, true);
     } catch (const TemplateError& error) {

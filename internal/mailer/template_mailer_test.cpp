@@ -44,7 +44,8 @@ TEST_SUITE("template mailer") {
         const Message message = fixture.mailer.Render(MailKind::kConfirmation, Input());
         CHECK(message.to == "user@example.com");
         CHECK(message.type == "confirmation");
-        CHECK(message.subject == "Welcome Ada <3");  // subjects are not HTML-escaped
+        // Subjects render with html/template as GoTrue's do: a '<' that starts no tag is &lt;.
+        CHECK(message.subject == "Welcome Ada &lt;3");
         CHECK(
             message.html.find(
                 "href=\"http://localhost:9999/verify?token=5f2c0a&amp;type=signup&amp;redirect_to="
@@ -97,6 +98,21 @@ TEST_SUITE("template mailer") {
         fixture.mailer.Send(gotrue::apitask::Context(), MailKind::kRecovery, Input());
         REQUIRE(fixture.client.sent.size() == 1);
         CHECK(fixture.client.sent.front().type == "recovery");
+    }
+
+    TEST_CASE("a custom subject html/template refuses is replaced by the built-in one") {
+        gotrue::mailer::TemplateCache cache{gotrue::mailer::TemplateCacheOptions{}};
+        RecordingClient client;
+        gotrue::mailer::MailerSettings settings{
+            "https://example.netlify.com", "http://localhost:9999", {}, {}};
+        settings.subjects["RECOVERY"] = "Reset <a href=\"{{ .SiteURL }}";  // unclosed quote
+        settings.subjects["INVITE"] = "Join {{ .Data.name }} & co";
+        gotrue::mailer::TemplateMailer mailer{settings, cache, client};
+        auto input = Input();
+        input.data = TemplateValue::Object({{"name", TemplateValue::String("Smith & Sons")}});
+        CHECK(mailer.Render(MailKind::kRecovery, input).subject == "Reset your password");
+        // Values are HTML-escaped as GoTrue's html/template does; the literal text is not.
+        CHECK(mailer.Render(MailKind::kInvite, input).subject == "Join Smith &amp; Sons & co");
     }
 
     TEST_CASE("every mail with a link exposes {{ .TokenHash }}, the link's token, pkce_ included") {

@@ -98,6 +98,45 @@ TEST_SUITE("signup") {
         CHECK(JsonString(off.body, "msg") == "Email signups are disabled");
     }
 
+    TEST_CASE("custom subjects render with html/template as GoTrue's do: values HTML-escaped") {
+        AuthServer server(
+            MailMode::kSync,
+            {{"GOTRUE_MAILER_SUBJECTS_CONFIRMATION", "Welcome {{ .Data.company }} & co <3"}}
+        );
+        const std::string email = UniqueEmail("subject-escape");
+        const auto response = server.Post(
+            "/signup", SignupBody(email, "secret-123", R"({"company":"Smith & Sons <Ltd>"})")
+        );
+        REQUIRE_MESSAGE(response.status == 200, response.body);
+        const auto mails = WaitForMail(SharedMaildir(), email);
+        REQUIRE_MESSAGE(mails.size() == 1, server.Output());
+        // The value is escaped; the subject's own text is not, except a '<' that starts no tag.
+        CHECK(mails.front().Header("Subject") == "Welcome Smith &amp; Sons &lt;Ltd&gt; & co &lt;3");
+    }
+
+    TEST_CASE("custom subjects with template calls and break: escaped as Go's, refused as Go's") {
+        AuthServer server(
+            MailMode::kSync,
+            {{"GOTRUE_MAILER_SUBJECTS_CONFIRMATION",
+              R"({{ define "who" }}{{ .Data.company }}{{ end }}Welcome {{ template "who" . }})"
+              R"({{ range .Data.l }}{{ if eq . "stop" }}{{ break }}{{ end }}, {{ . }}{{ end }})"},
+             // html/template refuses a break whose context differs from the range's end.
+             {"GOTRUE_MAILER_SUBJECTS_RECOVERY",
+              R"({{ range .Data.l }}<a title="{{ if . }}{{ break }}{{ end }}">{{ end }})"}}
+        );
+        const std::string email = UniqueEmail("subject-template");
+        const auto response = server.Post(
+            "/signup",
+            SignupBody(email, "secret-123", R"({"company":"A & B","l":["<x>","stop","y"]})")
+        );
+        REQUIRE_MESSAGE(response.status == 200, response.body);
+        const auto mails = WaitForMail(SharedMaildir(), email);
+        REQUIRE_MESSAGE(mails.size() == 1, server.Output());
+        CHECK(mails.front().Header("Subject") == "Welcome A &amp; B, &lt;x&gt;");
+        CHECK(server.Output().find("custom mail subject rejected") != std::string::npos);
+        CHECK(server.Output().find("at range loop break") != std::string::npos);
+    }
+
     TEST_CASE("a new user gets a confirmation mail whose link confirms them, in every mail mode") {
         for (const MailMode mode : kAllMailModes) {
             CAPTURE(ModeName(mode));

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "mailer/go_template/escapers_internal.hpp"
 #include "mailer/go_template/exec_internal.hpp"
 #include "mailer/go_template/format_internal.hpp"
 
@@ -18,10 +19,8 @@ namespace {
 
 class Executor {
 public:
-    Executor(
-        const ParsedTree& tree, std::string_view name, const OutputHook& output, std::string& out
-    )
-        : tree_(tree), name_(name), output_(output), out_(out) {}
+    Executor(const ParsedTree& tree, std::string_view name, Escaping escaping, std::string& out)
+        : tree_(tree), name_(name), escaping_(escaping), out_(out) {}
 
     void Run(const TemplateValue& data) {
         vars_.push_back({"$", data});
@@ -77,10 +76,14 @@ private:
             Step(node.pos);
             Flow flow = Flow::kNext;
             switch (node.type) {
-                case NodeType::kText:
-                    SpendText(node.text.size(), node.pos);
-                    out_ += node.text;
+                case NodeType::kText: {
+                    const std::string& text =
+                        escaping_ == Escaping::kContextual && node.escaped_text ? *node.escaped_text
+                                                                                : node.text;
+                    SpendText(text.size(), node.pos);
+                    out_ += text;
                     break;
+                }
                 case NodeType::kAction:
                     Action(node, dot);
                     break;
@@ -118,22 +121,54 @@ private:
             );
         }
         std::vector<Variable> caller = std::exchange(vars_, {{"$", value}});
-        Walk(tree_.defined.find(node.text)->second, value);
+        const std::string& callee = escaping_ == Escaping::kContextual && node.escaped_text
+                                        ? *node.escaped_text
+                                        : node.text;
+        Walk(tree_.defined.find(callee)->second, value);
         vars_ = std::move(caller);
         --depth_;
     }
 
     void Action(const Node& node, const TemplateValue& dot) {
-        const TemplateValue value = EvalPipeline(node.pipe, dot);
-        if (node.pipe.decl != DeclKind::kNone || value.IsNil()) {
-            return;  // html/template prints nothing for nil
+        if (node.pipe.decl != DeclKind::kNone) {
+            (void)EvalPipeline(node.pipe, dot);
+            return;
         }
+        const TemplateValue value =
+            escaping_ == Escaping::kContextual && node.last_command_in_escapers
+                ? EscaperInput(node.pipe, dot)
+                : EvalPipeline(node.pipe, dot);
         if (value.Kind() == ValueKind::kString) {
             SpendText(value.AsString().size(), node.pos);  // before escaping copies it
         }
-        const std::string escaped = output_(node, Format(value));
-        SpendText(escaped.size(), node.pos);
-        out_ += escaped;
+        std::string text;
+        if (escaping_ == Escaping::kContextual) {
+            if (node.escapers.empty()) {
+                // The escaping pass gives every printing action an escaper; one without was not
+                // reached by it (a bug), and must not print unescaped.
+                Fail(node.pos, "action was not escaped");
+            }
+            text = ApplyEscapers(node.escapers, value);
+        } else if (!value.IsNil()) {
+            text = Format(value);
+        }
+        SpendText(text.size(), node.pos);
+        out_ += text;
+    }
+
+    // The value a pipeline ending in html/urlquery hands to the escapers when that command
+    // moved into them (Go's ensurePipelineContains): "{{ html a b }}" is "{{ _eval_args_ a b }}",
+    // "{{ x | f | html }}" is "{{ x | f }}".
+    TemplateValue EscaperInput(const Pipeline& pipe, const TemplateValue& dot) {
+        const std::span<const Command> cmds(pipe.cmds);
+        if (cmds.size() > 1) {
+            return EvalCommands(cmds.first(cmds.size() - 1), dot);
+        }
+        std::vector<TemplateValue> values;
+        for (const Expr& arg : std::span(cmds.front().args).subspan(1)) {
+            values.push_back(EvalArg(arg, dot));
+        }
+        return Built(EvalArgs(values, TextLeft()), cmds.front().pos);
     }
 
     Flow IfOrWith(const Node& node, const TemplateValue& dot) {
@@ -209,7 +244,7 @@ private:
         return value;
     }
 
-    TemplateValue EvalCommands(const std::vector<Command>& cmds, const TemplateValue& dot) {
+    TemplateValue EvalCommands(std::span<const Command> cmds, const TemplateValue& dot) {
         TemplateValue value;
         for (std::size_t i = 0; i < cmds.size(); ++i) {
             const Command& cmd = cmds[i];
@@ -600,7 +635,7 @@ private:
     const ParsedTree& tree_;
     int depth_ = 0;  // nested {{ template }} invocations
     std::string_view name_;
-    const OutputHook& output_;
+    Escaping escaping_;
     std::string& out_;
     std::vector<Variable> vars_;  // the stack the parser's variable slots index
     std::size_t steps_ = 0;
@@ -609,25 +644,14 @@ private:
 
 }  // namespace
 
-std::string EscapeHtmlOutput(const Node& action, std::string text) {
-    if (action.output_is_escaped) {
-        return text;
-    }
-    return HtmlEscape(text, true);
-}
-
-std::string VerbatimOutput(const Node& /*action*/, std::string text) {
-    return text;
-}
-
 void Execute(
     const ParsedTree& tree,
     const TemplateValue& data,
     std::string_view name,
-    const OutputHook& output,
+    Escaping escaping,
     std::string& out
 ) {
-    Executor(tree, name, output, out).Run(data);
+    Executor(tree, name, escaping, out).Run(data);
 }
 
 }  // namespace gotrue::mailer::go_template_internal

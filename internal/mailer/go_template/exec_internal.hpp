@@ -2,7 +2,6 @@
 
 // The executor: walks the parse tree over the data and appends the output.
 
-#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,14 +11,9 @@
 
 namespace gotrue::mailer::go_template_internal {
 
-// Turns the printed value of an action (a kAction node) into output text. It sees the node, so a
-// pass over the tree can mark per action how its output is escaped.
-using OutputHook = std::function<std::string(const Node& action, std::string text)>;
-
-// Render's hooks: html/template's text-context escaping (unless the pipeline ended in html,
-// which already escaped), or the text as is (subjects).
-std::string EscapeHtmlOutput(const Node& action, std::string text);
-std::string VerbatimOutput(const Node& action, std::string text);
+// kContextual: html/template's output (the escaping pass's escapers and text, escape.cpp);
+// kNone: text/template's (values printed as they are, text as written).
+enum class Escaping { kContextual, kNone };
 
 // Renders tree.root with `data` as dot and $ into `out`. `name` is the template's, for errors.
 // Throws TemplateError for evaluation errors and exhausted render budgets.
@@ -27,7 +21,7 @@ void Execute(
     const ParsedTree& tree,
     const TemplateValue& data,
     std::string_view name,
-    const OutputHook& output,
+    Escaping escaping,
     std::string& out
 );
 

@@ -16,6 +16,19 @@ namespace gotrue::mailer::go_template_internal {
 // Go's fmt %v for the values a template sees.
 std::string Format(const TemplateValue& value);
 
+// Appends `items` to out, each through append(out, item), `separator` between them.
+template <typename Items, typename Append>
+void AppendJoined(std::string& out, const Items& items, char separator, Append append) {
+    bool first = true;
+    for (const auto& item : items) {
+        if (!first) {
+            out += separator;
+        }
+        first = false;
+        append(out, item);
+    }
+}
+
 // fmt.Sprint: a space between operands when neither is a string. Stops appending operands once
 // the result is longer than max_bytes (the caller then fails the render).
 std::string Sprint(const std::vector<TemplateValue>& values, std::size_t max_bytes);
@@ -53,6 +66,10 @@ public:
 
 // text/template's JSEscapeString.
 std::string JsEscape(std::string_view text);
+
+// Go's backslash escape of a control character ("\\n") when `letters` names it ("nrt": JSON's,
+// "abfnrtv": strconv.Quote's); false otherwise.
+bool AppendBackslashEscape(std::string& out, char32_t r, std::string_view letters);
 
 // unicode.IsPrint (approximated: see printf.cpp).
 bool IsPrintRune(char32_t r);

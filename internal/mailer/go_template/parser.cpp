@@ -283,8 +283,6 @@ private:
                 );
             }
         }
-        const Expr& last = cmds.back().args.front();
-        node.output_is_escaped = last.type == ExprType::kFunction && last.func == Func::kHtml;
         return node;
     }
 

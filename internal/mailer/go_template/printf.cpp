@@ -62,40 +62,16 @@ std::string Quote(std::string_view text, char quote, bool ascii_only) {
             out += static_cast<char>(r);
         } else if (ascii_only ? r >= 0x20 && r < 0x7F : IsPrintRune(r)) {
             AppendUtf8(out, r);
-        } else {
-            switch (r) {
-                case '\a':
-                    out += "\\a";
-                    break;
-                case '\b':
-                    out += "\\b";
-                    break;
-                case '\f':
-                    out += "\\f";
-                    break;
-                case '\n':
-                    out += "\\n";
-                    break;
-                case '\r':
-                    out += "\\r";
-                    break;
-                case '\t':
-                    out += "\\t";
-                    break;
-                case '\v':
-                    out += "\\v";
-                    break;
-                default:
-                    if (r < 0x20 || r == 0x7F) {
-                        out += "\\x";
-                        AppendHex(out, r, 2, kLowerDigits);
-                    } else if (r < 0x10000) {
-                        out += "\\u";
-                        AppendHex(out, r, 4, kLowerDigits);
-                    } else {
-                        out += "\\U";
-                        AppendHex(out, r, 8, kLowerDigits);
-                    }
+        } else if (!AppendBackslashEscape(out, r, "abfnrtv")) {
+            if (r < 0x20 || r == 0x7F) {
+                out += "\\x";
+                AppendHex(out, r, 2, kLowerDigits);
+            } else if (r < 0x10000) {
+                out += "\\u";
+                AppendHex(out, r, 4, kLowerDigits);
+            } else {
+                out += "\\U";
+                AppendHex(out, r, 8, kLowerDigits);
             }
         }
     }
@@ -816,6 +792,19 @@ std::string Printer::Printf(std::string_view format, const std::vector<TemplateV
 
 UnsupportedFormat::UnsupportedFormat(const std::string& what)
     : std::runtime_error("printf: " + what + " is not supported") {}
+
+bool AppendBackslashEscape(std::string& out, char32_t r, std::string_view letters) {
+    static constexpr std::string_view kControls = "\a\b\f\n\r\t\v";
+    static constexpr std::string_view kLetters = "abfnrtv";
+    const std::size_t at = kControls.find(static_cast<char>(r));
+    if (r >= 0x20 || at == std::string_view::npos ||
+        letters.find(kLetters[at]) == std::string_view::npos) {
+        return false;
+    }
+    out += '\\';
+    out += kLetters[at];
+    return true;
+}
 
 std::string Format(const TemplateValue& value) {
     Printer printer(std::numeric_limits<std::size_t>::max());

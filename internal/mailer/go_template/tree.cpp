@@ -1,5 +1,6 @@
 #include <array>
 #include <cstddef>
+#include <memory>
 #include <string_view>
 
 #include "mailer/go_template/tree_internal.hpp"
@@ -42,6 +43,23 @@ const FuncSpec* FindFunction(std::string_view name) {
 
 const FuncSpec& SpecOf(Func func) {
     return kFunctions.at(static_cast<std::size_t>(func));
+}
+
+Expr::Expr(const Expr& other)
+    : type(other.type),
+      pos(other.pos),
+      name(other.name),
+      slot(other.slot),
+      func(other.func),
+      literal(other.literal),
+      fields(other.fields),
+      pipe(other.pipe ? std::make_unique<Pipeline>(*other.pipe) : nullptr) {}
+
+Expr& Expr::operator=(const Expr& other) {
+    if (this != &other) {
+        *this = Expr(other);
+    }
+    return *this;
 }
 
 }  // namespace gotrue::mailer::go_template_internal

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,6 +69,14 @@ struct Expr {
     TemplateValue literal;
     std::vector<std::string> fields;  // applied to the base value, left to right
     std::unique_ptr<Pipeline> pipe;   // kPipeline
+
+    Expr() = default;
+    // Deep copies: the escaping pass copies a called template per context (escape.cpp).
+    Expr(const Expr& other);
+    Expr& operator=(const Expr& other);
+    Expr(Expr&&) noexcept = default;
+    Expr& operator=(Expr&&) noexcept = default;
+    ~Expr() = default;
 };
 
 struct Command {
@@ -90,6 +99,29 @@ struct Pipeline {
 // {{ continue }}, only inside a range body (checked by the parser).
 enum class NodeType { kText, kAction, kIf, kWith, kRange, kTemplate, kBreak, kContinue };
 
+// The escapers html/template appends to an action's pipeline (escape.cpp picks them per context;
+// escapers.cpp implements them). kPredefinedHtml and kPredefinedUrlquery are the template's own
+// trailing html / urlquery, moved into the chain where they stand for an equivalent escaper.
+enum class Escaper {
+    kHtml,            // _html_template_htmlescaper (text)
+    kAttr,            // _html_template_attrescaper (quoted attribute value)
+    kRcdata,          // _html_template_rcdataescaper (<title>, <textarea>)
+    kNospace,         // _html_template_nospaceescaper (unquoted attribute value)
+    kComment,         // _html_template_commentescaper (prints nothing)
+    kHtmlNameFilter,  // _html_template_htmlnamefilter (attribute name)
+    kUrlFilter,       // _html_template_urlfilter (javascript: etc. -> #ZgotmplZ)
+    kUrlNormalizer,
+    kUrlEscaper,
+    kSrcset,
+    kJsVal,  // a JS value: JSON
+    kJsStr,
+    kJsRegexp,
+    kCss,  // inside a CSS string
+    kCssValueFilter,
+    kPredefinedHtml,
+    kPredefinedUrlquery,
+};
+
 struct Node;
 
 // One "if P" / "else if P" arm (likewise with, and range's single arm).
@@ -101,11 +133,18 @@ struct Branch {
 struct Node {
     NodeType type = NodeType::kText;
     Pos pos;
-    std::string text;                // kText; kTemplate: the invoked template's name
-    Pipeline pipe;                   // kAction; kTemplate when has_pipe
-    bool has_pipe = false;           // kTemplate: a pipeline was given
-    bool output_is_escaped = false;  // kAction ending in html: do not escape twice
-    std::vector<Branch> branches;    // kIf, kWith, kRange
+    std::string text;  // kText; kTemplate: the invoked template's name
+    // Set by the escaping pass. kText: html/template's text where it differs (comments
+    // stripped, a '<' that starts no tag as &lt;); kTemplate: the template escaped for the
+    // caller's context (Go's "name$htmltemplate_<context>" copy) that the call renders.
+    std::optional<std::string> escaped_text;
+    Pipeline pipe;          // kAction; kTemplate when has_pipe
+    bool has_pipe = false;  // kTemplate: a pipeline was given
+    // kAction, set by the escaping pass: the escapers its value goes through, and whether the
+    // pipeline's last command (html or urlquery) moved into them and is not evaluated.
+    std::vector<Escaper> escapers;
+    bool last_command_in_escapers = false;
+    std::vector<Branch> branches;  // kIf, kWith, kRange
     std::vector<Node> else_body;
 };
 
