@@ -579,4 +579,15 @@ TEST_CASE("nil arguments of html, urlquery and js, and nil elements under printf
     );
 }
 
+TEST_CASE("html and urlquery may come before the end of a declaration's pipeline") {
+    // html/template checks only pipelines that print; a declaration prints nothing.
+    CHECK(Render("{{ $x := html \"<a>\" | len }}{{ $x }}", {}) == "9");
+    CHECK(Render("{{ $x := 0 }}{{ $x = urlquery \"a b\" | len }}{{ $x }}", {}) == "3");
+    CHECK(
+        ParseError("{{ html \"<a>\" | len }}") ==
+        "template: mail:1:4: predefined escaper \"html\" disallowed in template (only as the last "
+        "command of a pipeline)"
+    );
+}
+
 }  // namespace gotrue::mailer::go_template_test
