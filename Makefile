@@ -63,8 +63,8 @@ go-toolchain:
 	@command -v go >/dev/null 2>&1 || { echo "installing golang-go"; \
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq --no-install-recommends golang-go >/dev/null; }
 
-template-goldens: go-toolchain  ## render tests/template_goldens/cases with Go's html/template into golden/ (installs golang-go; not part of deps)
-	@cd tests/template_goldens/gen && go run . ..
+template-goldens: go-toolchain  ## write cases/random.json (seeded) and render tests/template_goldens/cases with Go's html/template into golden/ (installs golang-go; not part of deps)
+	@cd tests/template_goldens/gen && go run ./random .. && go run . ..
 
 template-corpus: build go-toolchain  ## render the real-world templates (GOTRUE_TEMPLATE_CORPUS, default ../shared/template-corpus) with Go and with ours, count the differences
 	@scripts/template_corpus.sh $(BUILD)

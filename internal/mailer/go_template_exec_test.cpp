@@ -549,4 +549,45 @@ TEST_CASE("missing keys and JSON nulls") {
     );
 }
 
+TEST_CASE("nil arguments of html, urlquery and js, and nil elements under printf") {
+    const TemplateData data = UserData(
+        {{"n", TemplateValue::Null()},
+         {"l", TemplateValue::List({TemplateValue::Null(), TemplateValue::String("a")})}}
+    );
+    // text/template's builtins print a nil argument as "<no value>" (its printableValue).
+    CHECK(
+        Render("{{ html .Data.n }}|{{ urlquery .Data.nope }}", data, false) ==
+        "&lt;no value&gt;|%3Cno+value%3E"
+    );
+    CHECK(Render("{{ js .Data.n }}", data, false) == "\\u003Cno value\\u003E");
+    // Piped into html/urlquery under the escaper, the same.
+    CHECK(Render("{{ .Data.nope | urlquery }}", data) == "%3Cno&#43;value%3E");
+    // "{{ html a }}" is "{{ _eval_args_ a | html }}" (html/template's evalArgs: nil is "<nil>"),
+    // also where html does not stand for the context's escaper.
+    CHECK(
+        Render("<style>a{font-family:\"{{ html .Data.n }}\"}</style>", data) ==
+        "<style>a{font-family:\"\\26lt\\3bnil\\26gt\\3b \"}</style>"
+    );
+    CHECK(
+        Render("<p>{{ html .Data.n }}|{{ urlquery .Data.n }}</p>", data) ==
+        "<p>&lt;nil&gt;|%3Cnil%3E</p>"
+    );
+    // fmt prints a nil element of a list or map as "<nil>" whatever the verb, unpadded.
+    CHECK(
+        Render("{{ printf \"%q|%5d|%q\" .Data.l .Data.l .Data.n }}", data, false) ==
+        "[<nil> \"a\"]|[<nil> %!d(string=    a)]|%!q(<nil>)"
+    );
+}
+
+TEST_CASE("html and urlquery may come before the end of a declaration's pipeline") {
+    // html/template checks only pipelines that print; a declaration prints nothing.
+    CHECK(Render("{{ $x := html \"<a>\" | len }}{{ $x }}", {}) == "9");
+    CHECK(Render("{{ $x := 0 }}{{ $x = urlquery \"a b\" | len }}{{ $x }}", {}) == "3");
+    CHECK(
+        ParseError("{{ html \"<a>\" | len }}") ==
+        "template: mail:1:4: predefined escaper \"html\" disallowed in template (only as the last "
+        "command of a pipeline)"
+    );
+}
+
 }  // namespace gotrue::mailer::go_template_test

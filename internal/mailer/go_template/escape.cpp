@@ -81,6 +81,12 @@ ActionEdit MergeEscapers(const Pipeline& pipe, std::vector<Escaper> wanted) {
                 edit.last_command_in_escapers = true;
             }
         }
+        // "{{ html a b }}" is "{{ _eval_args_ a b | html }}" even when html replaces nothing: its
+        // arguments are joined as html/template's evalArgs does (nil: "<nil>") before html runs.
+        if (!edit.last_command_in_escapers && pipe.cmds.size() == 1) {
+            wanted.insert(wanted.begin(), *predefined);
+            edit.last_command_in_escapers = true;
+        }
     }
     for (const Escaper escaper : wanted) {
         if (!edit.escapers.empty() && Redundant(edit.escapers.back(), escaper)) {

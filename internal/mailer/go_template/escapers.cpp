@@ -544,8 +544,8 @@ std::string ApplyEscapers(const std::vector<Escaper>& chain, const TemplateValue
             break;
         case Escaper::kPredefinedHtml:
         case Escaper::kPredefinedUrlquery:
-            // text/template's html and urlquery format their argument with fmt (nil: <nil>).
-            text = EscapeString(chain.front(), EvalArgs({value}, kTemplateMaxTextBytes));
+            // text/template's html and urlquery format their argument as its evalArgs does.
+            text = EscapeString(chain.front(), BuiltinEvalArgs({value}, kTemplateMaxTextBytes));
             break;
         default:
             text = EscapeString(chain.front(), Stringify(value));

@@ -377,9 +377,9 @@ private:
             case Func::kIndex:
                 return Index(all(), fn.pos);
             case Func::kHtml:
-                return Built(HtmlEscape(EvalArgs(all(), TextLeft()), false), fn.pos);
+                return Built(HtmlEscape(BuiltinEvalArgs(all(), TextLeft()), false), fn.pos);
             case Func::kUrlquery:
-                return Built(QueryEscape(EvalArgs(all(), TextLeft())), fn.pos);
+                return Built(QueryEscape(BuiltinEvalArgs(all(), TextLeft())), fn.pos);
             case Func::kPrint:
                 return Built(Sprint(all(), TextLeft()), fn.pos);
             case Func::kPrintln:
@@ -389,7 +389,7 @@ private:
             case Func::kSlice:
                 return Slice(all(), fn.pos);
             case Func::kJs:
-                return Built(JsEscape(EvalArgs(all(), TextLeft())), fn.pos);
+                return Built(JsEscape(BuiltinEvalArgs(all(), TextLeft())), fn.pos);
             case Func::kCall: {
                 // GoTrue's data holds no functions, so every call fails, as in Go.
                 const TemplateValue target = arg(0);

@@ -42,6 +42,15 @@ std::string EvalArgs(const std::vector<TemplateValue>& values, std::size_t max_b
     return Sprint(values, max_bytes);
 }
 
+std::string BuiltinEvalArgs(std::vector<TemplateValue> values, std::size_t max_bytes) {
+    for (TemplateValue& value : values) {
+        if (value.IsNil()) {
+            value = TemplateValue::String("<no value>");
+        }
+    }
+    return EvalArgs(values, max_bytes);
+}
+
 std::string HtmlEscape(std::string_view text, bool escape_plus) {
     std::string out;
     out.reserve(text.size());

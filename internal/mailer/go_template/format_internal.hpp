@@ -36,8 +36,12 @@ std::string Sprint(const std::vector<TemplateValue>& values, std::size_t max_byt
 // fmt.Sprintln: always a space between operands, and a final newline. max_bytes as Sprint.
 std::string Sprintln(const std::vector<TemplateValue>& values, std::size_t max_bytes);
 
-// text/template's evalArgs: a lone string as is, anything else through Sprint.
+// html/template's evalArgs (_eval_args_): a lone string as is, anything else through Sprint.
 std::string EvalArgs(const std::vector<TemplateValue>& values, std::size_t max_bytes);
+
+// text/template's evalArgs (its html, urlquery and js builtins): as EvalArgs, but a nil argument
+// reads "<no value>" (text/template exec.go printableValue), not fmt's "<nil>".
+std::string BuiltinEvalArgs(std::vector<TemplateValue> values, std::size_t max_bytes);
 
 // html/template's text-context escaper (escape_plus) or, without '+', text/template's html.
 std::string HtmlEscape(std::string_view text, bool escape_plus);

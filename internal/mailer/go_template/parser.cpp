@@ -271,8 +271,9 @@ private:
         node.pos = source_.At(offset);
         node.pipe = ParsePipeline("command", Tok::kRightDelim, 1, 0);
         const std::vector<Command>& cmds = node.pipe.cmds;
-        // html/template: the predefined escapers may only end a pipeline.
-        for (std::size_t i = 0; i + 1 < cmds.size(); ++i) {
+        // html/template: the predefined escapers may only end a printing pipeline (its escapeAction
+        // returns before the check for a declaration, which prints nothing).
+        for (std::size_t i = 0; node.pipe.decl == DeclKind::kNone && i + 1 < cmds.size(); ++i) {
             const Expr& head = cmds[i].args.front();
             if (head.type == ExprType::kFunction &&
                 (head.func == Func::kHtml || head.func == Func::kUrlquery)) {

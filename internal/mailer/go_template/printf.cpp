@@ -568,6 +568,10 @@ void Printer::PrintArg(const TemplateValue& value, char32_t verb, bool nested) {
     switch (value.Kind()) {
         case ValueKind::kNull:
         case ValueKind::kMissing:
+            if (nested) {
+                out_ += "<nil>";  // a nil element of a map or list: any verb, no padding (print.go)
+                return;
+            }
             if (verb == 'v' || verb == 'T') {
                 return PadString("<nil>");
             }
