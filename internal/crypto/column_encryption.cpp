@@ -28,31 +28,6 @@ unsigned char* Bytes(std::string& text) {
     return reinterpret_cast<unsigned char*>(text.data());  // NOLINT: OpenSSL writes bytes
 }
 
-// Go's encoding/json writes []byte as standard base64 with padding.
-std::string Base64Encode(std::string_view bytes) {
-    std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-    const int length = EVP_EncodeBlock(Bytes(out), Bytes(bytes), static_cast<int>(bytes.size()));
-    out.resize(static_cast<std::size_t>(length));
-    return out;
-}
-
-std::optional<std::string> Base64Decode(std::string_view text) {
-    if (text.size() % 4 != 0) {
-        return std::nullopt;
-    }
-    std::string out(3 * (text.size() / 4) + 1, '\0');
-    const int length = EVP_DecodeBlock(Bytes(out), Bytes(text), static_cast<int>(text.size()));
-    if (length < 0) {
-        return std::nullopt;
-    }
-    std::size_t padding = 0;
-    for (std::size_t i = text.size(); i > 0 && text[i - 1] == '=' && padding < 2; --i) {
-        ++padding;
-    }
-    out.resize(static_cast<std::size_t>(length) - padding);
-    return out;
-}
-
 // The row's AES key: HKDF-SHA256 (no salt, info = the row id) of the configured key.
 std::string DeriveKey(std::string_view row_id, std::string_view key_id, std::string_view key) {
     const auto master = Base64UrlDecode(key);

@@ -22,6 +22,15 @@ constexpr int kInvalidSextet = -1;
 // RAND_bytes takes an int length; large requests are filled in chunks.
 constexpr std::size_t kRandChunk = 1 << 20;
 
+unsigned char* MutableBytes(std::string& text) {
+    return reinterpret_cast<unsigned char*>(text.data());  // NOLINT: OpenSSL writes bytes
+}
+
+bool IsStandardBase64Char(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '/';
+}
+
 const unsigned char* Bytes(std::string_view text) {
     return reinterpret_cast<const unsigned char*>(text.data());
 }
@@ -243,6 +252,38 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) noexcept {
     }
     // CRYPTO_memcmp's running time depends only on the length, not on where the bytes differ.
     return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string Base64Encode(std::string_view bytes) {
+    std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+    const int written =
+        EVP_EncodeBlock(MutableBytes(out), Bytes(bytes), static_cast<int>(bytes.size()));
+    out.resize(static_cast<std::size_t>(written));
+    return out;
+}
+
+std::optional<std::string> Base64Decode(std::string_view text) {
+    // Strict, like Go's base64.StdEncoding: padded to a multiple of 4, '=' only at the end.
+    if (text.size() % 4 != 0) {
+        return std::nullopt;
+    }
+    std::size_t padding = 0;
+    while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') {
+        ++padding;
+    }
+    for (std::size_t i = 0; i < text.size() - padding; ++i) {
+        if (!IsStandardBase64Char(text[i])) {
+            return std::nullopt;
+        }
+    }
+    std::string out(3 * (text.size() / 4), '\0');
+    const int written =
+        EVP_DecodeBlock(MutableBytes(out), Bytes(text), static_cast<int>(text.size()));
+    if (written < 0) {
+        return std::nullopt;
+    }
+    out.resize(static_cast<std::size_t>(written) - padding);
+    return out;
 }
 
 }  // namespace gotrue::crypto

@@ -57,6 +57,14 @@ inline constexpr std::size_t kOtpPasswordLength = 64;
 
 [[nodiscard]] std::string HexEncode(std::string_view bytes);  // lower-case
 
+// Standard base64 (RFC 4648 §4, padded), as Go's base64.StdEncoding: Standard Webhooks secrets
+// and signatures, GoTrue's encrypted columns.
+[[nodiscard]] std::string Base64Encode(std::string_view bytes);
+
+// Strict inverse of Base64Encode: a multiple of 4 long, '=' only as the last one or two
+// characters, nothing outside [A-Za-z0-9+/].
+[[nodiscard]] std::optional<std::string> Base64Decode(std::string_view text);
+
 // RFC 4648 §5 alphabet (-_), no '=' padding.
 [[nodiscard]] std::string Base64UrlEncode(std::string_view bytes);
 

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "crypto/crypto.hpp"
 #include "hooks/hook.hpp"
 #include "hooks/webhook_signature.hpp"
 #include "json/parser.hpp"
@@ -112,6 +113,8 @@ TEST_CASE("webhook signature: the Standard Webhooks reference vector") {
 }
 
 TEST_CASE("webhook signature: strict standard base64") {
+    using gotrue::crypto::Base64Decode;
+    using gotrue::crypto::Base64Encode;
     CHECK(Base64Encode("") == "");
     CHECK(Base64Encode("f") == "Zg==");
     CHECK(Base64Encode("fo") == "Zm8=");

@@ -31,8 +31,4 @@ namespace gotrue::hooks {
     std::string_view body
 );
 
-// Standard (RFC 4648 §4, padded) base64, as Standard Webhooks uses it.
-[[nodiscard]] std::string Base64Encode(std::string_view bytes);
-[[nodiscard]] std::optional<std::string> Base64Decode(std::string_view text);
-
 }  // namespace gotrue::hooks
