@@ -24,7 +24,7 @@ test: build  ## unit and integration tests against real PostgreSQL and SMTP (end
 	@scripts/test.sh $(BUILD)
 
 test-faults: build  ## the full-size fault tests (crash, relay outage, instances, slow relay) against real processes
-	@GOTRUE_TEST_FAULTS=1 scripts/test.sh $(BUILD)
+	@GOTRUE_TEST_FAULTS=1 scripts/test.sh $(BUILD) --verbose
 
 test-sanitize: deps  ## the same tests under ASan+UBSan, then under TSan
 	@cmake -S . -B $(BUILD)/asan -DCMAKE_BUILD_TYPE=Debug "-DGOTRUE_SANITIZE=address;undefined" >/dev/null
