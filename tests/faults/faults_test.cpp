@@ -322,7 +322,7 @@ void KillMidSignups(MailMode mode) {
 void RelayOutage(MailMode mode) {
     const int relay_port = gotrue::testing::FreePort();  // nothing listens: refused
     AuthServer server(mode, Relaying(relay_port));
-    const auto outage = Scaled(seconds(4), seconds(30));
+    const auto outage = Scaled(seconds(6), seconds(30));
     const int count = Scaled(8, 50);
     const auto recovered = std::chrono::steady_clock::now() + outage;
     // Spread over the first two thirds of the outage.
