@@ -308,11 +308,12 @@ void KillMidSignups(MailMode mode) {
     );
     // docs/mail.md "The duplicate window": a second copy only of a mail the relay had accepted
     // when the process died, resent from the same row (same Message-ID) after the restart.
-    for (const auto& [recipient, mails] : tally.by_recipient) {
+    for (const auto& entry : tally.by_recipient) {
+        const std::vector<Mail>& mails = entry.second;
         if (mails.size() < 2) {
             continue;
         }
-        CAPTURE(recipient);
+        CAPTURE(entry.first);
         CHECK(mails.size() == 2);
         CHECK(mails[0].Header("Message-ID") == mails[1].Header("Message-ID"));
         CHECK(ReceivedAt(mails[0]) < killed_at + 0.5);
