@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Debug
 
-.PHONY: deps build run test test-sanitize fuzz bench fmt format-check lint lint-changed docs go-toolchain template-goldens template-corpus clean help
+.PHONY: deps build run test test-faults test-sanitize fuzz bench fmt format-check lint lint-changed docs go-toolchain template-goldens template-corpus clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -22,6 +22,9 @@ run: build  ## PostgreSQL + mail inbox + migrations + gotrue in the foreground (
 
 test: build  ## unit and integration tests against real PostgreSQL and SMTP (ends with CTest's summary)
 	@scripts/test.sh $(BUILD)
+
+test-faults: build  ## the full-size fault tests (crash, relay outage, instances, slow relay) against real processes
+	@GOTRUE_TEST_FAULTS=1 scripts/test.sh $(BUILD) --verbose
 
 test-sanitize: deps  ## the same tests under ASan+UBSan, then under TSan
 	@cmake -S . -B $(BUILD)/asan -DCMAKE_BUILD_TYPE=Debug "-DGOTRUE_SANITIZE=address;undefined" >/dev/null

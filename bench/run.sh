@@ -2,9 +2,10 @@
 # `make bench`: side-by-side measurements in one run, against the release build in $1.
 # Starts its own PostgreSQL cluster and server; prints requests/s and the ratios.
 # Environment: BENCH_SECONDS (5) per measured case; BENCH_CASES, a comma-separated subset of
-# apitask,http,signup,enumeration,smtp-reuse,mail-modes,waiting,flood (default: all);
+# apitask,http,signup,enumeration,smtp-reuse,mail-modes,waiting,flood,outbox-latency (default: all);
 # mail-modes: BENCH_CLIENTS (64), BENCH_RELAY_DELAYS (seconds, "0 1"); waiting: BENCH_WAITING
-# (500 clients), BENCH_WAITING_DELAY (2 s relay), BENCH_WAITING_RAMP_MS (5000).
+# (500 clients), BENCH_WAITING_DELAY (2 s relay), BENCH_WAITING_RAMP_MS (5000); outbox-latency:
+# BENCH_OUTBOX_SIGNUPS (300), BENCH_OUTBOX_SWEEP (GOTRUE_MAILER_OUTBOX_SWEEP_INTERVAL, 5s).
 set -euo pipefail
 
 build="${1:?usage: bench/run.sh BUILD_DIR}"
@@ -14,7 +15,9 @@ work="$(mktemp -d /tmp/gotrue-bench.XXXXXX)"
 chmod 755 "$work"
 server_pid=""
 slow_relay_pid=""
+instance_pids=()
 cleanup() {
+  for pid in "${instance_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
   [ -n "$slow_relay_pid" ] && kill "$slow_relay_pid" 2>/dev/null || true
   "$root/scripts/pg_cluster.sh" stop "$work/pg" >/dev/null 2>&1 || true
@@ -246,6 +249,33 @@ for relay_name in instant greeting-100ms; do
     }'
 done
 stop_relay
+fi
+
+# Enqueue-to-accepted latency of background mail (pool mode): from the signup transaction's
+# confirmation_sent_at, written just before its commit, to the relay's acceptance of the mail
+# (bench/outbox_latency.py), with 1 and 3 instances on one database behind round-robin clients.
+# Anchor: graphile-worker reports ~4 ms enqueue-to-start; goal p50 < 10 ms.
+if want outbox-latency; then
+sweep="${BENCH_OUTBOX_SWEEP:-5s}"
+echo
+echo "bench: enqueue-to-accepted latency, pool mail, ${BENCH_OUTBOX_SIGNUPS:-300} signups by 4 clients, cost 4, sweep interval $sweep"
+for instances in 1 3; do
+  start_relay "relay-latency-$instances"
+  urls=()
+  for i in $(seq 1 "$instances"); do
+    start_server "latency-$instances-$i" GOTRUE_WORKER_ENABLED=true GOTRUE_SMTP_HOST=127.0.0.1 \
+      GOTRUE_SMTP_PORT="$relay_port" GOTRUE_SMTP_ADMIN_EMAIL=admin@example.com \
+      GOTRUE_PASSWORD_HASH_COST=4 GOTRUE_MAILER_OUTBOX_SWEEP_INTERVAL="$sweep"
+    instance_pids+=("$server_pid")
+    server_pid=""
+    urls+=("http://127.0.0.1:$port")
+  done
+  /usr/bin/python3 "$root/bench/outbox_latency.py" "$instances instance(s)" "$DATABASE_URL" \
+    "$work/relay-latency-$instances" "${BENCH_OUTBOX_SIGNUPS:-300}" 4 "${urls[@]}" || true
+  for pid in "${instance_pids[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; done
+  instance_pids=()
+  stop_relay
+done
 fi
 "$root/scripts/smtp_server.sh" stop "$work/smtp" >/dev/null 2>&1 || true
 

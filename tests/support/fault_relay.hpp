@@ -1,8 +1,8 @@
 #pragma once
 
 // An SMTP relay that misbehaves on demand (tests/support/smtp_fault_server.py): refuses the
-// first N messages with 451, rejects recipients with 550, stalls, closes idle connections, or
-// fails a connection's second transaction. Killed with this object.
+// first N messages (or a random share of them) with 451, rejects recipients with 550, stalls,
+// closes idle connections, or fails a connection's second transaction. Killed with this object.
 
 #include <memory>
 #include <string>
@@ -14,8 +14,8 @@ namespace gotrue::testing {
 
 class FaultRelay final {
 public:
-    // `flags`: "--fail-first N", "--reject-rcpt", "--delay SECONDS", "--idle-timeout SECONDS",
-    // "--greeting-delay SECONDS", "--reuse-fault mail421|data-drop".
+    // `flags`: "--fail-first N", "--fail-rate P", "--seed N", "--reject-rcpt", "--delay SECONDS",
+    // "--idle-timeout SECONDS", "--greeting-delay SECONDS", "--reuse-fault mail421|data-drop".
     // `port` 0: a free one.
     explicit FaultRelay(const std::vector<std::string>& flags, int port = 0);
     ~FaultRelay();

@@ -180,6 +180,32 @@ std::string SharedMaildir() {
     return dir;
 }
 
+std::vector<Mail> ReadMaildir(const std::string& maildir) {
+    std::error_code error;
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(maildir + "/new", error)) {
+        if (entry.path().extension() != ".tmp") {
+            files.push_back(entry.path());
+        }
+    }
+    // In arrival order: Maildir names are not zero-padded, so sort by modification time.
+    std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) {
+        std::error_code ignored;
+        const auto time_a = std::filesystem::last_write_time(a, ignored);
+        const auto time_b = std::filesystem::last_write_time(b, ignored);
+        return time_a != time_b ? time_a < time_b : a < b;
+    });
+    std::vector<Mail> mails;
+    for (const auto& file : files) {
+        std::ifstream in(file, std::ios::binary);
+        std::ostringstream text;
+        text << in.rdbuf();
+        mails.push_back(ParseMail(text.str()));
+        mails.back().file = file.filename().string();
+    }
+    return mails;
+}
+
 std::vector<Mail> WaitForMail(
     const std::string& maildir,
     const std::string& recipient,
@@ -190,25 +216,7 @@ std::vector<Mail> WaitForMail(
     std::vector<Mail> found;
     while (true) {
         found.clear();
-        std::error_code error;
-        std::vector<std::filesystem::path> files;
-        for (const auto& entry : std::filesystem::directory_iterator(maildir + "/new", error)) {
-            if (entry.path().extension() != ".tmp") {
-                files.push_back(entry.path());
-            }
-        }
-        // In arrival order: Maildir names are not zero-padded, so sort by modification time.
-        std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) {
-            std::error_code ignored;
-            const auto time_a = std::filesystem::last_write_time(a, ignored);
-            const auto time_b = std::filesystem::last_write_time(b, ignored);
-            return time_a != time_b ? time_a < time_b : a < b;
-        });
-        for (const auto& file : files) {
-            std::ifstream in(file, std::ios::binary);
-            std::ostringstream text;
-            text << in.rdbuf();
-            Mail mail = ParseMail(text.str());
+        for (auto& mail : ReadMaildir(maildir)) {
             if (Lower(mail.Header("To")).find(Lower(recipient)) != std::string::npos) {
                 found.push_back(std::move(mail));
             }

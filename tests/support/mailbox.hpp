@@ -19,6 +19,7 @@ struct Mail {
     std::map<std::string, std::string> headers;  // names lower-cased, values unfolded
     std::vector<MailPart> parts;                 // leaf parts of the MIME tree, in order
     std::string raw;
+    std::string file;  // its file name in the maildir ("" when parsed from text)
 
     [[nodiscard]] std::string Header(const std::string& name) const;
     // The first part whose Content-Type starts with `type` ("text/html"), or "".
@@ -29,6 +30,9 @@ struct Mail {
 
 // The maildir of the shared test SMTP server (GOTRUE_TEST_MAILDIR).
 [[nodiscard]] std::string SharedMaildir();
+
+// Every message in `maildir` (DIR/new), in arrival order.
+[[nodiscard]] std::vector<Mail> ReadMaildir(const std::string& maildir);
 
 // Messages in `maildir` addressed (To:) to `recipient`; waits until at least `count` arrived or
 // `timeout` passed.

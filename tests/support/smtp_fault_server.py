@@ -4,6 +4,8 @@
 A real server cannot be asked to refuse twice, reject a recipient or stall; this one can:
   --fail-first N   answer the first N DATA commands with 451 (transient), then accept
   --reject-rcpt    answer every RCPT TO with 550 (permanent)
+  --fail-rate P    answer a random share P (0..1) of DATA commands with 451 (transient);
+                   --seed makes the sequence repeatable
   --delay S        wait S seconds before accepting each message
   --idle-timeout S close a connection idle for S seconds (a relay's own timeout)
   --greeting-delay S  wait S seconds before the 220 greeting (what a connection costs on a real
@@ -19,6 +21,7 @@ the Controller's own probe at startup is not counted). Prints
 import argparse
 import asyncio
 import os
+import random
 import time
 
 from aiosmtpd.controller import Controller
@@ -31,6 +34,7 @@ class Handler:
         self.attempts = 0
         self.connections = 0
         self.open = 0
+        self.random = random.Random(args.seed)
         os.makedirs(os.path.join(args.maildir, "new"), exist_ok=True)
 
     def log(self, line):
@@ -70,6 +74,8 @@ class Handler:
             server.transport.abort()
             return "451 4.3.0 never seen: the connection is gone"
         if self.attempts <= self.args.fail_first:
+            return "451 4.3.0 Temporary failure, try again later"
+        if self.args.fail_rate and self.random.random() < self.args.fail_rate:
             return "451 4.3.0 Temporary failure, try again later"
         if self.args.delay:
             await asyncio.sleep(self.args.delay)
@@ -113,6 +119,8 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--maildir", required=True)
     parser.add_argument("--fail-first", type=int, default=0)
+    parser.add_argument("--fail-rate", type=float, default=0)
+    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--reject-rcpt", action="store_true")
     parser.add_argument("--delay", type=float, default=0)
     parser.add_argument("--idle-timeout", type=float, default=300)
