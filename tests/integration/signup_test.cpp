@@ -330,6 +330,27 @@ TEST_SUITE("signup") {
     }
 
     TEST_CASE(
+        "request-scoped: a response that waits 11 s for its mail is answered 200, not cut off with "
+        "Pistache's 408 after its 10 s header timeout"
+    ) {
+        gotrue::testing::FaultRelay relay({"--delay", "11"});
+        AuthServer server(
+            MailMode::kRequestScoped,
+            {{"GOTRUE_SMTP_PORT", std::to_string(relay.Port())},
+             {"GOTRUE_API_MAX_REQUEST_DURATION", "30s"}}
+        );
+        const std::string email = UniqueEmail("long-wait");
+        const auto started = std::chrono::steady_clock::now();
+        const auto response = server.Post("/signup", SignupBody(email));
+        const auto took = std::chrono::steady_clock::now() - started;
+        CHECK(response.status == 200);
+        CHECK(took >= std::chrono::seconds(11));
+        CHECK(WaitForMail(relay.Maildir(), email, 1, std::chrono::seconds(5)).size() == 1);
+        // The connection is usable afterwards: the next request is answered.
+        CHECK(server.Get("/health").status == 200);
+    }
+
+    TEST_CASE(
         "request-scoped: 16 concurrent signups on a 1 s relay with 2 handler threads are all "
         "answered after their mail, not one thread at a time"
     ) {
