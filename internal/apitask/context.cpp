@@ -23,6 +23,12 @@ Context Context::WithWorker() const {
     return copy;
 }
 
+Context Context::WithDeadline(std::optional<Clock::time_point> deadline) const {
+    Context copy = *this;
+    copy.deadline_ = deadline;
+    return copy;
+}
+
 Context Context::WithoutWorker() const {
     Context copy = *this;
     copy.worker_.reset();

@@ -31,6 +31,10 @@ public:
     // covers it and a worker can never be kept alive by its own tasks.
     [[nodiscard]] Context WithoutWorker() const;
 
+    // A copy with another deadline that shares this one's worker: e.g. one copy to queue a task
+    // without waiting for room, another for how long the request waits for it.
+    [[nodiscard]] Context WithDeadline(std::optional<Clock::time_point> deadline) const;
+
     [[nodiscard]] bool HasWorker() const noexcept { return worker_ != nullptr; }
 
     [[nodiscard]] const std::string& RequestId() const noexcept { return request_id_; }

@@ -38,6 +38,8 @@ private:
     std::vector<std::pair<std::string, std::string>> entries_;
 };
 
+struct Response;
+
 struct Request {
     std::string method;                         // upper case: GET, POST, ...
     std::string path;                           // without the query string
@@ -57,6 +59,10 @@ struct Request {
     // Who is calling, as the guard of the route's group established it (Router::Group), for
     // the handler to read; of a type the application defines, never read here.
     std::any principal;
+    // Steps for a response the handler has not built yet, e.g. one that depends on the outcome
+    // of a mail sent after the handler returned; Chain hands them to WhenComplete (middleware.hpp)
+    // on the handler's response, so they run first among its completion steps.
+    std::vector<std::function<void(Response&)>> response_steps;
 };
 
 struct Response {

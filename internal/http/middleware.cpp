@@ -27,7 +27,14 @@ std::string Trimmed(const std::string& text) {
 }  // namespace
 
 Handler Chain(const std::vector<Middleware>& middlewares, Handler last) {
-    Handler next = std::move(last);
+    Handler next = [last = std::move(last)](Request& request) {
+        Response response = last(request);
+        for (auto& step : request.response_steps) {
+            WhenComplete(request, response, std::move(step));
+        }
+        request.response_steps.clear();
+        return response;
+    };
     for (auto it = middlewares.rbegin(); it != middlewares.rend(); ++it) {
         next = [middleware = *it, inner = std::move(next)](Request& request) {
             return middleware(request, inner);

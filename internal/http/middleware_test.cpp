@@ -131,6 +131,53 @@ TEST_SUITE("middleware") {
         CHECK(trace.size() == 2);
     }
 
+    TEST_CASE(
+        "a handler's response steps run first among the completion steps, after a worker it "
+        "attached itself has finished its task"
+    ) {
+        gotrue::apitask::WorkerPool pool(gotrue::apitask::PoolOptions{2, 16});
+        std::vector<std::string> trace;
+        const auto outer = [&trace](Request& request, const Handler& next) {
+            Response response = next(request);
+            gotrue::http::WhenComplete(request, response, [&trace](Response& done) {
+                trace.push_back("outer:" + std::to_string(done.status));
+            });
+            return response;
+        };
+        std::atomic<bool> sent{false};
+        // As the synchronous mail mode does: a worker without a deadline, attached in the
+        // handler, and a step that turns the response into the task's outcome.
+        const auto handler = [&pool, &sent, &trace](Request& request) {
+            const auto waited =
+                gotrue::apitask::Context(request.request_id, std::nullopt, &pool).WithWorker();
+            static_cast<void>(gotrue::apitask::Run(
+                waited.WithDeadline(gotrue::apitask::Context::Clock::now()),
+                gotrue::apitask::MakeTask(
+                    "test.send",
+                    [&sent](const gotrue::apitask::Context&) {
+                        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                        sent = true;
+                        return gotrue::apitask::TaskResult::Ok();
+                    }
+                )
+            ));
+            request.tasks = waited;
+            request.response_steps.emplace_back([&sent, &trace](Response& response) {
+                trace.push_back(sent ? "sent" : "not sent");
+                response.status = 500;
+            });
+            return Response{};
+        };
+        Request request;
+        Response response = Chain({outer}, handler)(request);
+        CHECK(gotrue::http::WaitsForTasks(request));
+        CHECK(request.response_steps.empty());
+        CHECK(trace.empty());
+        gotrue::http::Complete(request, response);
+        CHECK(trace == std::vector<std::string>{"sent", "outer:500"});
+        CHECK(response.status == 500);
+    }
+
     TEST_CASE("the recoverer turns an escaping exception into a 500") {
         const Handler handler = Chain({gotrue::http::Recoverer()}, [](Request&) -> Response {
             throw std::logic_error("boom");

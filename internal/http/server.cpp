@@ -32,6 +32,15 @@ constexpr logs::Logger kLog{"api"};
 
 namespace Http = Pistache::Http;
 
+// How long Pistache keeps an idle connection, and one whose response is still being prepared
+// (ParsingHandler::onRequest): 75 s, and longer than the request deadline so that the deadline's
+// 504 always comes first. Without a deadline a response may take up to 75 s.
+std::chrono::milliseconds KeepAliveTimeout(std::chrono::milliseconds request_deadline) {
+    return std::max<std::chrono::milliseconds>(
+        std::chrono::seconds(75), request_deadline + std::chrono::seconds(15)
+    );
+}
+
 // A response header with any name: Pistache 0.0.5 never writes headers added with addRaw().
 class DynamicHeader final : public Http::Header::Header {
 public:
@@ -416,7 +425,24 @@ public:
     void onRequest(const Http::Request& incoming, Http::ResponseWriter writer) override {
         const bool drop_connection_close =
             incoming.version() == Http::Version::Http11 && !incoming.headers().has("Connection");
+        const std::shared_ptr<Pistache::Tcp::Peer> peer = writer.peer();
         auto responder = std::make_shared<Responder>(std::move(writer), drop_connection_close);
+
+        // Pistache 0.0.5 times a connection that is not idle by its header timeout, counted from
+        // the dispatch, and answers 408 and closes it: a response still waiting for its tasks
+        // after 10 s would be cut off. The request is complete, so the connection counts as idle
+        // (its keep-alive timeout, longer than the request deadline, applies) until the response
+        // is written; the framer still bounds the next request's head.
+        const struct MarkIdle {
+            const std::shared_ptr<Pistache::Tcp::Peer>& peer;
+
+            ~MarkIdle() {
+                if (peer) {
+                    peer->setIdle(true);
+                }
+            }
+        } mark_idle{peer};
+
         if (current.head == nullptr) {  // cannot happen: only GatedHandler feeds this parser
             responder->Send(RenderError(UnexpectedFailure(), Request{}));
             return;
@@ -654,7 +680,7 @@ public:
                 .maxRequestSize(kMaxBodyBytes + 64 * 1024)
                 .headerTimeout(std::chrono::seconds(10))
                 .bodyTimeout(std::chrono::seconds(30))
-                .keepaliveTimeout(std::chrono::seconds(75));
+                .keepaliveTimeout(KeepAliveTimeout(config_.max_request_duration));
         endpoint_->init(options);
         FramerLimits limits;
         limits.max_body_bytes = kMaxBodyBytes;

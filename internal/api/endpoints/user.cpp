@@ -273,9 +273,7 @@ Response Api::UserPut(Request& request) {
     if (outcome.refusal) {
         throw HttpError(*outcome.refusal);
     }
-    for (auto& mail : outcome.mails) {
-        mail_.Deliver(request, mail);
-    }
+    mail_.DeliverAll(request, outcome.mails);
     return JsonResponse(200, UserJson(outcome.user, outcome.identities, outcome.factors));
 }
 

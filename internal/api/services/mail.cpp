@@ -1,6 +1,9 @@
 #include "api/services/mail.hpp"
 
+#include <mutex>
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include <rapidjson/document.h>
 
@@ -351,7 +354,9 @@ OutgoingMail MailService::PrepareReauthentication(pqxx::work& tx, models::User& 
     );
 }
 
-void MailService::Deliver(Request& request, OutgoingMail& mail) {
+std::optional<HttpError> MailService::SendOrUndo(
+    const apitask::Context& context, const std::string& request_id, OutgoingMail& mail
+) {
     const auto undo = [&] {
         if (!mail.undo) {
             return;
@@ -361,23 +366,111 @@ void MailService::Deliver(Request& request, OutgoingMail& mail) {
         } catch (const std::exception& error) {
             kLog.Error(
                 "could not undo a mail preparation",
-                {{"request_id", request.request_id}, {"error", error.what()}}
+                {{"request_id", request_id}, {"error", error.what()}}
             );
         }
     };
     try {
-        mailer_.Send(request.tasks, mail.kind, mail.input);
+        mailer_.Send(context, mail.kind, mail.input);
+        return std::nullopt;
     } catch (const mailer::InvalidAddressError&) {
         undo();
         const std::string to = mail.input.to.empty() ? mail.input.email : mail.input.to;
-        throw BadRequest(kEmailAddressInvalid, "Email address \"" + to + "\" is invalid");
+        return BadRequest(kEmailAddressInvalid, "Email address \"" + to + "\" is invalid");
     } catch (const mailer::SendError& error) {
         undo();
-        throw HttpError(500, kUnexpectedFailure, mail.failure_message, error.what());
+        return HttpError(500, kUnexpectedFailure, mail.failure_message, error.what());
     } catch (const apitask::QueueFullError&) {
         undo();
         throw;
     }
+}
+
+void MailService::Deliver(Request& request, OutgoingMail& mail) {
+    std::vector<OutgoingMail> mails;
+    mails.push_back(std::move(mail));
+    DeliverAll(request, mails);
+}
+
+void MailService::DeliverAll(Request& request, std::vector<OutgoingMail>& mails) {
+    const bool background = config_.mailer.email_background_sending || config_.worker.enabled;
+    if (background || request.tasks.Pool() == nullptr || request.tasks.HasWorker() ||
+        mails.empty()) {
+        for (auto& mail : mails) {
+            if (auto error = SendOrUndo(request.tasks, request.request_id, mail)) {
+                throw *error;
+            }
+        }
+        return;
+    }
+    SendAfterHandler(request, std::move(mails));
+}
+
+namespace {
+
+// How the synchronous sends of one request ended, written by their task and read by the
+// response's completion step.
+struct SyncOutcome {
+    std::mutex mutex;
+    std::optional<HttpError> error;  // guarded by mutex
+};
+
+}  // namespace
+
+// Synchronous mode without a thread waiting for SMTP (README "Threading model"): the sends run
+// in order as one task on the worker pool, and the response waits for it, with no deadline, as
+// the request-scoped mode's does: the data is committed, so the client gets the real answer. The
+// first failure undoes its preparation and stops the rest, as the inline loop does, and turns
+// the handler's response into GoTrue's error. A full pool sends on this thread instead.
+void MailService::SendAfterHandler(Request& request, std::vector<OutgoingMail> mails) {
+    const auto pending = std::make_shared<std::vector<OutgoingMail>>(std::move(mails));
+    const auto outcome = std::make_shared<SyncOutcome>();
+    const apitask::Context waited =
+        apitask::Context(request.request_id, std::nullopt, request.tasks.Pool()).WithWorker();
+    try {
+        // Queued with a deadline already passed: never waits for room in the queue.
+        apitask::Run(
+            waited.WithDeadline(apitask::Context::Clock::now()),
+            apitask::MakeTask(
+                "mailer.synchronous",
+                [this, pending, outcome, request_id = request.request_id](
+                    const apitask::Context& context
+                ) {
+                    for (auto& mail : *pending) {
+                        if (auto error = SendOrUndo(context, request_id, mail)) {
+                            const std::scoped_lock lock(outcome->mutex);
+                            outcome->error = std::move(error);
+                            return apitask::TaskResult::Failure(outcome->error->Internal());
+                        }
+                    }
+                    return apitask::TaskResult::Ok();
+                }
+            )
+        );
+    } catch (const apitask::QueueFullError&) {
+        for (auto& mail : *pending) {
+            if (auto error = SendOrUndo(request.tasks, request.request_id, mail)) {
+                throw *error;
+            }
+        }
+        return;
+    }
+    request.tasks = waited;
+    Request error_context;  // what RenderError reads: the error format and the request id
+    error_context.headers = request.headers;
+    error_context.request_id = request.request_id;
+    request.response_steps.emplace_back([outcome, error_context](Response& response) {
+        const std::scoped_lock lock(outcome->mutex);
+        if (!outcome->error) {
+            return;
+        }
+        Response error = RenderError(*outcome->error, error_context);
+        response.status = error.status;
+        response.body = std::move(error.body);
+        for (const auto& [name, value] : error.headers.All()) {
+            response.headers.Set(name, value);
+        }
+    });
 }
 
 }  // namespace gotrue::api

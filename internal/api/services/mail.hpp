@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <pqxx/pqxx>
 
@@ -83,8 +84,12 @@ public:
     ) const;
 
     // After the commit: sends `mail`; throws HttpError (and undoes) when a synchronous send
-    // fails or the address is invalid.
+    // fails or the address is invalid. In synchronous mode with a worker pool, the send runs
+    // after the handler returned and its failure becomes the response (SendAfterHandler).
     void Deliver(Request& request, OutgoingMail& mail);
+
+    // Deliver for several mails of one request, in order; the first failure stops the rest.
+    void DeliverAll(Request& request, std::vector<OutgoingMail>& mails);
 
     // Throws 429 over_email_send_rate_limit when `sent_at` is within GOTRUE_SMTP_MAX_FREQUENCY.
     void CheckFrequency(const models::OptionalTime& sent_at) const;
@@ -95,6 +100,13 @@ public:
     void TakeFromBudget(pqxx::work& tx) const;
 
 private:
+    // Sends `mail` now; on failure runs its undo and returns the error the client gets.
+    [[nodiscard]] std::optional<HttpError> SendOrUndo(
+        const apitask::Context& context, const std::string& request_id, OutgoingMail& mail
+    );
+
+    void SendAfterHandler(Request& request, std::vector<OutgoingMail> mails);
+
     // A mail carrying one code (and, but for reauthentication, a link) of `type`.
     struct TokenMail {
         models::OneTimeTokenType type;
