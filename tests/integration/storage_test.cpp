@@ -226,7 +226,7 @@ TEST_SUITE("transactions behind a commit gate") {
         CHECK(scratch.Scalar("SELECT count(*) FROM auth.items") == "2");
     }
 
-    TEST_CASE("closing cancels the running statement; its connection is closed, not reused") {
+    TEST_CASE("closing cancels the running statement: its connection is closed, not reused") {
         Items items;
         auto& [scratch, database] = items;
         const int pid = WithTransaction(database, [](pqxx::work& tx) {
