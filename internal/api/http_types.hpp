@@ -28,6 +28,7 @@ using http::Forbidden;
 using http::HttpError;
 using http::NotFound;
 using http::RenderError;
+using http::RequestTimeout;
 using http::ServiceUnavailable;
 using http::TooManyRequests;
 using http::Unauthorized;

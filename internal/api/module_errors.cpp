@@ -3,6 +3,7 @@
 #include <pqxx/except>
 
 #include "apitask/apitask.hpp"
+#include "apitask/commit_gate.hpp"
 #include "crypto/password_hasher.hpp"
 #include "logs/logs.hpp"
 #include "storage/database.hpp"
@@ -42,6 +43,10 @@ Middleware RenderModuleErrors() {
             // Admission control of bcrypt (crypto/password_hasher.hpp): refused at once, retryable.
             kLog.Warn("password hashing at capacity", {{"request_id", request.request_id}});
             return Busy(request, error.what());
+        } catch (const apitask::CommitRefused& error) {
+            // The deadline answered 504 first (http/server.cpp); this response is dropped.
+            kLog.Info(error.what(), {{"request_id", request.request_id}});
+            return RenderError(RequestTimeout(), request);
         } catch (const storage::PoolTimeoutError& error) {
             // Every connection is busy: a retryable 503 rather than a request that hangs.
             kLog.Warn(

@@ -35,4 +35,10 @@ Context Context::WithoutWorker() const {
     return copy;
 }
 
+Context Context::WithCommitGate(std::shared_ptr<CommitGate> gate) const {
+    Context copy = *this;
+    copy.gate_ = std::move(gate);
+    return copy;
+}
+
 }  // namespace gotrue::apitask

@@ -251,7 +251,8 @@ void AddSiteAndApi(std::vector<Variable>& v) {
     v.push_back(
         Var("GOTRUE_API_MAX_REQUEST_DURATION",
             "10s",
-            "Request deadline (504 request_timeout); 0 disables.",
+            "Request deadline: 504 request_timeout when nothing was committed by then (a request "
+            "that committed gets its real answer, late); 0 disables.",
             PositiveDuration(GOTRUE_FIELD(api.max_request_duration)))
     );
     v.push_back(

@@ -14,7 +14,7 @@ namespace gotrue::http {
 
 // Calls a function when a deadline passes unless it was cancelled first. One thread serves
 // every request; the server uses it to answer 504 for requests past
-// GOTRUE_API_MAX_REQUEST_DURATION while their handler is still running.
+// GOTRUE_API_MAX_REQUEST_DURATION that have not committed (server.cpp, OnDeadline).
 class DeadlineWatcher final {
 public:
     using Clock = std::chrono::steady_clock;

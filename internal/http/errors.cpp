@@ -69,6 +69,11 @@ HttpError ServiceUnavailable(const std::string& message, std::string internal) {
     return error;
 }
 
+HttpError RequestTimeout() {
+    return {
+        504, kRequestTimeout, "Processing this request timed out, please retry after a moment."};
+}
+
 bool WantsApiVersion2024(const Request& request) {
     const auto header = request.headers.Get("X-Supabase-Api-Version");
     if (!header) {

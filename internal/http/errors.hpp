@@ -55,6 +55,8 @@ private:
 // 500 unexpected_failure with GoTrue's public message; `internal` is only logged.
 [[nodiscard]] HttpError UnexpectedFailure(std::string internal = {});
 [[nodiscard]] HttpError ServiceUnavailable(const std::string& message, std::string internal = {});
+// 504 request_timeout: the request's deadline passed before anything was committed.
+[[nodiscard]] HttpError RequestTimeout();
 
 // True when the request asked for the 2024-01-01 error format (X-Supabase-Api-Version is a
 // YYYY-MM-DD date on or after 2024-01-01).

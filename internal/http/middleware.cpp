@@ -181,7 +181,8 @@ Middleware AttachTasks(apitask::WorkerPool& pool, std::chrono::milliseconds max_
             );
             deadline = request.received_at + max_request_duration - margin;
         }
-        request.tasks = apitask::Context(request.request_id, deadline, &pool);
+        request.tasks = apitask::Context(request.request_id, deadline, &pool)
+                            .WithCommitGate(request.tasks.Gate());  // the server's, if any
         return next(request);
     };
 }

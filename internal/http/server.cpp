@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "apitask/apitask.hpp"
+#include "apitask/commit_gate.hpp"
 #include "http/deadline_watcher.hpp"
 #include "http/errors.hpp"
 #include "http/handler_pool.hpp"
@@ -167,32 +168,26 @@ public:
         context.method = request.method;
         context.path = request.path;
         DeadlineWatcher::Id watch = 0;
+        std::shared_ptr<apitask::CommitGate> gate;
         if (config_.max_request_duration.count() > 0) {
+            gate = std::make_shared<apitask::CommitGate>();
+            request.tasks = request.tasks.WithCommitGate(gate);
             watch = watcher_.Watch(
                 request.received_at + config_.max_request_duration,
-                [responder, context] {
-                    const HttpError timeout(
-                        504,
-                        kRequestTimeout,
-                        "Processing this request timed out, please retry after a moment."
-                    );
-                    if (responder->Send(RenderError(timeout, context))) {
-                        kLog.Warn(
-                            "request timed out",
-                            {{"method", context.method},
-                             {"path", context.path},
-                             {"status", 504},
-                             {"request_id", context.request_id}}
-                        );
-                    }
-                }
+                [this, responder, context, gate] { OnDeadline(*responder, context, gate); }
             );
         }
         const bool hashing = selects_hashing_ && selects_hashing_(request);
         HandlerPool& pool = hashing ? hashing_pool_ : pool_;
         const bool queued = pool.TryPost(
-            [this, request = std::move(request), responder, watch, hold = std::move(hold)](
+            [this, request = std::move(request), responder, watch, gate, hold = std::move(hold)](
             ) mutable {
+                if (gate && gate->IsClosed()) {
+                    // Answered 504 while queued: nothing of it may commit now, so it does not run.
+                    hold.reset();
+                    EndRequest();
+                    return;
+                }
                 Response response = CallHandler(handler_, request);
                 if (watch != 0) {
                     watcher_.Cancel(watch);
@@ -273,6 +268,38 @@ public:
     [[nodiscard]] const conf::ApiConfig& Config() const { return config_; }
 
 private:
+    // On the watcher's thread, at GOTRUE_API_MAX_REQUEST_DURATION. The 504 goes out only if it
+    // closes the request's commit gate before any transaction passed it, so a 504 means nothing
+    // was committed (apitask/commit_gate.hpp); the statement running then is cancelled from a
+    // handler thread (a round trip to the database; skipped when that queue is full: the gate
+    // refuses the commit anyway). A request that already committed is answered by its handler
+    // when it is done: the deadline no longer bounds it.
+    void OnDeadline(
+        Responder& responder,
+        const Request& context,
+        const std::shared_ptr<apitask::CommitGate>& gate
+    ) {
+        if (!gate->Close()) {
+            kLog.Info(
+                "request past its deadline after its commit: the handler answers",
+                {{"method", context.method},
+                 {"path", context.path},
+                 {"request_id", context.request_id}}
+            );
+            return;
+        }
+        if (responder.Send(RenderError(RequestTimeout(), context))) {
+            kLog.Warn(
+                "request timed out",
+                {{"method", context.method},
+                 {"path", context.path},
+                 {"status", 504},
+                 {"request_id", context.request_id}}
+            );
+        }
+        static_cast<void>(pool_.TryPost([gate] { gate->CancelRunning(); }));
+    }
+
     // A response waiting for its request's tasks; keyed by AwaitTasks.
     struct Waiting {
         apitask::Context tasks;  // what ExpireWait needs at the deadline

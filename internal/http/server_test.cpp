@@ -11,6 +11,7 @@
 
 #include <doctest/doctest.h>
 
+#include "apitask/commit_gate.hpp"
 #include "http/errors.hpp"
 #include "support/http_client.hpp"
 
@@ -122,6 +123,97 @@ TEST_SUITE("http server") {
         );
         CHECK(server.Drain(5s));
         CHECK(finished.load());
+        server.Stop();
+    }
+
+    TEST_CASE("a request whose transaction committed before the deadline gets its real answer") {
+        auto config = LoopbackConfig();
+        config.max_request_duration = 200ms;
+        Server server(config, [](Request& request) {
+            const auto& gate = request.tasks.Gate();
+            REQUIRE(gate != nullptr);
+            CHECK(gate->Pass());  // the commit, then slow work after it
+            std::this_thread::sleep_for(600ms);
+            return Ok(R"({"late":true})");
+        });
+        server.Start();
+        const auto start = std::chrono::steady_clock::now();
+        const auto response = Get(BaseUrl(server) + "/committed");
+        CHECK(response.status == 200);
+        CHECK(response.body == R"({"late":true})");
+        CHECK(std::chrono::steady_clock::now() - start >= 550ms);
+        server.Stop();
+    }
+
+    TEST_CASE("past the deadline before its commit: 504, and the commit is refused") {
+        auto config = LoopbackConfig();
+        config.max_request_duration = 200ms;
+        std::promise<bool> passed;
+        Server server(config, [&passed](Request& request) {
+            std::this_thread::sleep_for(600ms);
+            passed.set_value(request.tasks.Gate()->Pass());
+            return Ok();
+        });
+        server.Start();
+        const auto response = Get(BaseUrl(server) + "/late-commit");
+        CHECK(response.status == 504);
+        auto result = passed.get_future();
+        REQUIRE(result.wait_for(5s) == std::future_status::ready);
+        CHECK_FALSE(result.get());
+        CHECK(server.Drain(5s));
+        server.Stop();
+    }
+
+    TEST_CASE("the deadline cancels the statement of the transaction in flight") {
+        auto config = LoopbackConfig();
+        config.max_request_duration = 200ms;
+        std::promise<void> cancel;
+        std::promise<bool> outcome;
+        Server server(config, [&](Request& request) {
+            const auto& gate = request.tasks.Gate();
+            REQUIRE(gate->Enter([&cancel] { cancel.set_value(); }));
+            // A statement that only ends when cancelled (or after 5 s).
+            const bool cancelled = cancel.get_future().wait_for(5s) == std::future_status::ready;
+            const bool left_cancelled = gate->Leave();
+            outcome.set_value(cancelled && left_cancelled && !gate->Pass());
+            return Ok();
+        });
+        server.Start();
+        const auto start = std::chrono::steady_clock::now();
+        const auto response = Get(BaseUrl(server) + "/statement");
+        CHECK(response.status == 504);
+        auto result = outcome.get_future();
+        REQUIRE(result.wait_for(3s) == std::future_status::ready);
+        CHECK(result.get());
+        CHECK(std::chrono::steady_clock::now() - start < 3s);
+        CHECK(server.Drain(5s));
+        server.Stop();
+    }
+
+    TEST_CASE("a request answered 504 while queued never runs its handler") {
+        auto config = LoopbackConfig();
+        config.max_request_duration = 200ms;
+        config.handler_threads = 1;
+        std::atomic<int> calls{0};
+        std::promise<void> first_started;
+        Server server(config, [&](Request& request) {
+            if (++calls == 1) {
+                first_started.set_value();
+            }
+            if (request.path == "/busy") {
+                std::this_thread::sleep_for(600ms);
+            }
+            return Ok();
+        });
+        server.Start();
+        auto busy =
+            std::async(std::launch::async, [&server] { return Get(BaseUrl(server) + "/busy"); });
+        first_started.get_future().wait();
+        const auto queued = Get(BaseUrl(server) + "/queued");
+        CHECK(queued.status == 504);
+        CHECK(busy.get().status == 504);
+        CHECK(server.Drain(5s));
+        CHECK(calls.load() == 1);
         server.Stop();
     }
 

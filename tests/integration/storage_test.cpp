@@ -10,6 +10,7 @@
 
 #include "api/services/transaction.hpp"
 #include "apitask/apitask.hpp"
+#include "apitask/commit_gate.hpp"
 #include "conf/config.hpp"
 #include "storage/database.hpp"
 #include "storage/transaction.hpp"
@@ -163,5 +164,99 @@ TEST_SUITE("request transactions and tasks") {
         CHECK(ran.load() == 0);
         CHECK(scratch.Scalar("SELECT count(*) FROM auth.items") == "0");
         CHECK(pool.GetMetrics().Read().dropped_on_rollback == 1);
+    }
+}
+
+namespace {
+
+// A scratch database with auth.items and a pool of one connection on it.
+struct Items {
+    Items() : database(PoolConfig(scratch.Url(), 1)) {
+        scratch.Execute("CREATE SCHEMA auth; CREATE TABLE auth.items (name text)");
+        database.Connect();
+    }
+
+    ScratchDatabase scratch;
+    Database database;
+};
+
+}  // namespace
+
+TEST_SUITE("transactions behind a commit gate") {
+    using gotrue::apitask::CommitGate;
+    using gotrue::apitask::CommitRefused;
+
+    TEST_CASE("a gate closed before the commit: refused, nothing kept, later ones never start") {
+        Items items;
+        auto& [scratch, database] = items;
+        CommitGate gate;
+        CHECK_THROWS_AS(
+            WithTransaction(
+                database,
+                [&gate](pqxx::work& tx) {
+                    tx.exec0("INSERT INTO items VALUES ('late')");
+                    CHECK(gate.Close());  // the deadline passes while the body runs
+                },
+                &gate
+            ),
+            CommitRefused
+        );
+        CHECK(scratch.Scalar("SELECT count(*) FROM auth.items") == "0");
+        // Refused at once, without waiting for a connection (the only one is taken).
+        auto held = database.Acquire();
+        CHECK_THROWS_AS(
+            WithTransaction(
+                database, [](pqxx::work& tx) { tx.exec0("SELECT 1"); }, &gate
+            ),
+            CommitRefused
+        );
+    }
+
+    TEST_CASE("once a transaction passed the gate the request is committed: later ones commit") {
+        Items items;
+        auto& [scratch, database] = items;
+        CommitGate gate;
+        WithTransaction(
+            database, [](pqxx::work& tx) { tx.exec0("INSERT INTO items VALUES ('first')"); }, &gate
+        );
+        CHECK_FALSE(gate.Close());  // the deadline finds the request committed
+        WithTransaction(
+            database, [](pqxx::work& tx) { tx.exec0("INSERT INTO items VALUES ('second')"); }, &gate
+        );
+        CHECK(scratch.Scalar("SELECT count(*) FROM auth.items") == "2");
+    }
+
+    TEST_CASE("closing cancels the running statement: its connection is closed, not reused") {
+        Items items;
+        auto& [scratch, database] = items;
+        const int pid = WithTransaction(database, [](pqxx::work& tx) {
+            return tx.exec1("SELECT pg_backend_pid()")[0].as<int>();
+        });
+        CommitGate gate;
+        std::thread deadline([&gate] {
+            std::this_thread::sleep_for(300ms);
+            CHECK(gate.Close());
+            gate.CancelRunning();
+        });
+        const auto started = std::chrono::steady_clock::now();
+        CHECK_THROWS_AS(
+            WithTransaction(
+                database,
+                [](pqxx::work& tx) {
+                    tx.exec0("INSERT INTO items VALUES ('slow')");
+                    tx.exec0("SELECT pg_sleep(20)");
+                },
+                &gate
+            ),
+            CommitRefused
+        );
+        CHECK(std::chrono::steady_clock::now() - started < 5s);
+        deadline.join();
+        CHECK(scratch.Scalar("SELECT count(*) FROM auth.items") == "0");
+        const int new_pid = WithTransaction(database, [](pqxx::work& tx) {
+            return tx.exec1("SELECT pg_backend_pid()")[0].as<int>();
+        });
+        CHECK(new_pid != pid);
+        CHECK(database.OpenConnections() == 1);
     }
 }

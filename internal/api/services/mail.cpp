@@ -425,8 +425,7 @@ struct SyncOutcome {
 void MailService::SendAfterHandler(Request& request, std::vector<OutgoingMail> mails) {
     const auto pending = std::make_shared<std::vector<OutgoingMail>>(std::move(mails));
     const auto outcome = std::make_shared<SyncOutcome>();
-    const apitask::Context waited =
-        apitask::Context(request.request_id, std::nullopt, request.tasks.Pool()).WithWorker();
+    const apitask::Context waited = request.tasks.WithDeadline(std::nullopt).WithWorker();
     try {
         // Queued with a deadline already passed: never waits for room in the queue.
         apitask::Run(
