@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -47,10 +48,20 @@ public:
 
     [[nodiscard]] const std::string& Internal() const noexcept { return internal_; }
 
+    // Whether trying again later may succeed (the hook was unreachable, slow, overloaded or
+    // answered 5xx) rather than the hook refusing this input; a mail sender retries only these.
+    [[nodiscard]] bool Transient() const noexcept { return transient_; }
+
+    HookError& MarkTransient() noexcept {
+        transient_ = true;
+        return *this;
+    }
+
 private:
     int status_;
     std::string code_;
     std::string internal_;
+    bool transient_ = false;
 };
 
 // Upstream's dispatcher constants (hookshttp.go, hookspgfunc.go); tests shorten them.
@@ -60,6 +71,9 @@ struct DispatchOptions {
     std::chrono::milliseconds http_backoff{std::chrono::seconds(2)};  // after a failed connection
     std::size_t response_limit = 200 * 1024;                          // bytes of the answer
     std::chrono::milliseconds pg_timeout{std::chrono::seconds(2)};    // statement_timeout
+    // The webhook-id of every attempt (Standard Webhooks' idempotency key); empty: a random
+    // UUID per attempt. A stored mail passes its own id, so a receiver can drop a repeat.
+    std::string webhook_id;
 };
 
 // An `{"error": {"http_code", "message"}}` output as the error it asks for (upstream's
@@ -72,6 +86,17 @@ void ThrowIfErrorObject(const rapidjson::Value& output);
 // effects commit or roll back with the request. Throws HookError.
 [[nodiscard]] rapidjson::Document Invoke(
     const Hook& hook, std::string_view input, pqxx::work& tx, const DispatchOptions& options = {}
+);
+
+// The same for a caller outside any transaction: `postgres` runs a Postgres-function hook
+// (typically InvokePostgres in a transaction of its own) and is not called for HTTP hooks, so
+// no connection is held while an HTTP hook runs.
+using PostgresRunner = std::function<std::string(std::string_view input)>;
+[[nodiscard]] rapidjson::Document Invoke(
+    const Hook& hook,
+    std::string_view input,
+    const PostgresRunner& postgres,
+    const DispatchOptions& options = {}
 );
 
 // The transports Invoke picks from, each returning the raw output text ("" for none).

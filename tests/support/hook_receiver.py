@@ -10,7 +10,13 @@ POST /mode with a mode name switches how /hook answers:
   slow         the claims after --slow seconds
   retry        503 with Retry-After once, then the claims
   big          200, a JSON answer over 200 KiB
-GET /count answers how many /hook requests arrived. Prints "ready <port>" once listening."""
+  status500    500 (both paths)
+POST /send-email is a send-email hook: the same signature check; each signed request is recorded
+(its webhook-id and JSON body) and answered 200 "{}", or per mode: error (the error object),
+text, status500, slow, retry (503 with Retry-After once).
+GET /count answers how many hook requests arrived, GET /emails the recorded send-email requests
+as [{"webhook_id": ..., "payload": {...}}]. POST /mode resets both. Prints "ready <port>" once
+listening."""
 import argparse
 import base64
 import hashlib
@@ -28,7 +34,7 @@ def main():
     parser.add_argument("--slow", type=float, default=7)
     args = parser.parse_args()
     key = base64.b64decode(args.secret)
-    state = {"mode": "claims", "count": 0, "retried": False}
+    state = {"mode": "claims", "count": 0, "retried": False, "emails": []}
     lock = threading.Lock()
 
     def signed(headers, body):
@@ -61,7 +67,29 @@ def main():
 
         def do_GET(self):
             with lock:
-                self.answer(200, json.dumps({"count": state["count"]}))
+                if self.path == "/emails":
+                    self.answer(200, json.dumps(state["emails"]))
+                else:
+                    self.answer(200, json.dumps({"count": state["count"]}))
+
+        def send_email(self, mode, body):
+            with lock:
+                state["emails"].append(
+                    {"webhook_id": self.headers.get("webhook-id"), "payload": json.loads(body)}
+                )
+            if mode == "error":
+                self.answer(200, '{"error":{"http_code":403,"message":"Denied by the HTTP hook"}}')
+            elif mode == "text":
+                self.answer(200, "{}", "text/plain")
+            elif mode == "status500":
+                self.answer(500, "{}")
+            elif mode == "retry" and not state["retried"]:
+                state["retried"] = True
+                self.answer(503, "{}", extra=[("Retry-After", "1")])
+            else:
+                if mode == "slow":
+                    time.sleep(args.slow)
+                self.answer(200, "{}")
 
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
@@ -70,6 +98,7 @@ def main():
                     state["mode"] = body.decode()
                     state["count"] = 0
                     state["retried"] = False
+                    state["emails"] = []
                 self.answer(200, "{}")
                 return
             with lock:
@@ -79,6 +108,12 @@ def main():
                 self.headers, body
             ):
                 self.answer(401, '{"error":"bad signature"}')
+                return
+            if self.path == "/send-email":
+                self.send_email(mode, body)
+                return
+            if mode == "status500":
+                self.answer(500, "{}")
                 return
             event = json.loads(body)
             claims = dict(event["claims"])

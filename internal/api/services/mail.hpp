@@ -7,12 +7,14 @@
 // background modes the send happens after the commit and its failure is only logged.
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include <pqxx/pqxx>
 
 #include "api/http_types.hpp"
+#include "api/services/send_email_hook.hpp"
 #include "conf/config.hpp"
 #include "mailer/mail_kind.hpp"
 #include "mailer/template_mailer.hpp"
@@ -29,6 +31,9 @@ struct OutgoingMail {
     mailer::MailInput input;
     std::string failure_message;  // GoTrue's 500 message, e.g. "Error sending confirmation email"
     std::function<void(pqxx::work&)> undo;  // restores what the preparation wrote
+    // The user as GET /user shows it when the mail was prepared: the send-email hook's `user`
+    // (filled only when that hook is enabled).
+    std::string user_json;
 };
 
 // Whether a preparation applies the sending limits (MaxFrequency and the shared budget). Admin
@@ -82,8 +87,10 @@ public:
         pqxx::work& tx, models::User& user, const std::string& redirect_to
     ) const;
 
-    // After the commit: sends `mail`; throws HttpError (and undoes) when a synchronous send
-    // fails or the address is invalid.
+    // After the commit: sends `mail`, or with GOTRUE_HOOK_SEND_EMAIL_ENABLED hands it to the
+    // hook instead (no SMTP mail at all); throws HttpError (and undoes) when a synchronous send
+    // or the hook fails, or the address is invalid. A failing hook answers the client with its
+    // own status and message, as upstream passes the hook's error through.
     void Deliver(Request& request, OutgoingMail& mail);
 
     // Throws 429 over_email_send_rate_limit when `sent_at` is within GOTRUE_SMTP_MAX_FREQUENCY.
@@ -124,11 +131,15 @@ private:
         const models::User& user, const std::string& redirect_to
     );
 
+    // The send-email hook's `user` for `user`; "" when the hook is off.
+    [[nodiscard]] std::string HookUser(pqxx::work& tx, const models::User& user) const;
+
     const conf::Config& config_;
     mailer::TemplateMailer& mailer_;
     storage::Database& database_;
-    double budget_capacity_ = 30;     // mails
-    double budget_refill_per_s_ = 0;  // mails per second
+    std::unique_ptr<SendEmailHook> hook_;  // set when the send-email hook is enabled
+    double budget_capacity_ = 30;          // mails
+    double budget_refill_per_s_ = 0;       // mails per second
 };
 
 }  // namespace gotrue::api
