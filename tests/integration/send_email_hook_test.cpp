@@ -186,6 +186,30 @@ TEST_SUITE("send-email hook") {
         CHECK(UserCount(server, email) == "1");
     }
 
+    TEST_CASE("send-email http hook: the background mail modes use the hook too, never SMTP") {
+        const HookReceiver receiver;
+        for (const MailMode mode : {MailMode::kRequestScoped, MailMode::kPool}) {
+            CAPTURE(gotrue::testing::ModeName(mode));
+            AuthServer server(mode, HookEnv(receiver.Url("/send-email")));
+            receiver.Mode("ok");
+            const std::string email = UniqueEmail("send-hook-background");
+            REQUIRE(SignUp(server, email).status == 200);
+            const auto data = OnlyEmailData(receiver);
+            CHECK(Field(data, "email_action_type") == "signup");
+            CHECK_FALSE(
+                JsonString(Verify(server, "signup", Field(data, "token_hash")), "access_token")
+                    .empty()
+            );
+            CheckNoSmtpMail(email);
+            // Until the outbox delivers intents the hook runs before the answer, so a failure is
+            // still the client's (and undoes the signup).
+            receiver.Mode("status500");
+            const std::string refused = UniqueEmail("send-hook-background-refused");
+            CHECK(SignUp(server, refused).status == 500);
+            CHECK(UserCount(server, refused) == "0");
+        }
+    }
+
     TEST_CASE(
         "send-email http hook: a hook that is down is retried, then upstream's 422, the signup "
         "undone"

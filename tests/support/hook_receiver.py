@@ -72,15 +72,12 @@ def main():
                 else:
                     self.answer(200, json.dumps({"count": state["count"]}))
 
-        def send_email(self, mode, body):
-            with lock:
-                state["emails"].append(
-                    {"webhook_id": self.headers.get("webhook-id"), "payload": json.loads(body)}
-                )
+        def respond(self, mode, output, content_type="application/json"):
+            """Answers a signed hook request as the mode says; `output` is the success answer."""
             if mode == "error":
                 self.answer(200, '{"error":{"http_code":403,"message":"Denied by the HTTP hook"}}')
             elif mode == "text":
-                self.answer(200, "{}", "text/plain")
+                self.answer(200, output, "text/plain")
             elif mode == "status500":
                 self.answer(500, "{}")
             elif mode == "retry" and not state["retried"]:
@@ -89,7 +86,7 @@ def main():
             else:
                 if mode == "slow":
                     time.sleep(args.slow)
-                self.answer(200, "{}")
+                self.answer(200, output, content_type)
 
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
@@ -110,33 +107,22 @@ def main():
                 self.answer(401, '{"error":"bad signature"}')
                 return
             if self.path == "/send-email":
-                self.send_email(mode, body)
-                return
-            if mode == "status500":
-                self.answer(500, "{}")
+                with lock:
+                    state["emails"].append(
+                        {"webhook_id": self.headers.get("webhook-id"), "payload": json.loads(body)}
+                    )
+                self.respond(mode, "{}")
                 return
             event = json.loads(body)
             claims = dict(event["claims"])
             claims["user_role"] = "http_hook"
             claims["auth_method"] = event["authentication_method"]
             claims["hook_user_id"] = event["user_id"]
-            if mode == "error":
-                self.answer(200, '{"error":{"http_code":403,"message":"Denied by the HTTP hook"}}')
-            elif mode == "text":
-                self.answer(200, json.dumps({"claims": claims}), "text/plain")
-            elif mode == "invalid":
+            if mode == "invalid":
                 del claims["aal"]
-                self.answer(200, json.dumps({"claims": claims}))
             elif mode == "big":
                 claims["padding"] = "x" * (210 * 1024)
-                self.answer(200, json.dumps({"claims": claims}))
-            elif mode == "retry" and not state["retried"]:
-                state["retried"] = True
-                self.answer(503, "{}", extra=[("Retry-After", "1")])
-            else:
-                if mode == "slow":
-                    time.sleep(args.slow)
-                self.answer(200, json.dumps({"claims": claims}), "application/json; charset=utf-8")
+            self.respond(mode, json.dumps({"claims": claims}), "application/json; charset=utf-8")
 
         def log_message(self, *args):
             pass
