@@ -136,9 +136,13 @@ void Validate(Hook& hook) {
 }
 
 HookError::HookError(
-    int status, std::string_view code, const std::string& message, std::string internal
+    int status, std::string_view code, const std::string& message, std::string internal, Retry retry
 )
-    : std::runtime_error(message), status_(status), code_(code), internal_(std::move(internal)) {}
+    : std::runtime_error(message),
+      status_(status),
+      code_(code),
+      internal_(std::move(internal)),
+      retry_(retry) {}
 
 void ThrowIfErrorObject(const rapidjson::Value& output) {
     if (!output.IsObject()) {

@@ -34,12 +34,20 @@ inline constexpr std::string_view kHookPayloadOverSizeLimit = "hook_payload_over
 inline constexpr std::string_view kHookPayloadInvalidContentType =
     "hook_payload_invalid_content_type";
 
+// Whether a failed hook may succeed when tried again later (the hook was unreachable, slow,
+// overloaded or answered 5xx) or refused this input; a mail sender retries only kLater.
+enum class Retry { kNever, kLater };
+
 // A failed hook: what the client is answered. An empty code renders as unexpected_failure (500)
 // or unknown, as upstream renders an HTTPError without one. `internal` is only logged.
 class HookError : public std::runtime_error {  // what() is the public message
 public:
     HookError(
-        int status, std::string_view code, const std::string& message, std::string internal = {}
+        int status,
+        std::string_view code,
+        const std::string& message,
+        std::string internal = {},
+        Retry retry = Retry::kNever
     );
 
     [[nodiscard]] int Status() const noexcept { return status_; }
@@ -48,20 +56,13 @@ public:
 
     [[nodiscard]] const std::string& Internal() const noexcept { return internal_; }
 
-    // Whether trying again later may succeed (the hook was unreachable, slow, overloaded or
-    // answered 5xx) rather than the hook refusing this input; a mail sender retries only these.
-    [[nodiscard]] bool Transient() const noexcept { return transient_; }
-
-    HookError& MarkTransient() noexcept {
-        transient_ = true;
-        return *this;
-    }
+    [[nodiscard]] bool Transient() const noexcept { return retry_ == Retry::kLater; }
 
 private:
     int status_;
     std::string code_;
     std::string internal_;
-    bool transient_ = false;
+    Retry retry_;
 };
 
 // Upstream's dispatcher constants (hookshttp.go, hookspgfunc.go); tests shorten them.

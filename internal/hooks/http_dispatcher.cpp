@@ -202,12 +202,13 @@ HookError Timeout(const DispatchOptions& options) {
     std::snprintf(
         seconds, sizeof seconds, "%f", std::chrono::duration<double>(options.http_timeout).count()
     );
-    HookError error(
+    return {
         422,
         kHookTimeout,
-        std::string("Failed to reach hook within maximum time of ") + seconds + " seconds"
-    );
-    return error.MarkTransient();
+        std::string("Failed to reach hook within maximum time of ") + seconds + " seconds",
+        {},
+        Retry::kLater,
+    };
 }
 
 // The output of a 200/202 answer, after the content-type and size checks.
@@ -249,9 +250,9 @@ std::string InvokeHttp(const Hook& hook, std::string_view input, const DispatchO
                     422,
                     kHookTimeoutAfterRetry,
                     "Failed to reach hook after maximum retries",
-                    curl_easy_strerror(result)
-                )
-                    .MarkTransient();
+                    curl_easy_strerror(result),
+                    Retry::kLater
+                );
             }
             if (Clock::now() + options.http_backoff >= deadline) {
                 throw Timeout(options);  // the deadline passes during the backoff
@@ -270,26 +271,24 @@ std::string InvokeHttp(const Hook& hook, std::string_view input, const DispatchO
                 if (answer.has_retry_after) {
                     continue;  // upstream retries at once, whatever the header says
                 }
-                throw HookError(500, "", "Service currently unavailable due to hook")
-                    .MarkTransient();
+                throw HookError(
+                    500, "", "Service currently unavailable due to hook", {}, Retry::kLater
+                );
             case 400:
                 throw HookError(500, "", "Invalid payload sent to hook");
             case 401:
                 throw HookError(500, "", "Hook requires authorization token");
-            default: {
-                HookError error(
+            default:  // a 5xx is the hook's own trouble: worth another try later
+                throw HookError(
                     500,
                     "",
-                    "Unexpected status code returned from hook: " + std::to_string(answer.status)
+                    "Unexpected status code returned from hook: " + std::to_string(answer.status),
+                    {},
+                    answer.status >= 500 ? Retry::kLater : Retry::kNever
                 );
-                if (answer.status >= 500) {  // the hook's own trouble: worth another try later
-                    error.MarkTransient();
-                }
-                throw error;
-            }
         }
     }
-    throw HookError(500, "", "Service currently unavailable due to hook").MarkTransient();
+    throw HookError(500, "", "Service currently unavailable due to hook", {}, Retry::kLater);
 }
 
 }  // namespace gotrue::hooks

@@ -41,14 +41,17 @@ std::string InvokePostgres(
     } catch (const pqxx::sql_error& error) {
         // upstream answers any failure of the call (missing function, exception, statement
         // timeout) with this 500; the transaction is aborted and rolls back.
-        HookError failure(500, "", "Error running hook URI: " + hook.uri, error.what());
-        if (IsTransient(error.sqlstate())) {
-            failure.MarkTransient();
-        }
-        throw failure;
+        throw HookError(
+            500,
+            "",
+            "Error running hook URI: " + hook.uri,
+            error.what(),
+            IsTransient(error.sqlstate()) ? Retry::kLater : Retry::kNever
+        );
     } catch (const pqxx::broken_connection& error) {
-        throw HookError(500, "", "Error running hook URI: " + hook.uri, error.what())
-            .MarkTransient();
+        throw HookError(
+            500, "", "Error running hook URI: " + hook.uri, error.what(), Retry::kLater
+        );
     }
 }
 

@@ -25,7 +25,6 @@ using gotrue::testing::HookReceiver;
 using gotrue::testing::HttpResponse;
 using gotrue::testing::JsonString;
 using gotrue::testing::MailMode;
-using gotrue::testing::ParseJson;
 using gotrue::testing::UniqueEmail;
 
 namespace {

@@ -166,8 +166,9 @@ void SendEmailHook::Invoke(const mailer::MailIntent& intent, std::string_view me
         } catch (const hooks::HookError&) {
             throw;
         } catch (const std::exception& error) {  // no connection, or the commit failed
-            throw hooks::HookError(500, "", "Error running hook URI: " + hook.uri, error.what())
-                .MarkTransient();
+            throw hooks::HookError(
+                500, "", "Error running hook URI: " + hook.uri, error.what(), hooks::Retry::kLater
+            );
         }
     };
     // The output carries nothing but a possible error object, which Invoke turns into a throw.

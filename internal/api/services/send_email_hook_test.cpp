@@ -212,7 +212,10 @@ TEST_SUITE("send-email hook") {
 
     TEST_CASE("send-email hook: failure kinds: only what may pass is transient") {
         CHECK(FailureKindOf(HookError(403, "", "Denied")) == FailureKind::kPermanent);
-        CHECK(FailureKindOf(HookError(500, "", "x").MarkTransient()) == FailureKind::kTransient);
+        CHECK(
+            FailureKindOf(HookError(500, "", "x", {}, gotrue::hooks::Retry::kLater)) ==
+            FailureKind::kTransient
+        );
     }
 
     TEST_CASE(
