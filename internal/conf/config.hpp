@@ -191,6 +191,7 @@ struct WorkerConfig {
 // Auth hooks (GOTRUE_HOOK_*; supabase/auth HookConfiguration). Validated by LoadConfig.
 struct HookConfig {
     hooks::Hook custom_access_token;
+    hooks::Hook send_email;  // replaces SMTP for every mail (docs/hooks.md)
     bool operator==(const HookConfig&) const = default;
 };
 

@@ -1011,30 +1011,52 @@ void AddBackgroundWork(std::vector<Variable>& v) {
     ));
 }
 
-// Auth hooks. Only the custom access-token hook is implemented; the URI is checked (and the
+// One auth hook's GOTRUE_HOOK_<prefix>_ENABLED, _URI and _SECRETS; the URI is checked (and the
 // secrets, for HTTP hooks) once every variable is read.
-void AddHooks(std::vector<Variable>& v) {
+void AddHook(
+    std::vector<Variable>& v,
+    const std::string& prefix,
+    hooks::Hook HookConfig::*member,
+    std::string enabled_description
+) {
+    const auto hook = [member](Config& c) -> hooks::Hook& {
+        return c.hook.*member;
+    };
     v.push_back(
-        Var("GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED",
+        Var(prefix + "_ENABLED",
             "false",
-            "Run the custom access-token hook before every access token is signed (docs/hooks.md).",
-            Bool(GOTRUE_FIELD(hook.custom_access_token.enabled)))
+            std::move(enabled_description),
+            [hook](Config& c, std::string_view value) { hook(c).enabled = ParseBool(value); })
     );
     v.push_back(
-        Var("GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_URI",
+        Var(prefix + "_URI",
             "",
             "`pg-functions://postgres/<schema>/<function>`, `https://...`, or `http://` for "
             "localhost only.",
-            String(GOTRUE_FIELD(hook.custom_access_token.uri)))
+            [hook](Config& c, std::string_view value) { hook(c).uri = value; })
     );
-    v.push_back(
-        Var("GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_SECRETS",
-            "",
-            "HTTP hooks: Standard Webhooks secrets `v1,whsec_<base64 key>`, several joined by a "
-            "vertical bar.",
-            [](Config& c, std::string_view value) {
-                c.hook.custom_access_token.secrets = hooks::SplitSecrets(value);
-            })
+    v.push_back(Var(
+        prefix + "_SECRETS",
+        "",
+        "HTTP hooks: Standard Webhooks secrets `v1,whsec_<base64 key>`, several joined by a "
+        "vertical bar.",
+        [hook](Config& c, std::string_view value) { hook(c).secrets = hooks::SplitSecrets(value); }
+    ));
+}
+
+// Auth hooks: the custom access-token and send-email hooks are implemented.
+void AddHooks(std::vector<Variable>& v) {
+    AddHook(
+        v,
+        "GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN",
+        &HookConfig::custom_access_token,
+        "Run the custom access-token hook before every access token is signed (docs/hooks.md)."
+    );
+    AddHook(
+        v,
+        "GOTRUE_HOOK_SEND_EMAIL",
+        &HookConfig::send_email,
+        "Hand every mail to the send-email hook instead of SMTP (docs/hooks.md)."
     );
 }
 
@@ -1185,6 +1207,7 @@ Config LoadConfig(const Environment& environment) {
         throw ConfigError("GOTRUE_SECURITY_DB_ENCRYPTION: " + *problem);
     }
     ValidateHook(config.hook.custom_access_token, "GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN");
+    ValidateHook(config.hook.send_email, "GOTRUE_HOOK_SEND_EMAIL");
     const unsigned cpus = std::max(1U, std::thread::hardware_concurrency());
     if (config.api.handler_threads == 0) {
         const bool mail_holds_handlers =

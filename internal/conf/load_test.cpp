@@ -228,6 +228,58 @@ TEST_SUITE("configuration") {
         );
     }
 
+    TEST_CASE("the send-email hook: its own variables, checked at load like the others") {
+        const Config pg = LoadConfig(With({
+            {"GOTRUE_HOOK_SEND_EMAIL_ENABLED", "true"},
+            {"GOTRUE_HOOK_SEND_EMAIL_URI", "pg-functions://postgres/public/send_email"},
+        }));
+        CHECK(pg.hook.send_email.enabled);
+        CHECK(pg.hook.send_email.kind == gotrue::hooks::HookKind::kPostgresFunction);
+        CHECK(pg.hook.send_email.schema == "public");
+        CHECK(pg.hook.send_email.function == "send_email");
+        CHECK_FALSE(pg.hook.custom_access_token.enabled);  // independent of the other hook
+        const Config http = LoadConfig(With({
+            {"GOTRUE_HOOK_SEND_EMAIL_ENABLED", "true"},
+            {"GOTRUE_HOOK_SEND_EMAIL_URI", "http://localhost:9999/send"},
+            {"GOTRUE_HOOK_SEND_EMAIL_SECRETS", "v1,whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},
+        }));
+        CHECK(http.hook.send_email.kind == gotrue::hooks::HookKind::kHttp);
+        CHECK(http.hook.send_email.secrets.size() == 1);
+        CHECK(LoadConfig(Minimal()).hook.send_email.kind == gotrue::hooks::HookKind::kNone);
+
+        CHECK_THROWS_WITH_AS(
+            static_cast<void>(LoadConfig(With({{"GOTRUE_HOOK_SEND_EMAIL_ENABLED", "true"}}))),
+            "GOTRUE_HOOK_SEND_EMAIL_URI: required when GOTRUE_HOOK_SEND_EMAIL_ENABLED is true",
+            ConfigError
+        );
+        // Refused whether enabled or not, as upstream's ValidateExtensibilityPoint.
+        CHECK_THROWS_WITH_AS(
+            static_cast<void>(LoadConfig(With({
+                {"GOTRUE_HOOK_SEND_EMAIL_URI", "http://mail.example.com/send"},
+            }))),
+            "GOTRUE_HOOK_SEND_EMAIL_URI: only localhost, 127.0.0.1, and ::1 are supported with "
+            "http",
+            ConfigError
+        );
+        CHECK_THROWS_WITH_AS(
+            static_cast<void>(LoadConfig(With({
+                {"GOTRUE_HOOK_SEND_EMAIL_ENABLED", "true"},
+                {"GOTRUE_HOOK_SEND_EMAIL_URI", "https://mail.example.com/send"},
+                {"GOTRUE_HOOK_SEND_EMAIL_SECRETS", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},
+            }))),
+            "GOTRUE_HOOK_SEND_EMAIL_URI: invalid secret format",
+            ConfigError
+        );
+        CHECK_THROWS_WITH_AS(
+            static_cast<void>(LoadConfig(With({
+                {"GOTRUE_HOOK_SEND_EMAIL_URI", "ftp://localhost/send"},
+            }))),
+            "GOTRUE_HOOK_SEND_EMAIL_URI: only postgres hooks and HTTPS functions are supported at "
+            "the moment",
+            ConfigError
+        );
+    }
+
     TEST_CASE("GOTRUE_JWT_KEYS is loaded into the key set that signs and verifies") {
         rapidjson::Document claims;
         claims.Parse(R"({"sub":"x","exp":4102444800})");

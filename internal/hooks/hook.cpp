@@ -136,9 +136,13 @@ void Validate(Hook& hook) {
 }
 
 HookError::HookError(
-    int status, std::string_view code, const std::string& message, std::string internal
+    int status, std::string_view code, const std::string& message, std::string internal, Retry retry
 )
-    : std::runtime_error(message), status_(status), code_(code), internal_(std::move(internal)) {}
+    : std::runtime_error(message),
+      status_(status),
+      code_(code),
+      internal_(std::move(internal)),
+      retry_(retry) {}
 
 void ThrowIfErrorObject(const rapidjson::Value& output) {
     if (!output.IsObject()) {
@@ -168,6 +172,20 @@ void ThrowIfErrorObject(const rapidjson::Value& output) {
 rapidjson::Document Invoke(
     const Hook& hook, std::string_view input, pqxx::work& tx, const DispatchOptions& options
 ) {
+    return Invoke(
+        hook,
+        input,
+        [&](std::string_view text) { return InvokePostgres(hook, text, tx, options); },
+        options
+    );
+}
+
+rapidjson::Document Invoke(
+    const Hook& hook,
+    std::string_view input,
+    const PostgresRunner& postgres,
+    const DispatchOptions& options
+) {
     const auto start = std::chrono::steady_clock::now();
     const auto elapsed_us = [&start] {
         return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -182,7 +200,7 @@ rapidjson::Document Invoke(
                 text = InvokeHttp(hook, input, options);
                 break;
             case HookKind::kPostgresFunction:
-                text = InvokePostgres(hook, input, tx, options);
+                text = postgres(input);
                 break;
             case HookKind::kNone:
                 throw HookError(

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -33,12 +34,20 @@ inline constexpr std::string_view kHookPayloadOverSizeLimit = "hook_payload_over
 inline constexpr std::string_view kHookPayloadInvalidContentType =
     "hook_payload_invalid_content_type";
 
+// Whether a failed hook may succeed when tried again later (the hook was unreachable, slow,
+// overloaded or answered 5xx) or refused this input; a mail sender retries only kLater.
+enum class Retry { kNever, kLater };
+
 // A failed hook: what the client is answered. An empty code renders as unexpected_failure (500)
 // or unknown, as upstream renders an HTTPError without one. `internal` is only logged.
 class HookError : public std::runtime_error {  // what() is the public message
 public:
     HookError(
-        int status, std::string_view code, const std::string& message, std::string internal = {}
+        int status,
+        std::string_view code,
+        const std::string& message,
+        std::string internal = {},
+        Retry retry = Retry::kNever
     );
 
     [[nodiscard]] int Status() const noexcept { return status_; }
@@ -47,10 +56,13 @@ public:
 
     [[nodiscard]] const std::string& Internal() const noexcept { return internal_; }
 
+    [[nodiscard]] bool Transient() const noexcept { return retry_ == Retry::kLater; }
+
 private:
     int status_;
     std::string code_;
     std::string internal_;
+    Retry retry_;
 };
 
 // Upstream's dispatcher constants (hookshttp.go, hookspgfunc.go); tests shorten them.
@@ -60,6 +72,9 @@ struct DispatchOptions {
     std::chrono::milliseconds http_backoff{std::chrono::seconds(2)};  // after a failed connection
     std::size_t response_limit = 200 * 1024;                          // bytes of the answer
     std::chrono::milliseconds pg_timeout{std::chrono::seconds(2)};    // statement_timeout
+    // The webhook-id of every attempt (Standard Webhooks' idempotency key); empty: a random
+    // UUID per attempt. A stored mail passes its own id, so a receiver can drop a repeat.
+    std::string webhook_id;
 };
 
 // An `{"error": {"http_code", "message"}}` output as the error it asks for (upstream's
@@ -72,6 +87,17 @@ void ThrowIfErrorObject(const rapidjson::Value& output);
 // effects commit or roll back with the request. Throws HookError.
 [[nodiscard]] rapidjson::Document Invoke(
     const Hook& hook, std::string_view input, pqxx::work& tx, const DispatchOptions& options = {}
+);
+
+// The same for a caller outside any transaction: `postgres` runs a Postgres-function hook
+// (typically InvokePostgres in a transaction of its own) and is not called for HTTP hooks, so
+// no connection is held while an HTTP hook runs.
+using PostgresRunner = std::function<std::string(std::string_view input)>;
+[[nodiscard]] rapidjson::Document Invoke(
+    const Hook& hook,
+    std::string_view input,
+    const PostgresRunner& postgres,
+    const DispatchOptions& options = {}
 );
 
 // The transports Invoke picks from, each returning the raw output text ("" for none).

@@ -42,6 +42,7 @@ void CheckHookError(const rapidjson::Document& output, int status, const std::st
         CHECK(error.Status() == status);
         CHECK(std::string(error.what()) == message);
         CHECK(error.Code().empty());
+        CHECK_FALSE(error.Transient());  // the hook refused: asking again changes nothing
     }
 }
 
@@ -217,6 +218,7 @@ TEST_CASE("http hook: an unreachable hook is retried, then hook_timeout_after_re
     CHECK(unreachable.Status() == 422);
     CHECK(unreachable.Code() == kHookTimeoutAfterRetry);
     CHECK(std::string(unreachable.what()) == "Failed to reach hook after maximum retries");
+    CHECK(unreachable.Transient());
     // Three attempts, two backoffs between them.
     CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(100));
 
@@ -226,6 +228,7 @@ TEST_CASE("http hook: an unreachable hook is retried, then hook_timeout_after_re
     const HookError backoff = HttpFailure(hook, options);
     CHECK(backoff.Status() == 422);
     CHECK(backoff.Code() == kHookTimeout);
+    CHECK(backoff.Transient());
 }
 
 TEST_CASE("http hook: a hook that never answers is a hook_timeout at the deadline") {
@@ -238,6 +241,7 @@ TEST_CASE("http hook: a hook that never answers is a hook_timeout at the deadlin
     const HookError silent = HttpFailure(hook, options);
     CHECK(silent.Status() == 422);
     CHECK(silent.Code() == kHookTimeout);
+    CHECK(silent.Transient());
     CHECK(
         std::string(silent.what()) == "Failed to reach hook within maximum time of 0.300000 seconds"
     );

@@ -141,7 +141,11 @@ struct SlistDeleter {
 
 // One POST; returns curl's result with the answer filled in.
 CURLcode Post(
-    const Hook& hook, std::string_view input, std::chrono::milliseconds budget, Answer& answer
+    const Hook& hook,
+    std::string_view input,
+    const DispatchOptions& options,
+    std::chrono::milliseconds budget,
+    Answer& answer
 ) {
     static std::once_flag once;
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
@@ -149,7 +153,7 @@ CURLcode Post(
     if (!curl) {
         return CURLE_FAILED_INIT;
     }
-    const std::string id = MessageId();
+    const std::string id = options.webhook_id.empty() ? MessageId() : options.webhook_id;
     const auto timestamp = std::chrono::duration_cast<std::chrono::seconds>(
                                std::chrono::system_clock::now().time_since_epoch()
     )
@@ -202,6 +206,8 @@ HookError Timeout(const DispatchOptions& options) {
         422,
         kHookTimeout,
         std::string("Failed to reach hook within maximum time of ") + seconds + " seconds",
+        {},
+        Retry::kLater,
     };
 }
 
@@ -234,7 +240,7 @@ std::string InvokeHttp(const Hook& hook, std::string_view input, const DispatchO
         }
         Answer answer;
         answer.limit = options.response_limit;
-        const CURLcode result = Post(hook, input, left, answer);
+        const CURLcode result = Post(hook, input, options, left, answer);
         if (result == CURLE_OPERATION_TIMEDOUT) {
             throw Timeout(options);
         }
@@ -244,7 +250,8 @@ std::string InvokeHttp(const Hook& hook, std::string_view input, const DispatchO
                     422,
                     kHookTimeoutAfterRetry,
                     "Failed to reach hook after maximum retries",
-                    curl_easy_strerror(result)
+                    curl_easy_strerror(result),
+                    Retry::kLater
                 );
             }
             if (Clock::now() + options.http_backoff >= deadline) {
@@ -264,20 +271,24 @@ std::string InvokeHttp(const Hook& hook, std::string_view input, const DispatchO
                 if (answer.has_retry_after) {
                     continue;  // upstream retries at once, whatever the header says
                 }
-                throw HookError(500, "", "Service currently unavailable due to hook");
+                throw HookError(
+                    500, "", "Service currently unavailable due to hook", {}, Retry::kLater
+                );
             case 400:
                 throw HookError(500, "", "Invalid payload sent to hook");
             case 401:
                 throw HookError(500, "", "Hook requires authorization token");
-            default:
+            default:  // a 5xx is the hook's own trouble: worth another try later
                 throw HookError(
                     500,
                     "",
-                    "Unexpected status code returned from hook: " + std::to_string(answer.status)
+                    "Unexpected status code returned from hook: " + std::to_string(answer.status),
+                    {},
+                    answer.status >= 500 ? Retry::kLater : Retry::kNever
                 );
         }
     }
-    throw HookError(500, "", "Service currently unavailable due to hook");
+    throw HookError(500, "", "Service currently unavailable due to hook", {}, Retry::kLater);
 }
 
 }  // namespace gotrue::hooks

@@ -18,6 +18,14 @@ constexpr const char* kResetStatementTimeout = R"sql(SET LOCAL statement_timeout
 constexpr const char* kCallPrefix = R"sql(SELECT )sql";
 constexpr const char* kCallSuffix = R"sql(($1::jsonb)::text)sql";
 
+// A statement timeout (57014), a lost connection (class 08), a deadlock or serialization
+// failure (class 40) or an overloaded server (class 53): the function may succeed later; an
+// exception it raises or a missing function will not.
+bool IsTransient(const std::string& sqlstate) {
+    return sqlstate == "57014" || sqlstate.starts_with("08") || sqlstate.starts_with("40") ||
+           sqlstate.starts_with("53");
+}
+
 }  // namespace
 
 std::string InvokePostgres(
@@ -33,7 +41,17 @@ std::string InvokePostgres(
     } catch (const pqxx::sql_error& error) {
         // upstream answers any failure of the call (missing function, exception, statement
         // timeout) with this 500; the transaction is aborted and rolls back.
-        throw HookError(500, "", "Error running hook URI: " + hook.uri, error.what());
+        throw HookError(
+            500,
+            "",
+            "Error running hook URI: " + hook.uri,
+            error.what(),
+            IsTransient(error.sqlstate()) ? Retry::kLater : Retry::kNever
+        );
+    } catch (const pqxx::broken_connection& error) {
+        throw HookError(
+            500, "", "Error running hook URI: " + hook.uri, error.what(), Retry::kLater
+        );
     }
 }
 

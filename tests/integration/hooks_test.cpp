@@ -12,11 +12,13 @@
 
 #include "json/parser.hpp"
 #include "support/auth_server.hpp"
+#include "support/hook_receiver.hpp"
 #include "support/http_client.hpp"
 #include "support/process.hpp"
 
 using gotrue::testing::AuthServer;
 using gotrue::testing::EnvMap;
+using gotrue::testing::HookReceiver;
 using gotrue::testing::HttpResponse;
 using gotrue::testing::JsonString;
 using gotrue::testing::MailMode;
@@ -25,8 +27,7 @@ using gotrue::testing::UniqueEmail;
 namespace {
 
 constexpr const char* kPgUri = "pg-functions://postgres/public/custom_access_token_hook";
-// The Standard Webhooks example key; the receiver gets its base64 part.
-constexpr const char* kSecretKey = "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+using gotrue::testing::kWebhookKey;
 constexpr const char* kOtherSecret = "v1,whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 
 // The hook function: `body` is the PL/pgSQL between BEGIN and END, with `event` the input.
@@ -103,45 +104,6 @@ void CheckFailure(
     CHECK(JsonString(response.body, "msg") == message);
     CHECK(JsonString(response.body, "access_token").empty());
 }
-
-struct HookReceiver {
-    int port = gotrue::testing::FreePort();
-    std::unique_ptr<gotrue::testing::HelperProcess> process;
-
-    HookReceiver() {
-        process = std::make_unique<gotrue::testing::HelperProcess>(std::vector<std::string>{
-            "/usr/bin/python3",
-            std::string(GOTRUE_SOURCE_DIR) + "/tests/support/hook_receiver.py",
-            "--port",
-            std::to_string(port),
-            "--secret",
-            kSecretKey,
-            "--slow",
-            "7",
-        });
-        REQUIRE_MESSAGE(process->WaitForOutput("ready"), process->Output());
-    }
-
-    [[nodiscard]] std::string Url(const std::string& path) const {
-        return "http://localhost:" + std::to_string(port) + path;
-    }
-
-    void Mode(const std::string& mode) const {
-        gotrue::testing::HttpRequest request;
-        request.method = "POST";
-        request.url = Url("/mode");
-        request.body = mode;
-        REQUIRE(gotrue::testing::Send(request).status == 200);
-    }
-
-    [[nodiscard]] int Count() const {
-        gotrue::testing::HttpRequest request;
-        request.url = Url("/count");
-        const auto response = gotrue::testing::Send(request);
-        REQUIRE(response.status == 200);
-        return ParseJson(response.body)["count"].GetInt();
-    }
-};
 
 EnvMap HttpHook(const HookReceiver& receiver, const std::string& secrets) {
     return {
@@ -326,7 +288,7 @@ TEST_SUITE("hooks") {
         // Two secrets: the receiver accepts the one it knows.
         AuthServer server(
             MailMode::kSync,
-            HttpHook(receiver, std::string(kOtherSecret) + "|v1,whsec_" + kSecretKey)
+            HttpHook(receiver, std::string(kOtherSecret) + "|v1,whsec_" + kWebhookKey)
         );
         const std::string email = UniqueEmail("hook-http");
         const std::string user_id = SignUp(server, email);

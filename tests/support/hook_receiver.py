@@ -10,7 +10,13 @@ POST /mode with a mode name switches how /hook answers:
   slow         the claims after --slow seconds
   retry        503 with Retry-After once, then the claims
   big          200, a JSON answer over 200 KiB
-GET /count answers how many /hook requests arrived. Prints "ready <port>" once listening."""
+  status500    500 (both paths)
+POST /send-email is a send-email hook: the same signature check; each signed request is recorded
+(its webhook-id and JSON body) and answered 200 "{}", or per mode: error (the error object),
+text, status500, slow, retry (503 with Retry-After once).
+GET /count answers how many hook requests arrived, GET /emails the recorded send-email requests
+as [{"webhook_id": ..., "payload": {...}}]. POST /mode resets both. Prints "ready <port>" once
+listening."""
 import argparse
 import base64
 import hashlib
@@ -28,7 +34,7 @@ def main():
     parser.add_argument("--slow", type=float, default=7)
     args = parser.parse_args()
     key = base64.b64decode(args.secret)
-    state = {"mode": "claims", "count": 0, "retried": False}
+    state = {"mode": "claims", "count": 0, "retried": False, "emails": []}
     lock = threading.Lock()
 
     def signed(headers, body):
@@ -61,7 +67,26 @@ def main():
 
         def do_GET(self):
             with lock:
-                self.answer(200, json.dumps({"count": state["count"]}))
+                if self.path == "/emails":
+                    self.answer(200, json.dumps(state["emails"]))
+                else:
+                    self.answer(200, json.dumps({"count": state["count"]}))
+
+        def respond(self, mode, output, content_type="application/json"):
+            """Answers a signed hook request as the mode says; `output` is the success answer."""
+            if mode == "error":
+                self.answer(200, '{"error":{"http_code":403,"message":"Denied by the HTTP hook"}}')
+            elif mode == "text":
+                self.answer(200, output, "text/plain")
+            elif mode == "status500":
+                self.answer(500, "{}")
+            elif mode == "retry" and not state["retried"]:
+                state["retried"] = True
+                self.answer(503, "{}", extra=[("Retry-After", "1")])
+            else:
+                if mode == "slow":
+                    time.sleep(args.slow)
+                self.answer(200, output, content_type)
 
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
@@ -70,6 +95,7 @@ def main():
                     state["mode"] = body.decode()
                     state["count"] = 0
                     state["retried"] = False
+                    state["emails"] = []
                 self.answer(200, "{}")
                 return
             with lock:
@@ -80,28 +106,23 @@ def main():
             ):
                 self.answer(401, '{"error":"bad signature"}')
                 return
+            if self.path == "/send-email":
+                with lock:
+                    state["emails"].append(
+                        {"webhook_id": self.headers.get("webhook-id"), "payload": json.loads(body)}
+                    )
+                self.respond(mode, "{}")
+                return
             event = json.loads(body)
             claims = dict(event["claims"])
             claims["user_role"] = "http_hook"
             claims["auth_method"] = event["authentication_method"]
             claims["hook_user_id"] = event["user_id"]
-            if mode == "error":
-                self.answer(200, '{"error":{"http_code":403,"message":"Denied by the HTTP hook"}}')
-            elif mode == "text":
-                self.answer(200, json.dumps({"claims": claims}), "text/plain")
-            elif mode == "invalid":
+            if mode == "invalid":
                 del claims["aal"]
-                self.answer(200, json.dumps({"claims": claims}))
             elif mode == "big":
                 claims["padding"] = "x" * (210 * 1024)
-                self.answer(200, json.dumps({"claims": claims}))
-            elif mode == "retry" and not state["retried"]:
-                state["retried"] = True
-                self.answer(503, "{}", extra=[("Retry-After", "1")])
-            else:
-                if mode == "slow":
-                    time.sleep(args.slow)
-                self.answer(200, json.dumps({"claims": claims}), "application/json; charset=utf-8")
+            self.respond(mode, json.dumps({"claims": claims}), "application/json; charset=utf-8")
 
         def log_message(self, *args):
             pass

@@ -7,6 +7,7 @@
 // background modes the send happens after the commit and its failure is only logged.
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include <pqxx/pqxx>
 
 #include "api/http_types.hpp"
+#include "api/services/send_email_hook.hpp"
 #include "conf/config.hpp"
 #include "mailer/mail_kind.hpp"
 #include "mailer/template_mailer.hpp"
@@ -30,6 +32,9 @@ struct OutgoingMail {
     mailer::MailInput input;
     std::string failure_message;  // GoTrue's 500 message, e.g. "Error sending confirmation email"
     std::function<void(pqxx::work&)> undo;  // restores what the preparation wrote
+    // The user as GET /user shows it when the mail was prepared: the send-email hook's `user`
+    // (filled only when that hook is enabled).
+    std::string user_json;
 };
 
 // Whether a preparation applies the sending limits (MaxFrequency and the shared budget). Admin
@@ -83,9 +88,12 @@ public:
         pqxx::work& tx, models::User& user, const std::string& redirect_to
     ) const;
 
-    // After the commit: sends `mail`; throws HttpError (and undoes) when a synchronous send
-    // fails or the address is invalid. In synchronous mode with a worker pool, the send runs
-    // after the handler returned and its failure becomes the response (SendAfterHandler).
+    // After the commit: sends `mail`, or with GOTRUE_HOOK_SEND_EMAIL_ENABLED hands it to the
+    // hook instead (no SMTP mail at all); throws HttpError (and undoes) when a synchronous send
+    // or the hook fails, or the address is invalid. A failing hook answers the client with its
+    // own status and message, as upstream passes the hook's error through. In synchronous mode
+    // with a worker pool, the send runs after the handler returned and its failure becomes the
+    // response (SendAfterHandler).
     void Deliver(Request& request, OutgoingMail& mail);
 
     // Deliver for several mails of one request, in order; the first failure stops the rest.
@@ -136,11 +144,15 @@ private:
         const models::User& user, const std::string& redirect_to
     );
 
+    // The send-email hook's `user` for `user`; "" when the hook is off.
+    [[nodiscard]] std::string HookUser(pqxx::work& tx, const models::User& user) const;
+
     const conf::Config& config_;
     mailer::TemplateMailer& mailer_;
     storage::Database& database_;
-    double budget_capacity_ = 30;     // mails
-    double budget_refill_per_s_ = 0;  // mails per second
+    std::unique_ptr<SendEmailHook> hook_;  // set when the send-email hook is enabled
+    double budget_capacity_ = 30;          // mails
+    double budget_refill_per_s_ = 0;       // mails per second
 };
 
 }  // namespace gotrue::api
