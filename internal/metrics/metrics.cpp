@@ -169,7 +169,6 @@ public:
     prometheus::Family<prometheus::Counter>& mail_sends;
     prometheus::Family<prometheus::Counter>& email_operations;
     prometheus::Family<prometheus::Counter>& email_errors;
-    std::unique_ptr<prometheus::Exposer> exposer;
 };
 
 Metrics::Metrics() : impl_(std::make_shared<Impl>()) {}
@@ -230,25 +229,21 @@ std::string Metrics::Text() const {
     return out.str();
 }
 
-void Metrics::Listen(const std::string& host, int port) {
+std::unique_ptr<Metrics::Listener> Metrics::Listen(const std::string& host, int port) {
     // civetweb's listening_ports syntax; an IPv6 address goes in brackets.
     const std::string address = (host.find(':') != std::string::npos ? "[" + host + "]" : host) +
                                 ":" + std::to_string(port);
+    std::shared_ptr<prometheus::Exposer> exposer;
     try {
-        impl_->exposer = std::make_unique<prometheus::Exposer>(address, 2);
+        exposer = std::make_shared<prometheus::Exposer>(address, 2);
     } catch (const std::exception& error) {
         throw ListenError("cannot listen on " + address + ": " + error.what());
     }
-    impl_->exposer->RegisterCollectable(impl_->registry);
-    impl_->exposer->RegisterCollectable(impl_->callbacks);
-}
-
-int Metrics::Port() const {
-    if (!impl_->exposer) {
-        return 0;
-    }
-    const auto ports = impl_->exposer->GetListeningPorts();
-    return ports.empty() ? 0 : ports.front();
+    exposer->RegisterCollectable(impl_->registry);
+    exposer->RegisterCollectable(impl_->callbacks);
+    const auto ports = exposer->GetListeningPorts();
+    const int bound = ports.empty() ? port : ports.front();
+    return std::make_unique<Listener>(std::move(exposer), bound);
 }
 
 }  // namespace gotrue::metrics

@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace gotrue::metrics {
@@ -88,16 +89,29 @@ public:
     // Everything in the Prometheus text format, as a scrape would see it.
     [[nodiscard]] std::string Text() const;
 
-    // Serves `GET /metrics` on host:port from threads of its own until destruction. Throws
-    // ListenError when the address cannot be bound.
-    void Listen(const std::string& host, int port);
-
-    // The port Listen bound (0 before).
-    [[nodiscard]] int Port() const;
+    // Serves `GET /metrics` on host:port from threads of its own until the Listener is
+    // destroyed (before the objects the callbacks read). Throws ListenError when the address
+    // cannot be bound.
+    class Listener;
+    [[nodiscard]] std::unique_ptr<Listener> Listen(const std::string& host, int port);
 
 private:
     class Impl;
     std::shared_ptr<Impl> impl_;
+};
+
+// The /metrics listener; closing it (destruction) joins its threads.
+class Metrics::Listener final {
+public:
+    explicit Listener(std::shared_ptr<void> exposer, int port)
+        : exposer_(std::move(exposer)), port_(port) {}
+
+    // The port bound (useful with port 0).
+    [[nodiscard]] int Port() const { return port_; }
+
+private:
+    std::shared_ptr<void> exposer_;  // prometheus::Exposer, kept out of this header
+    int port_;
 };
 
 }  // namespace gotrue::metrics

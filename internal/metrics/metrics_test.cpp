@@ -133,12 +133,12 @@ TEST_SUITE("metrics") {
 
     TEST_CASE("a port in use is a ListenError naming the address") {
         Metrics first;
-        first.Listen("127.0.0.1", 0);
-        REQUIRE(first.Port() > 0);
+        const auto listener = first.Listen("127.0.0.1", 0);
+        REQUIRE(listener->Port() > 0);
         Metrics second;
-        const std::string address = "127.0.0.1:" + std::to_string(first.Port());
+        const std::string address = "127.0.0.1:" + std::to_string(listener->Port());
         CHECK_THROWS_WITH_AS(
-            second.Listen("127.0.0.1", first.Port()),
+            static_cast<void>(second.Listen("127.0.0.1", listener->Port())),
             doctest::Contains(address.c_str()),
             gotrue::metrics::ListenError
         );
