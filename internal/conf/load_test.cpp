@@ -124,15 +124,17 @@ TEST_SUITE("configuration") {
         }));
         CHECK(prefixed.metrics.prometheus_port == 9465);
         CHECK_THROWS_WITH_AS(
-            LoadConfig(With({{"GOTRUE_METRICS_OTEL_EXPORTER_PROMETHEUS_PORT", "70000"}})),
+            static_cast<void>(
+                LoadConfig(With({{"GOTRUE_METRICS_OTEL_EXPORTER_PROMETHEUS_PORT", "70000"}}))
+            ),
             doctest::Contains("GOTRUE_METRICS_OTEL_EXPORTER_PROMETHEUS_PORT: port out of range"),
             ConfigError
         );
         CHECK_THROWS_WITH_AS(
-            LoadConfig(With({
+            static_cast<void>(LoadConfig(With({
                 {"GOTRUE_METRICS_ENABLED", "true"},
                 {"GOTRUE_METRICS_EXPORTER", "opentelemetry"},
-            })),
+            }))),
             doctest::Contains("GOTRUE_METRICS_EXPORTER: only \"prometheus\" is supported"),
             ConfigError
         );

@@ -233,8 +233,10 @@ TEST_SUITE("metrics") {
         "permanent"
     ) {
         gotrue::testing::FaultRelay relay({"--reject-rcpt"});
-        for (const auto& [smtp_port, outcome] : std::vector<std::pair<int, std::string>>{
+        for (const auto& failure : std::vector<std::pair<int, std::string>>{
                  {FreePort(), "transient_failure"}, {relay.Port(), "permanent_failure"}}) {
+            const int smtp_port = failure.first;
+            const std::string& outcome = failure.second;
             CAPTURE(outcome);
             const int port = FreePort();
             EnvMap env = MetricsOn(port);
