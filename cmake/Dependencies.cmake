@@ -11,6 +11,7 @@ find_package(OpenSSL REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(doctest REQUIRED)
 include(${doctest_DIR}/doctest.cmake)
+find_package(prometheus-cpp CONFIG REQUIRED)  # Debian prometheus-cpp-dev: core, pull (/metrics)
 find_package(RapidJSON REQUIRED)  # Debian's 1.1.0 config only sets RAPIDJSON_INCLUDE_DIRS
 if(NOT TARGET RapidJSON::RapidJSON)
   add_library(RapidJSON::RapidJSON INTERFACE IMPORTED)

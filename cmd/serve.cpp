@@ -12,10 +12,13 @@
 #include "api/api.hpp"
 #include "apitask/worker_pool.hpp"
 #include "cmd/commands.hpp"
+#include "cmd/metrics.hpp"
 #include "crypto/password_hasher.hpp"
 #include "http/server.hpp"
 #include "logs/logs.hpp"
 #include "mailer/mailer.hpp"
+#include "mailer/observed_client.hpp"
+#include "metrics/metrics.hpp"
 #include "outbox/outbox.hpp"
 #include "storage/database.hpp"
 #include "storage/migration.hpp"
@@ -237,6 +240,55 @@ bool StopBackgroundWork(
     return tasks.Drain(config.worker.shutdown_duration).complete;
 }
 
+// The registry when GOTRUE_METRICS_ENABLED, else null (nothing is measured or served).
+std::unique_ptr<metrics::Metrics> MakeMetrics(const conf::Config& config) {
+    return config.metrics.enabled ? std::make_unique<metrics::Metrics>() : nullptr;
+}
+
+// The configured transport, its sends counted when metrics are on.
+std::unique_ptr<mailer::MailClient> MailTransport(
+    const conf::Config& config, metrics::Metrics* measured
+) {
+    auto transport = mailer::ConfiguredTransport(config);
+    if (measured == nullptr) {
+        return transport;
+    }
+    return std::make_unique<mailer::ObservedClient>(
+        std::move(transport),
+        [measured](const mailer::Message& message, mailer::SendOutcome outcome) {
+            measured->ObserveMailSend(message.type, mailer::OutcomeName(outcome));
+        }
+    );
+}
+
+http::RequestObserver ObserveRequests(metrics::Metrics* measured) {
+    if (measured == nullptr) {
+        return nullptr;
+    }
+    return [measured](const http::RequestRecord& record) {
+        measured->ObserveRequest(record.method, record.route, record.status, record.duration);
+    };
+}
+
+// Registers what is read at scrape time and binds the metrics listener; null when metrics are
+// off. Throws metrics::ListenError (logged by the caller) when the port cannot be bound.
+std::unique_ptr<metrics::Metrics::Listener> ServeMetrics(
+    const conf::Config& config, metrics::Metrics* measured, const Measured& objects
+) {
+    if (measured == nullptr) {
+        return nullptr;
+    }
+    RegisterCollectors(*measured, objects);
+    RegisterOutboxDepth(*measured, objects.database);
+    auto listener =
+        measured->Listen(config.metrics.prometheus_host, config.metrics.prometheus_port);
+    kLog.Info(
+        "prometheus metrics listening",
+        {{"host", config.metrics.prometheus_host}, {"port", listener->Port()}, {"path", "/metrics"}}
+    );
+    return listener;
+}
+
 }  // namespace
 
 void BlockTerminationSignals() {
@@ -252,18 +304,35 @@ int Serve(const conf::Config& config) {
     if (!ConnectMigrated(database, config)) {
         return 1;
     }
+    const auto measured = MakeMetrics(config);
     apitask::WorkerPool tasks(TaskPoolOptions(config));
     std::unique_ptr<outbox::Outbox> mail_outbox;  // set by DurableSends while the chain is built
-    mailer::Mailer mail(config, tasks, nullptr, DurableSends(config, database, tasks, mail_outbox));
+    mailer::Mailer mail(
+        config,
+        tasks,
+        MailTransport(config, measured.get()),
+        DurableSends(config, database, tasks, mail_outbox)
+    );
     StartMail(mail, mail_outbox.get());
-    const api::Api api({config, GOTRUE_VERSION, tasks, database, mail.Templates()});
+    const api::Api api(
+        {config, GOTRUE_VERSION, tasks, database, mail.Templates(), ObserveRequests(measured.get())}
+    );
     http::Server server = MakeServer(config, api);
+    std::unique_ptr<metrics::Metrics::Listener> metrics_listener;
+    try {
+        metrics_listener = ServeMetrics(config, measured.get(), {tasks, database, api, server});
+    } catch (const std::exception& error) {
+        kLog.Error("cannot serve metrics", {{"error", error.what()}});
+        static_cast<void>(StopBackgroundWork(mail_outbox.get(), tasks, config));
+        return 1;
+    }
     if (!Listen(server, config, tasks)) {
         static_cast<void>(StopBackgroundWork(mail_outbox.get(), tasks, config));
         return 1;
     }
 
     DrainRequests(server, config, WaitForTermination());
+    metrics_listener.reset();  // no scrape reads what shutdown stops next
     server.Stop();
     if (!StopBackgroundWork(mail_outbox.get(), tasks, config)) {
         kLog.Error("shutdown: background tasks unfinished, exiting");

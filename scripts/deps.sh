@@ -7,6 +7,7 @@ PACKAGES=(
   build-essential cmake pkg-config
   libpistache-dev rapidjson-dev libpqxx-dev libpq-dev libcurl4-openssl-dev
   libspdlog-dev libfmt-dev doctest-dev libcrypt-dev libssl-dev uuid-dev libqrencode-dev
+  prometheus-cpp-dev python3-prometheus-client
   postgresql-15 python3 python3-aiosmtpd curl wrk clang-format clang-tidy libbenchmark-dev
 )
 

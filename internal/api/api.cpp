@@ -43,6 +43,7 @@ Api::Api(ApiDeps deps)
         http::AssignRequestId(deps_.config.api.request_id_header),
         http::StripPathPrefix(std::string(kSupabaseGatewayPrefix)),
         http::LogRequests(),
+        http::ObserveRequests(deps_.request_observer),  // metrics; passes through when null
         http::Cors(),
         http::LimitBody(http::kMaxBodyBytes),
         http::AttachTasks(deps_.tasks, deps_.config.api.max_request_duration),

@@ -19,6 +19,7 @@
 #include "apitask/worker_pool.hpp"
 #include "conf/config.hpp"
 #include "crypto/password_hasher.hpp"
+#include "http/middleware.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "mailer/template_mailer.hpp"
@@ -38,6 +39,8 @@ struct ApiDeps {
     apitask::WorkerPool& tasks;  // executes the requests' side work (apitask)
     storage::Database& database;
     mailer::TemplateMailer& mailer;  // the configured mail chain
+    // Told of every answered request (route pattern, status, duration); null: nobody listens.
+    http::RequestObserver request_observer = nullptr;
 };
 
 struct UserUpdateParams;  // user.cpp
@@ -74,6 +77,11 @@ public:
 
     // The server's hashing lane for these requests, sized as the password hasher admits hashes.
     [[nodiscard]] http::HashingLane Lane() const;
+
+    // The password hasher's admission counters (running, waiting, admitted, refused), for metrics.
+    [[nodiscard]] crypto::PasswordHasher::Counters HasherCounters() const {
+        return hasher_.Snapshot();
+    }
 
 private:
     void AddRoutes();

@@ -7,7 +7,7 @@
 
 namespace gotrue::apitask {
 
-// Task counters and gauges for a later /metrics endpoint. Lock-free; read with Snapshot().
+// Task counters and gauges, served on /metrics (cmd/metrics.cpp). Lock-free; read with Read().
 class Metrics final {
 public:
     // Upper bounds (ms) of the duration histogram buckets; a last bucket catches the rest.

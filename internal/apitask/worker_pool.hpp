@@ -60,6 +60,9 @@ public:
 
     [[nodiscard]] std::size_t Threads() const noexcept { return threads_.size(); }
 
+    // How many tasks may wait for a thread (PoolOptions::queue_size).
+    [[nodiscard]] std::size_t Capacity() const noexcept { return capacity_; }
+
     // For Run(): queues a task counted by `tracker`. Blocks while full until `deadline`;
     // false when it could not be queued (then `task` is left untouched).
     [[nodiscard]] bool Submit(

@@ -195,6 +195,16 @@ struct HookConfig {
     bool operator==(const HookConfig&) const = default;
 };
 
+// Metrics (GOTRUE_METRICS_*; supabase/auth internal/conf/metrics.go): Prometheus text served by a
+// listener of its own, never on the API port.
+struct MetricsConfig {
+    bool enabled = false;
+    std::string exporter = "prometheus";  // the only one; LoadConfig refuses others when enabled
+    std::string prometheus_host = "0.0.0.0";
+    int prometheus_port = 9100;
+    bool operator==(const MetricsConfig&) const = default;
+};
+
 struct Config {
     std::string site_url;  // required
     std::vector<std::string> uri_allow_list;
@@ -214,6 +224,7 @@ struct Config {
     SmsConfig sms;
     WorkerConfig worker;
     HookConfig hook;
+    MetricsConfig metrics;
     bool operator==(const Config&) const = default;
 };
 

@@ -95,6 +95,18 @@ Setter IntAtLeast(Field field, int minimum) {
     };
 }
 
+// TCP ports, 0..65535.
+template <typename Field>
+Setter Port(Field field) {
+    return [field](Config& config, std::string_view value) {
+        const int port = ToInt(value);
+        if (port < 0 || port > 65535) {
+            throw std::invalid_argument("port out of range \"" + std::string(value) + "\"");
+        }
+        field(config) = port;
+    };
+}
+
 // Pool sizes, thread counts, queue sizes.
 template <typename Field>
 Setter PositiveInt(Field field) {
@@ -229,17 +241,7 @@ void AddSiteAndApi(std::vector<Variable>& v) {
             String(GOTRUE_FIELD(api.host)))
     );
     v.push_back(
-        Var("GOTRUE_API_PORT",
-            "9999",
-            "Listen port.",
-            [](Config& c, std::string_view value) {
-                const int port = ToInt(value);
-                if (port < 0 || port > 65535) {
-                    throw std::invalid_argument("port out of range \"" + std::string(value) + "\"");
-                }
-                c.api.port = port;
-            },
-            {"PORT"})
+        Var("GOTRUE_API_PORT", "9999", "Listen port.", Port(GOTRUE_FIELD(api.port)), {"PORT"})
     );
     v.push_back(
         Var("GOTRUE_API_API_EXTERNAL_URL",
@@ -1060,6 +1062,37 @@ void AddHooks(std::vector<Variable>& v) {
     );
 }
 
+// Metrics. upstream reads the listen address as OTEL_EXPORTER_PROMETHEUS_HOST/_PORT (envconfig
+// tags in internal/conf/metrics.go, also under the GOTRUE_METRICS_ prefix).
+void AddMetrics(std::vector<Variable>& v) {
+    v.push_back(
+        Var("GOTRUE_METRICS_ENABLED",
+            "false",
+            "Serve Prometheus metrics on a listener of their own (README \"Metrics\").",
+            Bool(GOTRUE_FIELD(metrics.enabled)))
+    );
+    v.push_back(
+        Var("GOTRUE_METRICS_EXPORTER",
+            "prometheus",
+            "Only `prometheus` (upstream's default `opentelemetry` is refused when enabled).",
+            String(GOTRUE_FIELD(metrics.exporter)))
+    );
+    v.push_back(
+        Var("GOTRUE_METRICS_OTEL_EXPORTER_PROMETHEUS_HOST",
+            "0.0.0.0",
+            "Listen address of the metrics endpoint (`GET /metrics`).",
+            String(GOTRUE_FIELD(metrics.prometheus_host)),
+            {"OTEL_EXPORTER_PROMETHEUS_HOST", "GOTRUE_METRICS_PROMETHEUS_LISTEN_HOST"})
+    );
+    v.push_back(
+        Var("GOTRUE_METRICS_OTEL_EXPORTER_PROMETHEUS_PORT",
+            "9100",
+            "Listen port of the metrics endpoint.",
+            Port(GOTRUE_FIELD(metrics.prometheus_port)),
+            {"OTEL_EXPORTER_PROMETHEUS_PORT", "GOTRUE_METRICS_PROMETHEUS_LISTEN_PORT"})
+    );
+}
+
 // The variables in documentation order (the README table lists them as added here).
 std::vector<Variable> BuildVariables() {
     std::vector<Variable> v;
@@ -1081,6 +1114,7 @@ std::vector<Variable> BuildVariables() {
     AddRateLimits(v);
     AddBackgroundWork(v);
     AddHooks(v);
+    AddMetrics(v);
     return v;
 }
 
@@ -1208,6 +1242,12 @@ Config LoadConfig(const Environment& environment) {
     }
     ValidateHook(config.hook.custom_access_token, "GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN");
     ValidateHook(config.hook.send_email, "GOTRUE_HOOK_SEND_EMAIL");
+    if (config.metrics.enabled && config.metrics.exporter != "prometheus") {
+        throw ConfigError(
+            "GOTRUE_METRICS_EXPORTER: only \"prometheus\" is supported, got \"" +
+            config.metrics.exporter + "\""
+        );
+    }
     const unsigned cpus = std::max(1U, std::thread::hardware_concurrency());
     if (config.api.handler_threads == 0) {
         const bool mail_holds_handlers =

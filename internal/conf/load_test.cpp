@@ -103,6 +103,47 @@ TEST_SUITE("configuration") {
         );
     }
 
+    TEST_CASE("metrics: off by default, upstream's listen variables, only the prometheus exporter"
+    ) {
+        const Config defaults = LoadConfig(Minimal());
+        CHECK_FALSE(defaults.metrics.enabled);
+        CHECK(defaults.metrics.exporter == "prometheus");
+        CHECK(defaults.metrics.prometheus_host == "0.0.0.0");
+        CHECK(defaults.metrics.prometheus_port == 9100);
+        const Config bare = LoadConfig(With({
+            {"GOTRUE_METRICS_ENABLED", "true"},
+            {"OTEL_EXPORTER_PROMETHEUS_HOST", "127.0.0.1"},
+            {"OTEL_EXPORTER_PROMETHEUS_PORT", "9464"},
+        }));
+        CHECK(bare.metrics.enabled);
+        CHECK(bare.metrics.prometheus_host == "127.0.0.1");
+        CHECK(bare.metrics.prometheus_port == 9464);
+        const Config prefixed = LoadConfig(With({
+            {"OTEL_EXPORTER_PROMETHEUS_PORT", "9464"},
+            {"GOTRUE_METRICS_OTEL_EXPORTER_PROMETHEUS_PORT", "9465"},
+        }));
+        CHECK(prefixed.metrics.prometheus_port == 9465);
+        CHECK_THROWS_WITH_AS(
+            static_cast<void>(
+                LoadConfig(With({{"GOTRUE_METRICS_OTEL_EXPORTER_PROMETHEUS_PORT", "70000"}}))
+            ),
+            doctest::Contains("GOTRUE_METRICS_OTEL_EXPORTER_PROMETHEUS_PORT: port out of range"),
+            ConfigError
+        );
+        CHECK_THROWS_WITH_AS(
+            static_cast<void>(LoadConfig(With({
+                {"GOTRUE_METRICS_ENABLED", "true"},
+                {"GOTRUE_METRICS_EXPORTER", "opentelemetry"},
+            }))),
+            doctest::Contains("GOTRUE_METRICS_EXPORTER: only \"prometheus\" is supported"),
+            ConfigError
+        );
+        // Disabled, the exporter is not looked at (an upstream configuration still starts).
+        CHECK_NOTHROW(
+            static_cast<void>(LoadConfig(With({{"GOTRUE_METRICS_EXPORTER", "opentelemetry"}})))
+        );
+    }
+
     TEST_CASE("malformed values stop loading and name the variable") {
         const std::pair<std::pair<const char*, const char*>, const char*> cases[] = {
             {{"GOTRUE_JWT_EXP", "abc"}, "GOTRUE_JWT_EXP: invalid integer \"abc\""},

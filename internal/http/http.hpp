@@ -45,6 +45,9 @@ struct Request {
     std::string path;                           // without the query string
     std::map<std::string, std::string> query;   // decoded
     std::map<std::string, std::string> params;  // path parameters, e.g. {"user_id", "..."}
+    // The pattern of the route that matched ("/admin/users/:user_id"), set by Router::Dispatch;
+    // empty when none did. Bounded, unlike `path`: what metrics label requests with.
+    std::string route;
     Headers headers;
     std::string body;
     std::string remote_address;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <utility>
 
 #include "apitask/apitask.hpp"
@@ -96,6 +97,32 @@ Middleware LogRequests() {
                      {"referer", referer},
                      {"request_id", request_id}}
                 );
+            }
+        );
+        return response;
+    };
+}
+
+Middleware ObserveRequests(RequestObserver observer) {
+    if (!observer) {
+        return [](Request& request, const Handler& next) {
+            return next(request);
+        };
+    }
+    // Shared, not borrowed: a completion step may run on a task thread after a deadline.
+    auto shared = std::make_shared<const RequestObserver>(std::move(observer));
+    return [shared](Request& request, const Handler& next) {
+        Response response = next(request);
+        // The route is known only now: the router sets it while `next` runs.
+        WhenComplete(
+            request,
+            response,
+            [observer = shared,
+             method = request.method,
+             route = request.route,
+             received_at = request.received_at](const Response& done) {
+                (*observer)(RequestRecord{
+                    method, route, done.status, std::chrono::steady_clock::now() - received_at});
             }
         );
         return response;

@@ -32,6 +32,21 @@ inline constexpr std::size_t kMaxBodyBytes = 1 << 20;
 // /health is not logged (as upstream).
 [[nodiscard]] Middleware LogRequests();
 
+// A finished request as metrics see it: the route pattern Router::Dispatch matched (empty when
+// none did), never the raw path.
+struct RequestRecord {
+    std::string method;
+    std::string route;
+    int status = 0;
+    std::chrono::steady_clock::duration duration{};
+};
+
+using RequestObserver = std::function<void(const RequestRecord&)>;
+
+// Reports every request to `observer` once its response is complete (after the request's
+// tasks, as the request log), on the thread that completes it. A null observer: passes through.
+[[nodiscard]] Middleware ObserveRequests(RequestObserver observer);
+
 // CORS as GoTrue configures it: any origin (reflected, with credentials), GoTrue's allowed
 // and exposed headers plus `extra_allowed_headers`; answers preflight requests itself.
 [[nodiscard]] Middleware Cors(const std::vector<std::string>& extra_allowed_headers = {});

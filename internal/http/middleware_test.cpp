@@ -9,6 +9,7 @@
 #include <doctest/doctest.h>
 
 #include "apitask/apitask.hpp"
+#include "http/router.hpp"
 
 using gotrue::http::Chain;
 using gotrue::http::Handler;
@@ -184,5 +185,75 @@ TEST_SUITE("middleware") {
         });
         Request request;
         CHECK(handler(request).status == 500);
+    }
+
+    TEST_CASE("ObserveRequests reports the matched route pattern, never the raw path") {
+        gotrue::http::Router router;
+        router.Add("GET", "/admin//users/:user_id/", [](Request&) { return Response{}; });
+        router.Route("/factors", nullptr).Add("DELETE", ":factor_id", [](Request&) {
+            Response response;
+            response.status = 204;
+            return response;
+        });
+        std::vector<gotrue::http::RequestRecord> seen;
+        const Handler handler = Chain(
+            {gotrue::http::ObserveRequests([&seen](const gotrue::http::RequestRecord& record) {
+                seen.push_back(record);
+            })},
+            [&router](Request& request) { return router.Dispatch(request); }
+        );
+        const auto run = [&handler](const std::string& method, const std::string& path) {
+            Request request;
+            request.method = method;
+            request.path = path;
+            return handler(request).status;
+        };
+        CHECK(run("GET", "/admin/users/0d6c1c9e-secret") == 200);
+        CHECK(run("DELETE", "/factors/abc") == 204);
+        CHECK(run("GET", "/no/such/path/12345") == 404);
+        CHECK(run("POST", "/admin/users/x") == 405);
+        REQUIRE(seen.size() == 4);
+        CHECK(seen[0].method == "GET");
+        CHECK(seen[0].route == "/admin/users/:user_id");
+        CHECK(seen[0].status == 200);
+        CHECK(seen[1].route == "/factors/:factor_id");
+        CHECK(seen[1].status == 204);
+        CHECK(seen[2].route.empty());
+        CHECK(seen[2].status == 404);
+        CHECK(seen[3].route.empty());
+        CHECK(seen[3].status == 405);
+        CHECK(seen[0].duration.count() >= 0);
+    }
+
+    TEST_CASE("ObserveRequests reports a request with tasks once they are done") {
+        gotrue::apitask::WorkerPool pool(gotrue::apitask::PoolOptions{1, 8});
+        std::vector<gotrue::http::RequestRecord> seen;
+        const auto slow = [](Request& request) {
+            static_cast<void>(gotrue::apitask::Run(
+                request.tasks,
+                gotrue::apitask::MakeTask(
+                    "test.slow",
+                    [](const gotrue::apitask::Context&) {
+                        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                        return gotrue::apitask::TaskResult::Ok();
+                    }
+                )
+            ));
+            return gotrue::http::JsonResponse(201, "{}");
+        };
+        const auto observe =
+            gotrue::http::ObserveRequests([&seen](const gotrue::http::RequestRecord& record) {
+                seen.push_back(record);
+            });
+        const auto attach = gotrue::http::AttachTasks(pool, std::chrono::seconds(5));
+        Request request;
+        request.method = "POST";
+        Response response =
+            Chain({observe, attach, gotrue::http::WithBackgroundTasks()}, slow)(request);
+        CHECK(seen.empty());  // not before the response is complete
+        gotrue::http::Complete(request, response);
+        REQUIRE(seen.size() == 1);
+        CHECK(seen[0].status == 201);
+        CHECK(seen[0].duration >= std::chrono::milliseconds(50));
     }
 }

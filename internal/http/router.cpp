@@ -28,11 +28,29 @@ std::vector<std::string> SplitPath(const std::string& path) {
     return segments;
 }
 
+namespace {
+
+// A pattern as a label: its segments joined by single slashes ("/admin//users/" -> "/admin/users").
+std::string Pattern(const std::string& pattern) {
+    std::string joined;
+    for (const auto& segment : SplitPath(pattern)) {
+        joined += "/" + segment;
+    }
+    return joined.empty() ? "/" : joined;
+}
+
+}  // namespace
+
 void Router::Add(
     std::string method, const std::string& pattern, Handler handler, HashesPredicate hashes
 ) {
     routes_.push_back(Entry{
-        std::move(method), SplitPath(pattern), std::move(handler), std::move(hashes), nullptr});
+        std::move(method),
+        Pattern(pattern),
+        SplitPath(pattern),
+        std::move(handler),
+        std::move(hashes),
+        nullptr});
 }
 
 Router::Group::Group(Router& router, std::string prefix, Guard guard)
@@ -43,6 +61,7 @@ void Router::Group::Add(
 ) {
     router_.routes_.push_back(Entry{
         std::move(method),
+        Pattern(prefix_ + "/" + pattern),
         SplitPath(prefix_ + "/" + pattern),
         std::move(handler),
         std::move(hashes),
@@ -140,6 +159,7 @@ Response Router::Dispatch(Request& request) const {
     std::vector<std::string> allowed;
     if (const Entry* route = Match(request, params, allowed)) {
         request.params = std::move(params);
+        request.route = route->pattern;
         return CallHandler(
             [this, route](Request& matched) { return Run(*route, matched, 0); }, request
         );

@@ -66,6 +66,7 @@ public:
 private:
     struct Entry {
         std::string method;
+        std::string pattern;                // as registered, group prefix included
         std::vector<std::string> segments;  // ":name" segments capture
         Handler handler;
         HashesPredicate hashes;

@@ -33,7 +33,7 @@ struct HashingLane {
     );
 };
 
-// What the server runs with and holds now: for the startup log and a later /metrics endpoint.
+// What the server runs with and holds now: for the startup log and /metrics (cmd/metrics.cpp).
 struct ServerStats {
     std::size_t handler_threads = 0;
     std::size_t hashing_threads = 0;  // the hashing lane; 0 without one

@@ -9,6 +9,13 @@ namespace gotrue::mailer {
 
 constexpr logs::Logger kLog{"mailer"};
 
+std::unique_ptr<MailClient> ConfiguredTransport(const conf::Config& config) {
+    if (config.smtp.host.empty()) {
+        return std::make_unique<NoopClient>(config.site_url);
+    }
+    return std::make_unique<SmtpClient>(config.smtp);
+}
+
 Mailer::Mailer(
     const conf::Config& config,
     apitask::WorkerPool& pool,
@@ -17,11 +24,7 @@ Mailer::Mailer(
 )
     : transport_(std::move(transport)) {
     if (!transport_) {
-        if (config.smtp.host.empty()) {
-            transport_ = std::make_unique<NoopClient>(config.site_url);
-        } else {
-            transport_ = std::make_unique<SmtpClient>(config.smtp);
-        }
+        transport_ = ConfiguredTransport(config);
     }
     MailClient* next = transport_.get();
     const bool in_background = config.worker.enabled || config.mailer.email_background_sending;

@@ -18,6 +18,9 @@ namespace gotrue::mailer {
 // GOTRUE_MAILER_EMAIL_BACKGROUND_SENDING is set (synchronous sends otherwise): what `background`
 // builds (the server passes the outbox), else PoolClient (GOTRUE_WORKER_ENABLED wins) or
 // TaskClient.
+// The transport the configuration names: SMTP, or the noop client without GOTRUE_SMTP_HOST.
+[[nodiscard]] std::unique_ptr<MailClient> ConfiguredTransport(const conf::Config& config);
+
 class Mailer final {
 public:
     // Builds the background link around the transport; the composition root passes one that

@@ -64,9 +64,15 @@ void Database::Connect() {
 
 Database::Lease Database::Acquire() {
     std::unique_lock lock(mutex_);
-    const bool available = released_.wait_for(lock, config_.acquire_timeout, [this] {
+    const auto free = [this] {
         return !idle_.empty() || open_ < config_.max_pool_size;
-    });
+    };
+    bool available = free();
+    if (!available) {
+        ++waiting_;
+        available = released_.wait_for(lock, config_.acquire_timeout, free);
+        --waiting_;
+    }
     if (!available) {
         throw PoolTimeoutError(
             "no database connection free within " +
@@ -94,6 +100,12 @@ Database::Lease Database::Acquire() {
 int Database::OpenConnections() const {
     const std::scoped_lock lock(mutex_);
     return open_;
+}
+
+Database::PoolStats Database::Stats() const {
+    const std::scoped_lock lock(mutex_);
+    const int idle = static_cast<int>(idle_.size());
+    return PoolStats{open_, open_ - idle, waiting_, config_.max_pool_size};
 }
 
 void Database::Release(std::unique_ptr<pqxx::connection> connection, bool discard) noexcept {

@@ -72,6 +72,16 @@ public:
     // Connections open right now (idle + leased). For tests and metrics.
     [[nodiscard]] int OpenConnections() const;
 
+    // The pool right now, read together (README "Metrics").
+    struct PoolStats {
+        int open = 0;     // idle + in use
+        int in_use = 0;   // leased
+        int waiting = 0;  // callers of Acquire waiting for a connection
+        int max = 0;      // max_pool_size
+    };
+
+    [[nodiscard]] PoolStats Stats() const;
+
     // Opens a connection outside the pool (migrations, tests) with the namespace set.
     [[nodiscard]] std::unique_ptr<pqxx::connection> OpenConnection() const;
 
@@ -83,6 +93,7 @@ private:
     std::condition_variable released_;
     std::vector<std::unique_ptr<pqxx::connection>> idle_;  // Guarded by mutex_.
     int open_ = 0;                                         // Guarded by mutex_.
+    int waiting_ = 0;                                      // Guarded by mutex_.
 };
 
 }  // namespace gotrue::storage

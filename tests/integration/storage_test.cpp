@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -69,6 +70,31 @@ TEST_SUITE("storage") {
         const auto waited = std::chrono::steady_clock::now() - started;
         CHECK(waited >= 150ms);
         CHECK(waited < 5s);
+    }
+
+    TEST_CASE("pool stats count leased connections and callers waiting for one") {
+        const ScratchDatabase scratch;
+        auto config = PoolConfig(scratch.Url(), 1);
+        config.acquire_timeout = 3s;
+        Database database(config);
+        database.Connect();
+        CHECK(database.Stats().in_use == 0);
+        CHECK(database.Stats().max == 1);
+        auto held = std::make_unique<Database::Lease>(database.Acquire());
+        CHECK(database.Stats().open == 1);
+        CHECK(database.Stats().in_use == 1);
+        CHECK(database.Stats().waiting == 0);
+        std::thread waiter([&database] { static_cast<void>(database.Acquire()); });
+        const auto deadline = std::chrono::steady_clock::now() + 2s;
+        while (database.Stats().waiting == 0 && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(5ms);
+        }
+        CHECK(database.Stats().waiting == 1);
+        held.reset();
+        waiter.join();
+        CHECK(database.Stats().waiting == 0);
+        CHECK(database.Stats().in_use == 0);
+        CHECK(database.Stats().open == 1);
     }
 
     TEST_CASE("a broken connection is replaced, not handed out again") {
