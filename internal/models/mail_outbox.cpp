@@ -126,6 +126,13 @@ SELECT id, mail_type, recipient, state, attempts, last_error,
  LIMIT $1
 )sql";
 
+OutboxClaim ClaimOf(const pqxx::row& row) {
+    return {
+        row["id"].as<long long>(),
+        row["lease_token"].as<std::string>(),
+        row["message_id"].as<std::string>()};
+}
+
 void Notify(pqxx::transaction_base& tx) {
     tx.exec_params(std::string(kNotify), std::string(kMailOutboxChannel));
 }
@@ -171,10 +178,7 @@ OutboxClaim InsertOutboxMail(
         Milliseconds(lease),
         message_id_domain
     );
-    return {
-        row["id"].as<long long>(),
-        row["lease_token"].as<std::string>(),
-        row["message_id"].as<std::string>()};
+    return ClaimOf(row);
 }
 
 std::vector<ClaimedOutboxMail> ClaimDueOutboxMails(
@@ -184,10 +188,7 @@ std::vector<ClaimedOutboxMail> ClaimDueOutboxMails(
     for (const auto& row :
          tx.exec_params(std::string(kClaimDueMails), Milliseconds(lease), limit)) {
         claimed.push_back(ClaimedOutboxMail{
-            OutboxClaim{
-                row["id"].as<long long>(),
-                row["lease_token"].as<std::string>(),
-                row["message_id"].as<std::string>()},
+            ClaimOf(row),
             row["mail_type"].as<std::string>(),
             row["recipient"].as<std::string>(),
             row["subject"].as<std::string>(),

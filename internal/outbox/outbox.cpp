@@ -365,11 +365,6 @@ std::size_t Outbox::Sweep() {
     return queued;
 }
 
-std::size_t Outbox::NotifiedSweeps() const {
-    const std::lock_guard lock(mutex_);
-    return notified_sweeps_;
-}
-
 void Outbox::WakeSweeper() {
     {
         const std::lock_guard lock(mutex_);
@@ -456,20 +451,15 @@ void Outbox::Start() {
     });
     listener_ = std::jthread([this](const std::stop_token& stop) { Listen(stop); });
     sweeper_ = std::jthread([this](const std::stop_token& stop) {
-        bool notified = false;
         while (!stop.stop_requested()) {
             try {
                 static_cast<void>(Sweep());
             } catch (const std::exception& error) {
                 kLog.Warn("outbox sweep failed", {{"error", error.what()}});
             }
+            // Until the interval passed or a NOTIFY asked for a sweep now.
             std::unique_lock lock(mutex_);
-            if (notified) {
-                ++notified_sweeps_;
-            }
-            notified = wake_.wait_for(lock, stop, options_.sweep_interval, [this] {
-                return wake_requested_;
-            });
+            wake_.wait_for(lock, stop, options_.sweep_interval, [this] { return wake_requested_; });
             wake_requested_ = false;
         }
     });

@@ -156,9 +156,6 @@ public:
     // Lease tokens held right now (for tests).
     [[nodiscard]] std::size_t HeldLeaseCount() const { return held_->Tokens().size(); }
 
-    // Sweeps that ran since Start, and how many of them a NOTIFY started (for tests and logs).
-    [[nodiscard]] std::size_t NotifiedSweeps() const;
-
 private:
     void Reschedule(const Claim& claim, const std::string& error);
     void Fail(const Claim& claim, const std::string& type, const std::string& error);
@@ -171,10 +168,9 @@ private:
     apitask::WorkerPool& pool_;
     OutboxOptions options_;
     std::shared_ptr<HeldLeases> held_ = std::make_shared<HeldLeases>();
-    mutable std::mutex mutex_;
+    std::mutex mutex_;
     std::condition_variable_any wake_;
-    bool wake_requested_ = false;      // Guarded by mutex_.
-    std::size_t notified_sweeps_ = 0;  // Guarded by mutex_.
+    bool wake_requested_ = false;  // Guarded by mutex_.
     std::jthread sweeper_;
     std::jthread listener_;
     std::jthread renewer_;

@@ -32,23 +32,6 @@ std::string Admin(const AuthServer& server) {
     return gotrue::testing::Bearer(gotrue::testing::ServiceRoleToken(server));
 }
 
-// Waits until `sql` returns `expected`.
-bool Eventually(
-    const AuthServer& server,
-    const std::string& sql,
-    const std::string& expected,
-    std::chrono::milliseconds timeout = std::chrono::seconds(15)
-) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (server.Database().Scalar(sql) == expected) {
-            return true;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
-}
-
 std::string OutboxOf(const std::string& email, const std::string& columns) {
     return "SELECT " + columns + " FROM auth.mail_outbox WHERE recipient = '" + email + "'";
 }
@@ -76,7 +59,8 @@ TEST_SUITE("outbox") {
             const std::string email = UniqueEmail("outbox-tx");
             REQUIRE(server.Post("/signup", Signup(email)).status == 200);
             REQUIRE(WaitForMail(relay.Maildir(), email, 1).size() == 1);
-            CHECK(Eventually(server, OutboxOf(email, "string_agg(state, ',')"), "sent"));
+            CHECK(server.Database().WaitForScalar(OutboxOf(email, "string_agg(state, ',')"), "sent")
+            );
             const std::string sent_at =
                 server.Database().Scalar("SELECT confirmation_sent_at FROM auth.users");
 
@@ -105,7 +89,9 @@ CREATE TRIGGER refuse_audit BEFORE INSERT ON auth.audit_log_entries
             server.Database().Execute("DROP TRIGGER refuse_audit ON auth.audit_log_entries");
             CHECK(server.Post("/signup", Signup(email)).status == 200);
             CHECK(WaitForMail(relay.Maildir(), email, 2).size() == 2);
-            CHECK(Eventually(server, OutboxOf(email, "string_agg(state, ',')"), "sent,sent"));
+            CHECK(server.Database().WaitForScalar(
+                OutboxOf(email, "string_agg(state, ',')"), "sent,sent"
+            ));
         }
     }
 
@@ -122,7 +108,7 @@ CREATE TRIGGER refuse_audit BEFORE INSERT ON auth.audit_log_entries
         REQUIRE(server.Post("/signup", Signup(email)).status == 200);
         const auto mails = WaitForMail(relay.Maildir(), email, 1);
         REQUIRE(mails.size() == 1);
-        REQUIRE(Eventually(server, OutboxOf(email, "state"), "sent"));
+        REQUIRE(server.Database().WaitForScalar(OutboxOf(email, "state"), "sent"));
         CHECK(
             server.Database().Scalar(OutboxOf(
                 email,
@@ -130,7 +116,9 @@ CREATE TRIGGER refuse_audit BEFORE INSERT ON auth.audit_log_entries
                 "mail_type || ' ' || message_id"
             )) == "true true 1 confirmation " + mails.front().Header("Message-ID")
         );
-        CHECK(Eventually(server, OutboxOf(email, "count(*)"), "0", std::chrono::seconds(10)));
+        CHECK(server.Database().WaitForScalar(
+            OutboxOf(email, "count(*)"), "0", std::chrono::seconds(10)
+        ));
     }
 
     TEST_CASE("a permanent refusal: failed after one attempt, visible to admins, retried by them") {
@@ -145,7 +133,7 @@ CREATE TRIGGER refuse_audit BEFORE INSERT ON auth.audit_log_entries
         );
         const std::string email = UniqueEmail("outbox-failed");
         REQUIRE(server.Post("/signup", Signup(email)).status == 200);
-        REQUIRE(Eventually(server, OutboxOf(email, "state"), "failed"));
+        REQUIRE(server.Database().WaitForScalar(OutboxOf(email, "state"), "failed"));
         CHECK(server.Database().Scalar(OutboxOf(email, "attempts")) == "1");
         CHECK(refusing->Count("rcpt ") == 1);
         const std::string id = server.Database().Scalar(OutboxOf(email, "id"));
@@ -184,7 +172,9 @@ CREATE TRIGGER refuse_audit BEFORE INSERT ON auth.audit_log_entries
         CHECK(JsonString(retried.body, "state") == "queued");
         const auto mails = WaitForMail(accepting.Maildir(), email, 1, std::chrono::seconds(10));
         REQUIRE_MESSAGE(mails.size() == 1, server.Output());
-        CHECK(Eventually(server, OutboxOf(email, "state || ' ' || (intent IS NULL)"), "sent true"));
+        CHECK(server.Database().WaitForScalar(
+            OutboxOf(email, "state || ' ' || (intent IS NULL)"), "sent true"
+        ));
         CHECK(
             ParseJson(server.Get("/admin/mail/outbox", {Admin(server)}).body)["counts"]["failed"]
                 .GetInt64() == 0
@@ -225,7 +215,7 @@ CREATE TRIGGER refuse_audit BEFORE INSERT ON auth.audit_log_entries
         const std::string email = UniqueEmail("outbox-dead");
         REQUIRE(server.Post("/signup", Signup(email)).status == 200);
         REQUIRE_MESSAGE(
-            Eventually(server, OutboxOf(email, "state || ' ' || attempts"), "dead 2"),
+            server.Database().WaitForScalar(OutboxOf(email, "state || ' ' || attempts"), "dead 2"),
             server.Output()
         );
         const auto json = ParseJson(server.Get("/admin/mail/outbox", {Admin(server)}).body);
@@ -248,7 +238,7 @@ CREATE TRIGGER refuse_audit BEFORE INSERT ON auth.audit_log_entries
         const auto mails = WaitForMail(relay.Maildir(), email, 1);
         REQUIRE_MESSAGE(mails.size() == 1, server.Output());
         CHECK(mails.front().Header("Subject") == "Written by the old version");
-        CHECK(Eventually(server, OutboxOf(email, "state || ' ' || html"), "sent "));
+        CHECK(server.Database().WaitForScalar(OutboxOf(email, "state || ' ' || html"), "sent "));
     }
 
     TEST_CASE("a row that becomes due on one instance is sent by another at once (NOTIFY)") {
@@ -281,6 +271,6 @@ CREATE TRIGGER refuse_audit BEFORE INSERT ON auth.audit_log_entries
         const auto mails = WaitForMail(relay.Maildir(), email, 1, std::chrono::seconds(10));
         REQUIRE_MESSAGE(mails.size() == 1, sender.Output());
         CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
-        CHECK(Eventually(sender, OutboxOf(email, "state"), "sent"));
+        CHECK(sender.Database().WaitForScalar(OutboxOf(email, "state"), "sent"));
     }
 }

@@ -36,18 +36,6 @@ std::string Signup(const std::string& email) {
     return R"({"email":")" + email + R"(","password":"secret-123"})";
 }
 
-// Waits until `sql` returns `expected` (polling the database).
-bool Eventually(const AuthServer& server, const std::string& sql, const std::string& expected) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (server.Database().Scalar(sql) == expected) {
-            return true;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
-}
-
 // How many lines of the fault relay's attempts.log start with `prefix`.
 std::size_t CountLines(const std::string& log, const std::string& prefix) {
     std::size_t count = 0;
@@ -245,7 +233,9 @@ TEST_SUITE("outbox") {
             );
             const std::string email = UniqueEmail("outbox-down");
             REQUIRE(server.Post("/signup", Signup(email)).status == 200);
-            REQUIRE(Eventually(server, "SELECT attempts >= 1 FROM auth.mail_outbox", "t"));
+            REQUIRE(
+                server.Database().WaitForScalar("SELECT attempts >= 1 FROM auth.mail_outbox", "t")
+            );
             CHECK(
                 server.Database().Scalar("SELECT mail_type FROM auth.mail_outbox") == "confirmation"
             );
@@ -256,7 +246,7 @@ TEST_SUITE("outbox") {
             const auto mails = WaitForMail(relay.Maildir(), email, 1, std::chrono::seconds(15));
             REQUIRE_MESSAGE(mails.size() == 1, server.Output());
             CHECK(mails.front().Header("Subject") == "Confirm your email address");
-            CHECK(Eventually(server, kUnsent, "0"));
+            CHECK(server.Database().WaitForScalar(kUnsent, "0"));
             CHECK(
                 server.Output().find("mail kept in the outbox for a later retry") !=
                 std::string::npos
@@ -274,7 +264,7 @@ TEST_SUITE("outbox") {
         );
         const std::string email = UniqueEmail("outbox-crash");
         REQUIRE(server.Post("/signup", Signup(email)).status == 200);
-        REQUIRE(Eventually(server, "SELECT attempts >= 1 FROM auth.mail_outbox", "t"));
+        REQUIRE(server.Database().WaitForScalar("SELECT attempts >= 1 FROM auth.mail_outbox", "t"));
         server.Process().Signal(SIGKILL);  // the relay is down and the server dies
         static_cast<void>(server.Process().WaitExit(std::chrono::seconds(5)));
         CHECK(server.Database().Scalar("SELECT count(*) FROM auth.mail_outbox") == "1");
@@ -284,7 +274,7 @@ TEST_SUITE("outbox") {
         REQUIRE(restarted.WaitReady());
         const auto mails = WaitForMail(relay.Maildir(), email, 1, std::chrono::seconds(20));
         REQUIRE_MESSAGE(mails.size() == 1, restarted.Output());
-        CHECK(Eventually(server, kUnsent, "0"));
+        CHECK(server.Database().WaitForScalar(kUnsent, "0"));
         std::this_thread::sleep_for(std::chrono::milliseconds(500));
         CHECK(WaitForMail(relay.Maildir(), email, 2, std::chrono::milliseconds(0)).size() == 1);
     }
@@ -297,7 +287,7 @@ TEST_SUITE("outbox") {
              {"GOTRUE_MAILER_OUTBOX_SWEEP_INTERVAL", "200ms"}}
         );
         REQUIRE(server.Post("/signup", Signup(UniqueEmail("outbox-550"))).status == 200);
-        CHECK(Eventually(server, "SELECT state FROM auth.mail_outbox", "failed"));
+        CHECK(server.Database().WaitForScalar("SELECT state FROM auth.mail_outbox", "failed"));
         CHECK(
             server.Output().find("mail failed: refused permanently, kept in the outbox as failed"
             ) != std::string::npos
@@ -333,7 +323,7 @@ TEST_SUITE("outbox") {
                 emails.push_back(UniqueEmail("outbox-slow"));
                 REQUIRE(server.Post("/signup", Signup(emails.back())).status == 200);
             }
-            REQUIRE_MESSAGE(Eventually(server, kUnsent, "0"), server.Output());
+            REQUIRE_MESSAGE(server.Database().WaitForScalar(kUnsent, "0"), server.Output());
             // A second send the sweeper started would still be at the relay: give it time.
             std::this_thread::sleep_for(std::chrono::milliseconds(1700));
             for (const auto& email : emails) {
@@ -377,15 +367,14 @@ TEST_SUITE("outbox") {
         REQUIRE(restarted.WaitReady());
         // The new start claims the row once the dead holder's lease ran out: a new lease token,
         // the same Message-ID.
-        CHECK(Eventually(
-            server,
+        CHECK(server.Database().WaitForScalar(
             "SELECT lease_token::text <> '" + before.substr(before.find(' ') + 1) +
                 "' AND message_id = '" + message_id + "' FROM auth.mail_outbox",
             "t"
         ));
         const auto mails = WaitForMail(relay.Maildir(), email, 1, std::chrono::seconds(15));
         REQUIRE_MESSAGE(!mails.empty(), restarted.Output());
-        CHECK(Eventually(server, kUnsent, "0"));
+        CHECK(server.Database().WaitForScalar(kUnsent, "0"));
         // At most the killed send, if the relay still accepted it, and the one after the restart.
         std::this_thread::sleep_for(std::chrono::milliseconds(500));
         const auto delivered = WaitForMail(relay.Maildir(), email, 3, std::chrono::milliseconds(0));
