@@ -140,6 +140,12 @@ CREATE TRIGGER refuse_audit BEFORE INSERT ON auth.audit_log_entries
         const std::string token_hash =
             server.Database().Scalar(OutboxOf(email, "intent->'input'->>'token_hash'"));
         CHECK(token_hash.size() > 20);  // kept for the retry
+        // The intent, not the rendered mail: the kind and the user as GET /user shows it.
+        CHECK(
+            server.Database().Scalar(OutboxOf(
+                email, "intent->>'kind' || ' ' || (intent->'user'->>'email') || ' ' || html"
+            )) == "confirmation " + email + " "
+        );
 
         const auto view = server.Get("/admin/mail/outbox", {Admin(server)});
         REQUIRE(view.status == 200);
@@ -259,18 +265,42 @@ CREATE TRIGGER refuse_audit BEFORE INSERT ON auth.audit_log_entries
         REQUIRE(other.WaitReady());
         std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the first sweep is done
 
-        const std::string email = UniqueEmail("outbox-notify");
-        const std::string id = sender.Database().Scalar(OldFormatRow(
-            email, ", state, next_attempt_at, last_error", ", 'failed', 'infinity', '550 no'"
-        ));
-        const auto started = std::chrono::steady_clock::now();
-        const auto retried = gotrue::testing::Post(
-            other.Url() + "/admin/mail/outbox/" + id + "/retry", "", {Admin(sender)}
+        // Each retry, made on the other instance, is sent by the first within a few seconds,
+        // not at its next sweep a minute later.
+        const auto retry_elsewhere = [&](const std::string& tag) {
+            CAPTURE(tag);
+            const std::string email = UniqueEmail(tag);
+            const std::string id = sender.Database().Scalar(OldFormatRow(
+                email, ", state, next_attempt_at, last_error", ", 'failed', 'infinity', '550 no'"
+            ));
+            const auto started = std::chrono::steady_clock::now();
+            const auto retried = gotrue::testing::Post(
+                other.Url() + "/admin/mail/outbox/" + id + "/retry", "", {Admin(sender)}
+            );
+            REQUIRE(retried.status == 200);
+            const auto mails = WaitForMail(relay.Maildir(), email, 1, std::chrono::seconds(10));
+            REQUIRE_MESSAGE(mails.size() == 1, sender.Output());
+            CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
+            CHECK(sender.Database().WaitForScalar(OutboxOf(email, "state"), "sent"));
+        };
+        retry_elsewhere("outbox-notify");
+
+        // The LISTEN connection breaks: it is reopened and the wake-up works again.
+        REQUIRE(
+            sender.Database().Scalar(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE query LIKE 'LISTEN%' AND datname = current_database()"
+            ) == "1"
         );
-        REQUIRE(retried.status == 200);
-        const auto mails = WaitForMail(relay.Maildir(), email, 1, std::chrono::seconds(10));
-        REQUIRE_MESSAGE(mails.size() == 1, sender.Output());
-        CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
-        CHECK(sender.Database().WaitForScalar(OutboxOf(email, "state"), "sent"));
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (sender.Output().find("outbox LISTEN connection restored") == std::string::npos &&
+               std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        REQUIRE_MESSAGE(
+            sender.Output().find("outbox LISTEN connection restored") != std::string::npos,
+            sender.Output()
+        );
+        retry_elsewhere("outbox-notify-again");
     }
 }
