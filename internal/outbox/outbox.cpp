@@ -147,7 +147,7 @@ Outbox::~Outbox() {
 
 Claim Outbox::Enqueue(
     pqxx::transaction_base& tx, const mailer::MailIntent& intent, const std::string& request_id
-) {
+) const {
     const std::string to = intent.input.to.empty() ? intent.input.email : intent.input.to;
     return models::InsertOutboxMail(
         tx,

@@ -120,7 +120,7 @@ public:
     // Message-ID of its own. The row exists iff `tx` commits.
     [[nodiscard]] Claim Enqueue(
         pqxx::transaction_base& tx, const mailer::MailIntent& intent, const std::string& request_id
-    );
+    ) const;
 
     // After the commit: delivers the claimed row as the hand-off says. A pool that is full gives
     // the row up to any instance (due now, announced); a failed send is already recorded and
