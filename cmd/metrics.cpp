@@ -9,17 +9,12 @@
 
 #include <pqxx/pqxx>
 
+#include "models/mail_outbox.hpp"
+
 namespace gotrue::cmd {
 namespace {
 
 using metrics::Sample;
-
-// Rows of mail_outbox are the mails not yet delivered (a delivered row is deleted): all queued.
-constexpr std::string_view kOutboxDepth = R"sql(
-SELECT count(*) AS queued,
-       COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS oldest_age_seconds
-FROM mail_outbox
-)sql";
 
 // A family of one unlabelled value.
 void Gauge(
@@ -189,7 +184,7 @@ class OutboxReader final {
 public:
     explicit OutboxReader(storage::Database& database) : database_(database) {}
 
-    std::pair<double, double> Read() {
+    models::OutboxCounts Read() {
         const std::scoped_lock lock(mutex_);
         try {
             if (!connection_ || !connection_->is_open()) {
@@ -197,8 +192,7 @@ public:
                 pqxx::nontransaction(*connection_).exec0("SET statement_timeout = 2000");
             }
             pqxx::read_transaction tx(*connection_);
-            const auto row = tx.exec1(std::string(kOutboxDepth));
-            return {row["queued"].as<double>(), row["oldest_age_seconds"].as<double>()};
+            return models::CountOutboxMails(tx);
         } catch (...) {
             connection_.reset();
             throw;
@@ -222,13 +216,24 @@ void RegisterCollectors(metrics::Metrics& metrics, const Measured& measured) {
 void RegisterOutboxDepth(metrics::Metrics& metrics, storage::Database& database) {
     auto reader = std::make_shared<OutboxReader>(database);
     metrics.AddGauge("gotrue_mail_outbox_rows", "Mails in the outbox, by state", [reader] {
-        return std::vector<Sample>{{{{"state", "queued"}}, reader->Read().first}};
+        const models::OutboxCounts counts = reader->Read();
+        std::vector<Sample> samples;
+        for (const auto& [state, count] : {
+                 std::pair{"queued", counts.queued},
+                 std::pair{"sending", counts.sending},
+                 std::pair{"sent", counts.sent},
+                 std::pair{"failed", counts.failed},
+                 std::pair{"dead", counts.dead},
+             }) {
+            samples.push_back({{{"state", state}}, static_cast<double>(count)});
+        }
+        return samples;
     });
     Gauge(
         metrics,
         "gotrue_mail_outbox_oldest_queued_age_seconds",
         "Age of the oldest queued mail (0: none)",
-        [reader] { return reader->Read().second; }
+        [reader] { return reader->Read().oldest_queued_seconds; }
     );
 }
 

@@ -24,9 +24,9 @@ struct Measured {
 // Registers the scrape-time families of `measured` on `metrics`.
 void RegisterCollectors(metrics::Metrics& metrics, const Measured& measured);
 
-// The outbox's depth and oldest queued age, queried on a connection of its own (a scrape never
-// takes a pooled connection from requests). One function, to be replaced by a reader of the
-// outbox module's own summary.
+// The outbox's rows per state and its oldest queued age (models::CountOutboxMails, the counts of
+// GET /admin/mail/outbox), queried on a connection of its own: a scrape never takes a pooled
+// connection from requests.
 void RegisterOutboxDepth(metrics::Metrics& metrics, storage::Database& database);
 
 }  // namespace gotrue::cmd

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "api/api.hpp"
+#include "api/services/send_email_hook.hpp"
 #include "apitask/worker_pool.hpp"
 #include "cmd/commands.hpp"
 #include "cmd/metrics.hpp"
@@ -18,6 +19,7 @@
 #include "logs/logs.hpp"
 #include "mailer/mailer.hpp"
 #include "mailer/observed_client.hpp"
+#include "mailer/rendering_sender.hpp"
 #include "metrics/metrics.hpp"
 #include "outbox/outbox.hpp"
 #include "storage/database.hpp"
@@ -106,36 +108,36 @@ apitask::PoolOptions TaskPoolOptions(const conf::Config& config) {
     };
 }
 
-// The mail chain's background link: sends go through the durable outbox (auth.mail_outbox), so
-// a failing relay or a crash delays a mail instead of losing it. The outbox is stored in `slot`,
-// which must outlive the mailer.
-mailer::Mailer::BackgroundFactory DurableSends(
+// In a background mode the outbox (auth.mail_outbox) stores every mail in its request's
+// transaction and delivers it through `sender`, so a failing relay or a crash delays a mail
+// instead of losing it. Null in synchronous mode.
+std::unique_ptr<outbox::Outbox> MakeOutbox(
     const conf::Config& config,
     storage::Database& database,
     apitask::WorkerPool& tasks,
-    std::unique_ptr<outbox::Outbox>& slot
+    mailer::IntentSender& sender,
+    mailer::MailClient& transport
 ) {
-    return [&config, &database, &tasks, &slot](mailer::MailClient& transport) {
-        slot = std::make_unique<outbox::Outbox>(
-            database,
-            transport,
-            tasks,
-            outbox::OutboxOptions{
-                config.mailer.outbox_sweep_interval,
-                config.mailer.outbox_retry_backoff,
-                config.mailer.outbox_lease,
-                config.mailer.outbox_max_age,
-                outbox::MessageIdDomain(config.smtp.admin_email, config.site_url),
-                outbox::LongestSmtpSend(config.smtp),
-            }
-        );
-        return std::make_unique<outbox::OutboxClient>(
-            *slot,
-            config.worker.enabled ? outbox::OutboxClient::Mode::kPool
-                                  : outbox::OutboxClient::Mode::kRequestScoped,
-            tasks
-        );
-    };
+    if (!config.worker.enabled && !config.mailer.email_background_sending) {
+        return nullptr;
+    }
+    return std::make_unique<outbox::Outbox>(
+        database,
+        sender,
+        transport,
+        tasks,
+        outbox::OutboxOptions{
+            config.mailer.outbox_sweep_interval,
+            config.mailer.outbox_retry_backoff,
+            config.mailer.outbox_lease,
+            config.mailer.outbox_max_age,
+            outbox::MessageIdDomain(config.smtp.admin_email, config.site_url),
+            outbox::LongestSmtpSend(config.smtp),
+            config.mailer.outbox_max_attempts,
+            config.mailer.outbox_retention,
+            config.worker.enabled ? outbox::HandOff::kPool : outbox::HandOff::kRequestScoped,
+        }
+    );
 }
 
 // Fetches custom templates now (a bad one is reported at startup) and starts the outbox
@@ -297,8 +299,9 @@ void BlockTerminationSignals() {
     std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill the server
 }
 
-// The objects are declared in dependency order, so they are destroyed in reverse: the mailer
-// before the outbox it sends through, the pool after both (it is drained before either goes).
+// The objects are declared in dependency order, so they are destroyed in reverse: the outbox
+// before the sender and mailer it sends through, the pool after all (it is drained before any
+// goes).
 int Serve(const conf::Config& config) {
     storage::Database database(config.db);
     if (!ConnectMigrated(database, config)) {
@@ -306,16 +309,28 @@ int Serve(const conf::Config& config) {
     }
     const auto measured = MakeMetrics(config);
     apitask::WorkerPool tasks(TaskPoolOptions(config));
-    std::unique_ptr<outbox::Outbox> mail_outbox;  // set by DurableSends while the chain is built
-    mailer::Mailer mail(
-        config,
-        tasks,
-        MailTransport(config, measured.get()),
-        DurableSends(config, database, tasks, mail_outbox)
-    );
+    mailer::Mailer mail(config, tasks, MailTransport(config, measured.get()));
+    // How the outbox delivers a stored mail: to the send-email hook when it is enabled, else
+    // rendered from the templates and sent over SMTP.
+    mailer::RenderingSender smtp_sender(mail.Templates(), mail.Transport());
+    std::unique_ptr<api::SendEmailHook> send_email_hook;
+    if (config.hook.send_email.enabled) {
+        send_email_hook = std::make_unique<api::SendEmailHook>(config, database);
+    }
+    mailer::IntentSender& sender = send_email_hook
+                                       ? static_cast<mailer::IntentSender&>(*send_email_hook)
+                                       : static_cast<mailer::IntentSender&>(smtp_sender);
+    const std::unique_ptr<outbox::Outbox> mail_outbox =
+        MakeOutbox(config, database, tasks, sender, mail.Transport());
     StartMail(mail, mail_outbox.get());
     const api::Api api(
-        {config, GOTRUE_VERSION, tasks, database, mail.Templates(), ObserveRequests(measured.get())}
+        {config,
+         GOTRUE_VERSION,
+         tasks,
+         database,
+         mail.Templates(),
+         ObserveRequests(measured.get()),
+         mail_outbox.get()}
     );
     http::Server server = MakeServer(config, api);
     std::unique_ptr<metrics::Metrics::Listener> metrics_listener;

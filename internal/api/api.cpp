@@ -25,7 +25,7 @@ Api::Api(ApiDeps deps)
           deps_.config.password.hash_cost,
           crypto::HasherLimits::ForCpus(deps_.config.password.hash_concurrency)
       ),
-      mail_(deps_.config, deps_.mailer, deps_.database),
+      mail_(deps_.config, deps_.mailer, deps_.database, deps_.outbox),
       bucket_sweeper_(
           "ratelimit.sweep", deps_.tasks, FullBucketSweep(deps_.database), kBucketSweepInterval
       ),
@@ -127,6 +127,8 @@ void Api::AddRoutes() {
     admin.Add("PUT", "/users/:user_id/factors/:factor_id", bind(&Api::AdminUpdateFactor));
     admin.Add("DELETE", "/users/:user_id/factors/:factor_id", bind(&Api::AdminDeleteFactor));
     admin.Add("POST", "/generate_link", bind(&Api::GenerateLink), always);
+    admin.Add("GET", "/mail/outbox", bind(&Api::AdminMailOutbox));
+    admin.Add("POST", "/mail/outbox/:id/retry", bind(&Api::AdminRetryMail));
     router_.Route("", require_admin).Add("POST", "/invite", bind(&Api::Invite), always);
 }
 

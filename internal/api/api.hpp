@@ -41,6 +41,8 @@ struct ApiDeps {
     mailer::TemplateMailer& mailer;  // the configured mail chain
     // Told of every answered request (route pattern, status, duration); null: nobody listens.
     http::RequestObserver request_observer = nullptr;
+    // Where background modes store mail in the request's transaction; null: synchronous sending.
+    outbox::Outbox* outbox = nullptr;
 };
 
 struct UserUpdateParams;  // user.cpp
@@ -127,6 +129,9 @@ private:
     [[nodiscard]] Response AdminListFactors(Request& request);
     [[nodiscard]] Response AdminUpdateFactor(Request& request);
     [[nodiscard]] Response AdminDeleteFactor(Request& request);
+    // /admin/mail/outbox (mail_outbox.cpp): the outbox's states, and a retry of a failed mail.
+    [[nodiscard]] Response AdminMailOutbox(Request& request);
+    [[nodiscard]] Response AdminRetryMail(Request& request);
 
     // `handler` behind the per-client limit `bucket` (N per 5 minutes, burst 30); unchanged when
     // GOTRUE_RATE_LIMIT_HEADER is not set.

@@ -127,6 +127,10 @@ struct MailerConfig {
     Duration outbox_retry_backoff{std::chrono::seconds(30)};
     Duration outbox_lease{std::chrono::minutes(5)};
     Duration outbox_max_age{std::chrono::hours(24)};
+    // Attempts after which a mail that keeps failing transiently is `dead`; how long sent (and
+    // failed or dead) rows stay visible before the sweeper deletes them.
+    int outbox_max_attempts = 10;
+    Duration outbox_retention{std::chrono::hours(24)};
     std::size_t template_max_size = 1000000;
     Duration template_max_age{std::chrono::minutes(10)};
     Duration template_retry_interval{std::chrono::seconds(10)};

@@ -812,7 +812,8 @@ void AddMailOutbox(std::vector<Variable>& v) {
     v.push_back(Ours(
         Var("GOTRUE_MAILER_OUTBOX_SWEEP_INTERVAL",
             "5s",
-            "How often mails whose background send failed are retried from the outbox.",
+            "How often the outbox is polled for due mails (failed earlier, or left by a crash); "
+            "a row made due elsewhere wakes every instance at once (LISTEN/NOTIFY).",
             PositiveDuration(GOTRUE_FIELD(mailer.outbox_sweep_interval)))
     ));
     v.push_back(Ours(Var(
@@ -834,6 +835,19 @@ void AddMailOutbox(std::vector<Variable>& v) {
             "Undelivered background mails older than this are given up (logged at error level).",
             PositiveDuration(GOTRUE_FIELD(mailer.outbox_max_age)))
     ));
+    v.push_back(Ours(Var(
+        "GOTRUE_MAILER_OUTBOX_MAX_ATTEMPTS",
+        "10",
+        "Attempts after which a background mail that keeps failing transiently is given up (dead).",
+        PositiveInt(GOTRUE_FIELD(mailer.outbox_max_attempts))
+    )));
+    v.push_back(Ours(Var(
+        "GOTRUE_MAILER_OUTBOX_RETENTION",
+        "24h",
+        "How long sent, failed and dead outbox rows are kept (for GET /admin/mail/outbox) before "
+        "they are deleted.",
+        PositiveDuration(GOTRUE_FIELD(mailer.outbox_retention))
+    )));
 }
 
 // Fetching and caching custom body templates.

@@ -4,9 +4,11 @@
 // relay (docs/mail.md). A chain of MailClients, built by Mailer (mailer.hpp):
 //   TemplateMailer (renders) -> ValidateClient (address syntax, on the request thread)
 //     -> in a background mode (GOTRUE_MAILER_EMAIL_BACKGROUND_SENDING, GOTRUE_WORKER_ENABLED):
-//        the link the composition root passes, outbox::OutboxClient (stored, then an apitask or
-//        a pool task); without one, TaskClient (one apitask per mail) | PoolClient (pool task)
+//        the link the composition root passes; without one, TaskClient (one apitask per mail)
+//        | PoolClient (pool task)
 //     -> SmtpClient (libcurl, retries transient failures) | NoopClient (no SMTP host).
+// The server itself sends background mail past this chain: the outbox stores a MailIntent in the
+// request's transaction and a RenderingSender (rendering_sender.hpp) renders it at delivery.
 // Depends on apitask, conf, libcurl and logs; knows nothing of HTTP or the database.
 
 #include <stdexcept>

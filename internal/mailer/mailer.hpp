@@ -23,8 +23,9 @@ namespace gotrue::mailer {
 
 class Mailer final {
 public:
-    // Builds the background link around the transport; the composition root passes one that
-    // stores mails durably (outbox::OutboxClient). Empty: the in-memory TaskClient/PoolClient.
+    // Builds the background link around the transport. Empty: the in-memory
+    // TaskClient/PoolClient. (The server's durable background mail does not go through this
+    // chain: the outbox stores intents in the request's transaction, see outbox/outbox.hpp.)
     using BackgroundFactory = std::function<std::unique_ptr<MailClient>(MailClient& transport)>;
 
     // `transport` replaces SMTP/noop (tests inject faults with it); null: from configuration.

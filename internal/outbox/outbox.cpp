@@ -1,65 +1,18 @@
 #include "outbox/outbox.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <string_view>
 #include <utility>
 
 #include "logs/logs.hpp"
+#include "outbox/intent_json.hpp"
 #include "storage/transaction.hpp"
 
 namespace gotrue::outbox {
 namespace {
 
 constexpr logs::Logger kLog{"outbox"};
-
-// $6: the lease in milliseconds; the row is not swept before it runs out. $7: the Message-ID
-// host.
-constexpr std::string_view kInsertMail = R"sql(
-INSERT INTO mail_outbox (mail_type, recipient, subject, html, request_id, next_attempt_at,
-                         lease_token, message_id)
-VALUES ($1, $2, $3, $4, $5, now() + ($6 || ' milliseconds')::interval,
-        gen_random_uuid(), '<outbox.' || gen_random_uuid() || '@' || $7 || '>')
-RETURNING id, lease_token, message_id
-)sql";
-
-constexpr std::string_view kDeleteMail = R"sql(
-DELETE FROM mail_outbox WHERE id = $1 AND lease_token = $2
-)sql";
-
-// $3 retry_backoff and $4 max_age in milliseconds: the next attempt after retry_backoff doubled
-// per attempt (at most an hour); expired when the mail is older than max_age. Releases the lease.
-constexpr std::string_view kRescheduleMail = R"sql(
-UPDATE mail_outbox
-   SET attempts = attempts + 1, last_error = $2, lease_token = NULL,
-       next_attempt_at = now() + (LEAST(3600000, $3::bigint * power(2, LEAST(attempts, 20)))
-                                  || ' milliseconds')::interval
- WHERE id = $1 AND lease_token = $5
-RETURNING attempts, created_at < now() - ($4 || ' milliseconds')::interval AS expired,
-          mail_type, recipient,
-          (extract(epoch from next_attempt_at - now()) * 1000)::bigint AS retry_in_ms
-)sql";
-
-// Given up after a reschedule found it expired; the lease was released by that reschedule.
-constexpr std::string_view kDeleteExpiredMail = R"sql(DELETE FROM mail_outbox WHERE id = $1)sql";
-
-// Claims up to 100 due mails for one lease ($1 milliseconds), each with a fresh lease token;
-// rows other sweepers hold are skipped.
-constexpr std::string_view kClaimDueMails = R"sql(
-UPDATE mail_outbox
-   SET next_attempt_at = now() + ($1 || ' milliseconds')::interval,
-       lease_token = gen_random_uuid()
- WHERE id IN (SELECT id FROM mail_outbox WHERE next_attempt_at <= now() ORDER BY id LIMIT 100
-              FOR UPDATE SKIP LOCKED)
-RETURNING id, lease_token, message_id, mail_type, recipient, subject, html, request_id
-)sql";
-
-// Extends the leases this instance holds ($2, an array of tokens) by one lease ($1
-// milliseconds). A row another claim took over carries another token and is left alone.
-constexpr std::string_view kRenewLeases = R"sql(
-UPDATE mail_outbox
-   SET next_attempt_at = now() + ($1 || ' milliseconds')::interval
- WHERE lease_token = ANY($2::uuid[])
-)sql";
 
 std::string DomainOf(const std::string& address) {
     const auto at = address.rfind('@');
@@ -136,17 +89,6 @@ std::chrono::milliseconds RenewInterval(std::chrono::milliseconds lease) {
     return std::max(lease / 3, std::chrono::milliseconds(10));
 }
 
-std::string TokenArray(const std::vector<std::string>& tokens) {
-    std::string array = "{";
-    for (const auto& token : tokens) {
-        if (array.size() > 1) {
-            array += ',';
-        }
-        array += token;
-    }
-    return array + "}";
-}
-
 std::string MessageIdDomain(std::string_view admin_email, std::string_view site_url) {
     const auto at = admin_email.rfind('@');
     if (at != std::string_view::npos && IsHostName(admin_email.substr(at + 1))) {
@@ -171,13 +113,29 @@ std::chrono::milliseconds LongestSmtpSend(const conf::SmtpConfig& smtp) {
     return longest;
 }
 
+std::chrono::milliseconds ListenBackoff(int failures) {
+    const int doublings = std::clamp(failures - 1, 0, 6);
+    return std::min(std::chrono::milliseconds(100LL << doublings), std::chrono::milliseconds(5000));
+}
+
+OutboxSummary Summary(storage::Database& database) {
+    return storage::WithTransaction(database, [](pqxx::work& tx) {
+        return models::CountOutboxMails(tx);
+    });
+}
+
 Outbox::Outbox(
     storage::Database& database,
+    mailer::IntentSender& sender,
     mailer::MailClient& transport,
     apitask::WorkerPool& pool,
     OutboxOptions options
 )
-    : database_(database), transport_(transport), pool_(pool), options_(std::move(options)) {}
+    : database_(database),
+      sender_(sender),
+      transport_(transport),
+      pool_(pool),
+      options_(std::move(options)) {}
 
 Outbox::~Outbox() {
     Stop();
@@ -187,96 +145,114 @@ Outbox::~Outbox() {
     }
 }
 
-Claim Outbox::Store(const mailer::Message& message, const std::string& request_id) {
-    return storage::WithTransaction(database_, [&](pqxx::work& tx) {
-        const auto row = tx.exec_params1(
-            std::string(kInsertMail),
-            message.type,
-            message.to,
-            message.subject,
-            message.html,
-            request_id,
-            std::to_string(options_.lease.count()),
-            options_.message_id_domain
-        );
-        return Claim{
-            row["id"].as<long long>(),
-            row["lease_token"].as<std::string>(),
-            row["message_id"].as<std::string>()};
-    });
+Claim Outbox::Enqueue(
+    pqxx::transaction_base& tx, const mailer::MailIntent& intent, const std::string& request_id
+) const {
+    const std::string to = intent.input.to.empty() ? intent.input.email : intent.input.to;
+    return models::InsertOutboxMail(
+        tx,
+        {std::string(mailer::InfoOf(intent.kind).type), to, IntentToJson(intent), request_id},
+        options_.lease,
+        options_.message_id_domain
+    );
 }
 
-bool Outbox::Remove(const Claim& claim) {
-    return storage::WithTransaction(database_, [&claim](pqxx::work& tx) {
-        return tx.exec_params(std::string(kDeleteMail), claim.id, claim.lease_token)
-                   .affected_rows() == 1;
+void Outbox::Dispatch(const apitask::Context& context, const Claim& claim, Payload payload) {
+    auto task = DeliveryTask(claim, std::move(payload));
+    try {
+        if (options_.hand_off == HandOff::kPool) {
+            pool_.Enqueue(context, std::move(task));
+        } else {
+            // On the request's worker (inline when the context has none); the response waits. A
+            // failure is already recorded in the outbox and retried: the request does not fail.
+            static_cast<void>(apitask::Run(context, std::move(task)));
+        }
+    } catch (const apitask::QueueFullError&) {
+        // Stored and committed: any instance may send it now.
+        kLog.Warn(
+            "worker pool full, mail left to the outbox",
+            {{"id", claim.id}, {"request_id", context.RequestId()}}
+        );
+        try {
+            storage::WithTransaction(database_, [&claim](pqxx::work& tx) {
+                models::ReleaseOutboxLease(tx, claim);
+            });
+        } catch (const std::exception& error) {
+            kLog.Warn(
+                "outbox lease not released, mail retried after its lease",
+                {{"id", claim.id}, {"error", error.what()}}
+            );
+        }
+    }
+}
+
+void Outbox::Fail(const Claim& claim, const std::string& type, const std::string& error) {
+    const bool held = storage::WithTransaction(database_, [&](pqxx::work& tx) {
+        return models::MarkOutboxFailed(tx, claim, error);
     });
+    if (held) {
+        kLog.Error(
+            "mail failed: refused permanently, kept in the outbox as failed",
+            {{"id", claim.id}, {"mail_type", type}, {"error", error}}
+        );
+    }
 }
 
 void Outbox::Reschedule(const Claim& claim, const std::string& error) {
-    // Doubling from retry_backoff, at most an hour; a mail past max_age is given up.
-    const auto rows = storage::WithTransaction(database_, [&](pqxx::work& tx) {
-        return tx.exec_params(
-            std::string(kRescheduleMail),
-            claim.id,
-            error.substr(0, 1000),
-            static_cast<long long>(options_.retry_backoff.count()),
-            std::to_string(options_.max_age.count()),
-            claim.lease_token
+    const auto outcome = storage::WithTransaction(database_, [&](pqxx::work& tx) {
+        return models::RescheduleOutboxMail(
+            tx, claim, error, {options_.retry_backoff, options_.max_age, options_.max_attempts}
         );
     });
-    if (rows.empty()) {
+    if (!outcome) {
         kLog.Warn(
             "mail failed after its lease was taken over, the new holder retries it",
             {{"id", claim.id}, {"error", error}}
         );
         return;
     }
-    const auto row = rows[0];
-    const int attempts = row["attempts"].as<int>();
-    const bool expired = row["expired"].as<bool>();
-    const std::string type = row["mail_type"].as<std::string>();
-    const std::string domain = DomainOf(row["recipient"].as<std::string>());
-    if (expired) {
-        storage::WithTransaction(database_, [&claim](pqxx::work& tx) {
-            tx.exec_params0(std::string(kDeleteExpiredMail), claim.id);
-        });
+    const std::string domain = DomainOf(outcome->recipient);
+    if (outcome->dead) {
         kLog.Error(
-            "mail given up after retrying until GOTRUE_MAILER_OUTBOX_MAX_AGE",
-            {{"mail_type", type}, {"to_domain", domain}, {"attempts", attempts}, {"error", error}}
+            "mail given up (dead) after GOTRUE_MAILER_OUTBOX_MAX_ATTEMPTS or _MAX_AGE",
+            {{"id", claim.id},
+             {"mail_type", outcome->mail_type},
+             {"to_domain", domain},
+             {"attempts", outcome->attempts},
+             {"error", error}}
         );
         return;
     }
     kLog.Warn(
         "mail kept in the outbox for a later retry",
-        {{"mail_type", type},
+        {{"mail_type", outcome->mail_type},
          {"to_domain", domain},
-         {"attempts", attempts},
-         {"retry_in_ms", row["retry_in_ms"].as<long long>()},
+         {"attempts", outcome->attempts},
+         {"retry_in_ms", outcome->retry_in_ms},
          {"error", error}}
     );
 }
 
 apitask::TaskResult Outbox::Deliver(
-    const Claim& claim, const mailer::Message& message, const apitask::Context& context
+    const Claim& claim, const Payload& payload, const apitask::Context& context
 ) {
-    mailer::Message stamped = message;
-    if (!claim.message_id.empty()) {
-        stamped.message_id = claim.message_id;
-    }
+    const auto* intent = std::get_if<mailer::MailIntent>(&payload);
+    const std::string type = intent != nullptr ? std::string(mailer::InfoOf(intent->kind).type)
+                                               : std::get<mailer::Message>(payload).type;
     try {
-        transport_.Send(context, stamped);
+        if (intent != nullptr) {
+            sender_.Send(context, *intent, claim.message_id);
+        } else {
+            mailer::Message stamped = std::get<mailer::Message>(payload);
+            if (!claim.message_id.empty()) {
+                stamped.message_id = claim.message_id;
+            }
+            transport_.Send(context, stamped);
+        }
     } catch (const mailer::SendError& error) {
         try {
             if (error.Kind() == mailer::FailureKind::kPermanent) {
-                static_cast<void>(Remove(claim));
-                kLog.Error(
-                    "mail dropped: the relay refused it permanently",
-                    {{"mail_type", message.type},
-                     {"to_domain", DomainOf(message.to)},
-                     {"request_id", context.RequestId()},
-                     {"error", error.what()}}
-                );
+                Fail(claim, type, error.what());
             } else {
                 Reschedule(claim, error.what());
             }
@@ -290,33 +266,39 @@ apitask::TaskResult Outbox::Deliver(
         return apitask::TaskResult::Failure(error.what());
     }
     try {
-        if (!Remove(claim)) {
+        const bool held = storage::WithTransaction(database_, [&claim](pqxx::work& tx) {
+            return models::MarkOutboxSent(tx, claim);
+        });
+        if (!held) {
             // This send outlived its lease (a stalled process) and another claim took the row
-            // over: that holder sends it too and deletes the row.
+            // over: that holder sends it too and marks the row.
             kLog.Error(
                 "mail sent after its lease was taken over, it may be sent twice",
                 {{"id", claim.id}, {"message_id", claim.message_id}}
             );
         }
     } catch (const std::exception& database_error) {
-        // Delivered, but the row stays: a later retry would send it twice. Logged for operators.
+        // Delivered, but the row stays `sending`: a later retry would send it twice.
         kLog.Error(
-            "mail sent but not removed from the outbox, it may be sent again",
+            "mail sent but not marked sent in the outbox, it may be sent again",
             {{"id", claim.id}, {"message_id", claim.message_id}, {"error", database_error.what()}}
         );
     }
     return apitask::TaskResult::Ok();
 }
 
-std::unique_ptr<apitask::Task> Outbox::DeliveryTask(const Claim& claim, mailer::Message message) {
-    const std::string type = "mailer." + message.type;
-    // Held (and renewed) while the task waits and runs; released once the row is deleted or
+std::unique_ptr<apitask::Task> Outbox::DeliveryTask(const Claim& claim, Payload payload) {
+    const auto* intent = std::get_if<mailer::MailIntent>(&payload);
+    const std::string type =
+        "mailer." + (intent != nullptr ? std::string(mailer::InfoOf(intent->kind).type)
+                                       : std::get<mailer::Message>(payload).type);
+    // Held (and renewed) while the task waits and runs; released once the row is finished or
     // rescheduled, or when a full pool drops the task unrun.
     auto hold = std::make_shared<LeaseHold>(held_, claim.lease_token);
     return apitask::MakeTask(
         type,
-        [this, claim, hold, message = std::move(message)](const apitask::Context& context) {
-            auto result = Deliver(claim, message, context);
+        [this, claim, hold, payload = std::move(payload)](const apitask::Context& context) {
+            auto result = Deliver(claim, payload, context);
             hold->Release();
             return result;
         }
@@ -329,41 +311,39 @@ std::size_t Outbox::RenewHeldLeases() {
         return 0;
     }
     return storage::WithTransaction(database_, [&](pqxx::work& tx) {
-        return static_cast<std::size_t>(tx.exec_params(
-                                              std::string(kRenewLeases),
-                                              std::to_string(options_.lease.count()),
-                                              TokenArray(tokens)
-        )
-                                            .affected_rows());
+        return static_cast<std::size_t>(models::RenewOutboxLeases(tx, options_.lease, tokens));
     });
 }
 
 std::size_t Outbox::Sweep() {
     struct Due {
         Claim claim;
-        mailer::Message message;
+        Payload payload;
         std::string request_id;
     };
 
     std::vector<Due> due;
+    std::vector<std::pair<Claim, std::string>> unreadable;
     storage::WithTransaction(database_, [&](pqxx::work& tx) {
-        const auto rows =
-            tx.exec_params(std::string(kClaimDueMails), std::to_string(options_.lease.count()));
-        for (const auto& row : rows) {
-            due.push_back(Due{
-                Claim{
-                    row["id"].as<long long>(),
-                    row["lease_token"].as<std::string>(),
-                    row["message_id"].as<std::string>()},
-                mailer::Message{
-                    row["recipient"].as<std::string>(),
-                    row["subject"].as<std::string>(),
-                    row["html"].as<std::string>(),
-                    row["mail_type"].as<std::string>()},
-                row["request_id"].as<std::string>(),
-            });
+        static_cast<void>(models::DeleteFinishedOutboxMails(tx, options_.retention));
+        for (auto& row : models::ClaimDueOutboxMails(tx, options_.lease, 100)) {
+            if (row.intent_json.empty()) {  // a row of an earlier version: its rendered message
+                due.push_back(Due{
+                    row.claim,
+                    mailer::Message{row.recipient, row.subject, row.html, row.mail_type},
+                    row.request_id});
+                continue;
+            }
+            try {
+                due.push_back(Due{row.claim, IntentFromJson(row.intent_json), row.request_id});
+            } catch (const BadIntentError& error) {
+                unreadable.emplace_back(row.claim, error.what());
+            }
         }
     });
+    for (const auto& [claim, error] : unreadable) {
+        Fail(claim, "unknown", error);
+    }
     std::size_t queued = 0;
     for (auto& item : due) {
         // A short deadline: a full pool leaves the row claimed, and its lease brings it back.
@@ -373,7 +353,7 @@ std::size_t Outbox::Sweep() {
             &pool_
         );
         try {
-            pool_.Enqueue(context, DeliveryTask(item.claim, std::move(item.message)));
+            pool_.Enqueue(context, DeliveryTask(item.claim, std::move(item.payload)));
             ++queued;
         } catch (const apitask::QueueFullError&) {
             kLog.Warn("worker pool full, outbox mail retried later", {{"id", item.claim.id}});
@@ -383,6 +363,62 @@ std::size_t Outbox::Sweep() {
         kLog.Info("outbox: retrying mails", {{"queued", queued}});
     }
     return queued;
+}
+
+void Outbox::WakeSweeper() {
+    {
+        const std::lock_guard lock(mutex_);
+        wake_requested_ = true;
+    }
+    wake_.notify_all();
+}
+
+namespace {
+
+// Calls `on_notify` for every NOTIFY on the outbox channel of its connection.
+class Receiver final : public pqxx::notification_receiver {
+public:
+    Receiver(pqxx::connection_base& connection, std::function<void()> on_notify)
+        : pqxx::notification_receiver(connection, std::string(models::kMailOutboxChannel)),
+          on_notify_(std::move(on_notify)) {}
+
+    void operator()(const std::string& /*payload*/, int /*backend_pid*/) override { on_notify_(); }
+
+private:
+    std::function<void()> on_notify_;
+};
+
+}  // namespace
+
+// A connection of its own (LISTEN holds it for good); a broken one is reopened with backoff, and
+// the first sweep after a reconnect catches up on what was announced meanwhile.
+void Outbox::Listen(const std::stop_token& stop) {
+    int failures = 0;
+    std::mutex sleep_mutex;
+    std::condition_variable_any sleep;
+    while (!stop.stop_requested()) {
+        try {
+            auto connection = database_.OpenConnection();
+            const Receiver receiver(*connection, [this] { WakeSweeper(); });
+            if (failures > 0) {
+                kLog.Info("outbox LISTEN connection restored", {{"failures", failures}});
+                WakeSweeper();
+            }
+            failures = 0;
+            while (!stop.stop_requested()) {
+                static_cast<void>(connection->await_notification(0, 200000));
+            }
+        } catch (const std::exception& error) {
+            ++failures;
+            const auto backoff = ListenBackoff(failures);
+            kLog.Warn(
+                "outbox LISTEN connection lost, polling only until it is back",
+                {{"error", error.what()}, {"retry_in_ms", static_cast<long long>(backoff.count())}}
+            );
+            std::unique_lock lock(sleep_mutex);
+            sleep.wait_for(lock, stop, backoff, [] { return false; });
+        }
+    }
 }
 
 void Outbox::Start() {
@@ -413,6 +449,7 @@ void Outbox::Start() {
             }
         }
     });
+    listener_ = std::jthread([this](const std::stop_token& stop) { Listen(stop); });
     sweeper_ = std::jthread([this](const std::stop_token& stop) {
         while (!stop.stop_requested()) {
             try {
@@ -420,8 +457,10 @@ void Outbox::Start() {
             } catch (const std::exception& error) {
                 kLog.Warn("outbox sweep failed", {{"error", error.what()}});
             }
+            // Until the interval passed or a NOTIFY asked for a sweep now.
             std::unique_lock lock(mutex_);
-            wake_.wait_for(lock, stop, options_.sweep_interval, [] { return false; });
+            wake_.wait_for(lock, stop, options_.sweep_interval, [this] { return wake_requested_; });
+            wake_requested_ = false;
         }
     });
 }
@@ -432,40 +471,9 @@ void Outbox::Stop() {
         wake_.notify_all();
         sweeper_.join();
     }
-}
-
-void OutboxClient::Send(const apitask::Context& context, const mailer::Message& message) {
-    Claim claim;
-    try {
-        claim = outbox_.Store(message, context.RequestId());
-    } catch (const std::exception& error) {
-        // Without the outbox row the mail cannot be promised: the request fails like a sync send.
-        throw mailer::SendError(
-            mailer::FailureKind::kTransient, std::string("outbox: ") + error.what()
-        );
-    }
-    auto task = outbox_.DeliveryTask(claim, message);
-    if (mode_ == Mode::kPool) {
-        try {
-            pool_.Enqueue(context, std::move(task));
-        } catch (const apitask::QueueFullError&) {
-            // Stored: a sweep sends it when the lease runs out. The request need not fail.
-            kLog.Warn(
-                "worker pool full, mail left to the outbox",
-                {{"id", claim.id}, {"request_id", context.RequestId()}}
-            );
-        }
-        return;
-    }
-    // Request-scoped: an apitask on the request's worker (inline when the context has none). A
-    // failure is already recorded in the outbox and retried; the request does not fail for it.
-    try {
-        static_cast<void>(apitask::Run(context, std::move(task)));
-    } catch (const apitask::QueueFullError&) {
-        kLog.Warn(
-            "worker pool full, mail left to the outbox",
-            {{"id", claim.id}, {"request_id", context.RequestId()}}
-        );
+    if (listener_.joinable()) {
+        listener_.request_stop();
+        listener_.join();
     }
 }
 

@@ -1,21 +1,21 @@
 #pragma once
 
-// outbox: background mail that survives a failing relay and a crash. Before a background send the
-// rendered mail is written to auth.mail_outbox; it is deleted once the relay accepted it. A send
-// that fails is retried later (backoff doubling from GOTRUE_MAILER_OUTBOX_RETRY_BACKOFF); a send
-// that was in progress when the server died is retried once its lease (GOTRUE_MAILER_OUTBOX_LEASE)
-// runs out, by this or any other instance (rows are claimed with FOR UPDATE SKIP LOCKED). Only
-// mails older than GOTRUE_MAILER_OUTBOX_MAX_AGE, or refused permanently by the relay (5xx), are
-// given up, each with an error log line. Synchronous sending does not use it: its failure is the
-// request's 500.
+// outbox: background mail that survives a failing relay, a crash and a rollback
+// (auth.mail_outbox, docs/mail.md "The outbox"). In a background mode the handler stores the
+// mail's intent (mailer::MailIntent: kind, template input, the user) in its own transaction
+// (Enqueue), so the row exists iff the request committed; after the commit the row is handed to
+// a request-scoped apitask or the pool (Dispatch), which renders and sends it through an
+// IntentSender with the row's Message-ID. Rows are queued -> sending -> sent | failed (refused
+// permanently, after one attempt) | dead (GOTRUE_MAILER_OUTBOX_MAX_ATTEMPTS or _MAX_AGE); a sent
+// row's intent (the one-time code) is cleared at once, finished rows are deleted after
+// GOTRUE_MAILER_OUTBOX_RETENTION.
 //
 // Never twice in the normal case: every claim writes a fresh lease token; while a send is queued
 // or running, a renewal thread extends the leases this instance holds every lease/3, and the
-// final delete or reschedule, like each renewal, applies only while the row still carries the
-// sender's token. A send slower than the lease is therefore not started again by a sweep, and a
-// sender that stalled past its lease cannot touch a row another instance took over. Every row has
-// a Message-ID of its own, sent on every attempt, so the duplicate a crash can cause (after the
-// relay accepted the mail, before the row's delete committed) is recognisable (docs/mail.md).
+// final update, like each renewal, applies only while the row still carries the sender's token.
+// Any instance claims due rows (FOR UPDATE SKIP LOCKED): by polling every sweep interval, and at
+// once when a row becomes due elsewhere (a retry, a full pool), announced with NOTIFY and heard
+// on a LISTEN connection of its own.
 
 #include <chrono>
 #include <condition_variable>
@@ -24,15 +24,24 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <variant>
 #include <vector>
+
+#include <pqxx/pqxx>
 
 #include "apitask/apitask.hpp"
 #include "apitask/worker_pool.hpp"
 #include "conf/config.hpp"
 #include "mailer/mail_client.hpp"
+#include "mailer/mail_intent.hpp"
+#include "models/mail_outbox.hpp"
 #include "storage/database.hpp"
 
 namespace gotrue::outbox {
+
+// After the commit, who delivers a stored mail: an apitask the response waits for
+// (GOTRUE_MAILER_EMAIL_BACKGROUND_SENDING) or the pool, without waiting (GOTRUE_WORKER_ENABLED).
+enum class HandOff { kRequestScoped, kPool };
 
 struct OutboxOptions {
     std::chrono::milliseconds sweep_interval{std::chrono::seconds(5)};
@@ -44,14 +53,22 @@ struct OutboxOptions {
     // The longest one send can take, relay timeouts and retries included (LongestSmtpSend); a
     // lease not longer than it is logged at Start, as the renewal is then the only protection.
     std::chrono::milliseconds longest_send{0};
+    int max_attempts = 10;
+    std::chrono::milliseconds retention{std::chrono::hours(24)};
+    HandOff hand_off = HandOff::kRequestScoped;
 };
 
-// A row claimed for one send: its id, the lease token the claim wrote, its Message-ID.
-struct Claim {
-    long long id = 0;
-    std::string lease_token;
-    std::string message_id;
-};
+using Claim = models::OutboxClaim;
+
+// What one delivery sends: an intent, rendered at delivery, or the rendered message of a row an
+// earlier version of this server wrote.
+using Payload = std::variant<mailer::MailIntent, mailer::Message>;
+
+// Counts per state and the oldest undelivered row's age (what GET /admin/mail/outbox shows).
+using OutboxSummary = models::OutboxCounts;
+
+// The outbox's state right now, read in a transaction of its own (for metrics).
+[[nodiscard]] OutboxSummary Summary(storage::Database& database);
 
 // The leases of the sends this instance has queued or running, renewed together. Shared with the
 // tasks that hold them, so a task outliving its Outbox cannot touch freed memory.
@@ -70,8 +87,9 @@ private:
 // be late before a lease runs out; at least 10 ms.
 [[nodiscard]] std::chrono::milliseconds RenewInterval(std::chrono::milliseconds lease);
 
-// A PostgreSQL array literal of lease tokens ("{a,b}"); tokens are UUIDs, nothing to quote.
-[[nodiscard]] std::string TokenArray(const std::vector<std::string>& tokens);
+// How long the LISTEN connection waits before reconnecting after failure number `failures`
+// (1, 2, ...): 100 ms doubling, at most 5 s.
+[[nodiscard]] std::chrono::milliseconds ListenBackoff(int failures);
 
 // The Message-ID host: the domain of GOTRUE_SMTP_ADMIN_EMAIL, else the host of GOTRUE_SITE_URL,
 // else "localhost"; anything but letters, digits, '.' and '-' makes a candidate unusable.
@@ -85,8 +103,11 @@ private:
 
 class Outbox final {
 public:
+    // `sender` delivers intents (the composition root chooses: SMTP through the templates, or the
+    // send-email hook); `transport` sends the rendered rows of an earlier version.
     Outbox(
         storage::Database& database,
+        mailer::IntentSender& sender,
         mailer::MailClient& transport,
         apitask::WorkerPool& pool,
         OutboxOptions options
@@ -95,72 +116,64 @@ public:
     Outbox(const Outbox&) = delete;
     Outbox& operator=(const Outbox&) = delete;
 
-    // Writes `message` durably (its own small transaction) with a Message-ID of its own and
-    // returns the claim. The row is leased to the caller, who is about to send it.
-    [[nodiscard]] Claim Store(const mailer::Message& message, const std::string& request_id);
+    // Inside the request's transaction: stores `intent` as a row leased to this instance, with a
+    // Message-ID of its own. The row exists iff `tx` commits.
+    [[nodiscard]] Claim Enqueue(
+        pqxx::transaction_base& tx, const mailer::MailIntent& intent, const std::string& request_id
+    ) const;
 
-    // Sends the claimed row through the transport, with the row's Message-ID: deleted on
-    // success, rescheduled on a transient failure, dropped (with an error line) on a permanent
-    // one; each only while the row still carries the claim's lease token.
+    // After the commit: delivers the claimed row as the hand-off says. A pool that is full gives
+    // the row up to any instance (due now, announced); a failed send is already recorded and
+    // retried, so this never throws for it.
+    void Dispatch(const apitask::Context& context, const Claim& claim, Payload payload);
+
+    // Sends the claimed row: `sent` on success, rescheduled (or dead) on a transient failure,
+    // `failed` on a permanent one; each only while the row still carries the claim's token.
     apitask::TaskResult Deliver(
-        const Claim& claim, const mailer::Message& message, const apitask::Context& context
+        const Claim& claim, const Payload& payload, const apitask::Context& context
     );
 
-    // Claims due rows (failed earlier, or orphaned by a crash) and queues their sends on the pool.
-    // Returns how many were queued.
+    // Claims due rows (failed earlier, given up by a full pool, or orphaned by a crash) and queues
+    // their sends on the pool; deletes finished rows past the retention. Returns how many were
+    // queued.
     std::size_t Sweep();
 
     // Extends the lease of every send this instance holds (queued or running), where the row
     // still carries the token. Returns how many rows it extended.
     std::size_t RenewHeldLeases();
 
-    // Starts the sweeper (now and then every sweep_interval) and the lease renewal (every
-    // RenewInterval(lease)), each on a thread of its own. Stop() ends the sweeper only: sends
-    // still draining at shutdown keep their leases until the Outbox is destroyed.
+    // Starts the sweeper (now, every sweep_interval, and whenever a NOTIFY arrives), the LISTEN
+    // connection and the lease renewal, each on a thread of its own. Stop() ends the sweeper and
+    // the listener: sends still draining at shutdown keep their leases until the Outbox is
+    // destroyed.
     void Start();
     void Stop();
 
     // A task that delivers the claimed row; it holds the claim's lease (renewed) from now until
     // it has run or is dropped unrun.
-    [[nodiscard]] std::unique_ptr<apitask::Task> DeliveryTask(
-        const Claim& claim, mailer::Message message
-    );
+    [[nodiscard]] std::unique_ptr<apitask::Task> DeliveryTask(const Claim& claim, Payload payload);
 
     // Lease tokens held right now (for tests).
     [[nodiscard]] std::size_t HeldLeaseCount() const { return held_->Tokens().size(); }
 
 private:
     void Reschedule(const Claim& claim, const std::string& error);
-    // False when the row no longer carries the claim's token (another sender took it over).
-    bool Remove(const Claim& claim);
+    void Fail(const Claim& claim, const std::string& type, const std::string& error);
+    void Listen(const std::stop_token& stop);
+    void WakeSweeper();
 
     storage::Database& database_;
+    mailer::IntentSender& sender_;
     mailer::MailClient& transport_;
     apitask::WorkerPool& pool_;
     OutboxOptions options_;
     std::shared_ptr<HeldLeases> held_ = std::make_shared<HeldLeases>();
     std::mutex mutex_;
     std::condition_variable_any wake_;
+    bool wake_requested_ = false;  // Guarded by mutex_.
     std::jthread sweeper_;
+    std::jthread listener_;
     std::jthread renewer_;
-};
-
-// The background link of the mail chain when a database is available: every send is stored in
-// the outbox first, then delivered as a request-scoped apitask (kRequestScoped) or on the pool
-// without the request waiting (kPool).
-class OutboxClient final : public mailer::MailClient {
-public:
-    enum class Mode { kRequestScoped, kPool };
-
-    OutboxClient(Outbox& outbox, Mode mode, apitask::WorkerPool& pool)
-        : outbox_(outbox), mode_(mode), pool_(pool) {}
-
-    void Send(const apitask::Context& context, const mailer::Message& message) override;
-
-private:
-    Outbox& outbox_;
-    Mode mode_;
-    apitask::WorkerPool& pool_;
 };
 
 }  // namespace gotrue::outbox

@@ -1,5 +1,6 @@
-// The outbox's pure parts: lease renewal cadence, the token array, the Message-ID host and the
-// longest SMTP send. The parts that need PostgreSQL are in tests/integration/outbox_test.cpp.
+// The outbox's pure parts: lease renewal cadence, the token array, the LISTEN backoff, the state
+// names, the Message-ID host and the longest SMTP send. The parts that need PostgreSQL are in
+// tests/integration/outbox_test.cpp.
 
 #include "outbox/outbox.hpp"
 
@@ -21,13 +22,39 @@ TEST_SUITE("outbox") {
     }
 
     TEST_CASE("lease tokens become one PostgreSQL array literal") {
-        CHECK(outbox::TokenArray({}) == "{}");
-        CHECK(outbox::TokenArray({"a"}) == "{a}");
+        CHECK(gotrue::models::LeaseTokenArray({}) == "{}");
+        CHECK(gotrue::models::LeaseTokenArray({"a"}) == "{a}");
         CHECK(
-            outbox::TokenArray(
+            gotrue::models::LeaseTokenArray(
                 {"7c9e6679-7425-40de-944b-e07fc1f90ae7", "0b0f0c1e-0000-4000-8000-000000000001"}
             ) == "{7c9e6679-7425-40de-944b-e07fc1f90ae7,0b0f0c1e-0000-4000-8000-000000000001}"
         );
+    }
+
+    TEST_CASE("the LISTEN connection is reopened after 100 ms doubling, at most every 5 s") {
+        CHECK(outbox::ListenBackoff(1) == 100ms);
+        CHECK(outbox::ListenBackoff(2) == 200ms);
+        CHECK(outbox::ListenBackoff(6) == 3200ms);
+        CHECK(outbox::ListenBackoff(7) == 5000ms);
+        CHECK(outbox::ListenBackoff(1000) == 5000ms);
+        CHECK(outbox::ListenBackoff(0) == 100ms);
+    }
+
+    TEST_CASE("outbox states have one name each, and nothing else parses") {
+        using gotrue::models::OutboxState;
+        for (const auto state :
+             {OutboxState::kQueued,
+              OutboxState::kSending,
+              OutboxState::kSent,
+              OutboxState::kFailed,
+              OutboxState::kDead}) {
+            CHECK(
+                gotrue::models::ParseOutboxState(gotrue::models::OutboxStateName(state)) == state
+            );
+        }
+        CHECK(gotrue::models::OutboxStateName(OutboxState::kDead) == "dead");
+        CHECK_FALSE(gotrue::models::ParseOutboxState("Sent").has_value());
+        CHECK_FALSE(gotrue::models::ParseOutboxState("").has_value());
     }
 
     TEST_CASE("the Message-ID host comes from the admin address, else the site URL") {

@@ -215,6 +215,8 @@ TEST_SUITE("metrics") {
         CHECK(after.Value("gotrue_mail_sends_total", {{"outcome", "transient_failure"}}) == 0);
         CHECK(delta("global_auth_email_send_operations_total", {{"type", "confirmation"}}) == 3);
         CHECK(after.Value("gotrue_mail_outbox_rows", {{"state", "queued"}}) == 0);
+        CHECK(delta("gotrue_mail_outbox_rows", {{"state", "sent"}}) == 3);  // kept for retention
+        CHECK(after.Value("gotrue_mail_outbox_rows", {{"state", "failed"}}) == 0);
         CHECK(after.Value("gotrue_mail_outbox_oldest_queued_age_seconds") == 0);
 
         // The capacity the server runs with.

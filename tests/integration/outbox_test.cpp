@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -16,7 +17,9 @@
 
 #include "apitask/worker_pool.hpp"
 #include "mailer/mail_client.hpp"
+#include "mailer/mail_intent.hpp"
 #include "storage/database.hpp"
+#include "storage/transaction.hpp"
 #include "support/auth_server.hpp"
 #include "support/fault_relay.hpp"
 
@@ -31,18 +34,6 @@ namespace {
 
 std::string Signup(const std::string& email) {
     return R"({"email":")" + email + R"(","password":"secret-123"})";
-}
-
-// Waits until `sql` returns `expected` (polling the database).
-bool Eventually(const AuthServer& server, const std::string& sql, const std::string& expected) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (server.Database().Scalar(sql) == expected) {
-            return true;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
 }
 
 // How many lines of the fault relay's attempts.log start with `prefix`.
@@ -60,9 +51,27 @@ std::size_t CountLines(const std::string& log, const std::string& prefix) {
 
 // A transport that records what it is given and, while closed, holds every send (a relay that
 // takes as long as the test wants); `fail` makes the sends that follow fail transiently.
-class GatedTransport final : public gotrue::mailer::MailClient {
+class GatedTransport final : public gotrue::mailer::MailClient,
+                             public gotrue::mailer::IntentSender {
 public:
     explicit GatedTransport(bool open) : open_(open) {}
+
+    // An intent is "rendered" to its recipient, type and Message-ID.
+    void Send(
+        const gotrue::apitask::Context& context,
+        const gotrue::mailer::MailIntent& intent,
+        std::string_view message_id
+    ) override {
+        Send(
+            context,
+            gotrue::mailer::Message{
+                intent.input.email,
+                "",
+                "",
+                std::string(gotrue::mailer::InfoOf(intent.kind).type),
+                std::string(message_id)}
+        );
+    }
 
     void Send(const gotrue::apitask::Context& /*context*/, const gotrue::mailer::Message& message)
         override {
@@ -128,6 +137,7 @@ struct Instance {
           outbox(
               database,
               transport,
+              transport,
               pool,
               gotrue::outbox::OutboxOptions{
                   std::chrono::hours(1),
@@ -188,8 +198,23 @@ struct TwoInstances {
     Instance second;
 };
 
-const gotrue::mailer::Message kMail{
-    "someone@example.org", "Confirm your email address", "<p>hi</p>", "confirmation"};
+gotrue::mailer::MailIntent Intent() {
+    gotrue::mailer::MailIntent intent;
+    intent.kind = gotrue::mailer::MailKind::kConfirmation;
+    intent.input.email = "someone@example.org";
+    intent.input.token = "123456";
+    return intent;
+}
+
+// Stores Intent() as a request's transaction would.
+gotrue::outbox::Claim Store(Instance& instance) {
+    return gotrue::storage::WithTransaction(instance.database, [&](pqxx::work& tx) {
+        return instance.outbox.Enqueue(tx, Intent(), "request-1");
+    });
+}
+
+// Rows not (yet) sent: 0 once every mail went out.
+const std::string kUnsent = "SELECT count(*) FROM auth.mail_outbox WHERE state <> 'sent'";
 
 }  // namespace
 
@@ -208,7 +233,9 @@ TEST_SUITE("outbox") {
             );
             const std::string email = UniqueEmail("outbox-down");
             REQUIRE(server.Post("/signup", Signup(email)).status == 200);
-            REQUIRE(Eventually(server, "SELECT attempts >= 1 FROM auth.mail_outbox", "t"));
+            REQUIRE(
+                server.Database().WaitForScalar("SELECT attempts >= 1 FROM auth.mail_outbox", "t")
+            );
             CHECK(
                 server.Database().Scalar("SELECT mail_type FROM auth.mail_outbox") == "confirmation"
             );
@@ -219,7 +246,7 @@ TEST_SUITE("outbox") {
             const auto mails = WaitForMail(relay.Maildir(), email, 1, std::chrono::seconds(15));
             REQUIRE_MESSAGE(mails.size() == 1, server.Output());
             CHECK(mails.front().Header("Subject") == "Confirm your email address");
-            CHECK(Eventually(server, "SELECT count(*) FROM auth.mail_outbox", "0"));
+            CHECK(server.Database().WaitForScalar(kUnsent, "0"));
             CHECK(
                 server.Output().find("mail kept in the outbox for a later retry") !=
                 std::string::npos
@@ -237,7 +264,7 @@ TEST_SUITE("outbox") {
         );
         const std::string email = UniqueEmail("outbox-crash");
         REQUIRE(server.Post("/signup", Signup(email)).status == 200);
-        REQUIRE(Eventually(server, "SELECT attempts >= 1 FROM auth.mail_outbox", "t"));
+        REQUIRE(server.Database().WaitForScalar("SELECT attempts >= 1 FROM auth.mail_outbox", "t"));
         server.Process().Signal(SIGKILL);  // the relay is down and the server dies
         static_cast<void>(server.Process().WaitExit(std::chrono::seconds(5)));
         CHECK(server.Database().Scalar("SELECT count(*) FROM auth.mail_outbox") == "1");
@@ -247,12 +274,12 @@ TEST_SUITE("outbox") {
         REQUIRE(restarted.WaitReady());
         const auto mails = WaitForMail(relay.Maildir(), email, 1, std::chrono::seconds(20));
         REQUIRE_MESSAGE(mails.size() == 1, restarted.Output());
-        CHECK(Eventually(server, "SELECT count(*) FROM auth.mail_outbox", "0"));
+        CHECK(server.Database().WaitForScalar(kUnsent, "0"));
         std::this_thread::sleep_for(std::chrono::milliseconds(500));
         CHECK(WaitForMail(relay.Maildir(), email, 2, std::chrono::milliseconds(0)).size() == 1);
     }
 
-    TEST_CASE("a permanent refusal drops the mail with an error line instead of retrying forever") {
+    TEST_CASE("a permanent refusal makes the mail failed with an error line, not retried") {
         FaultRelay relay({"--reject-rcpt"});
         AuthServer server(
             MailMode::kRequestScoped,
@@ -260,11 +287,14 @@ TEST_SUITE("outbox") {
              {"GOTRUE_MAILER_OUTBOX_SWEEP_INTERVAL", "200ms"}}
         );
         REQUIRE(server.Post("/signup", Signup(UniqueEmail("outbox-550"))).status == 200);
-        CHECK(Eventually(server, "SELECT count(*) FROM auth.mail_outbox", "0"));
+        CHECK(server.Database().WaitForScalar("SELECT state FROM auth.mail_outbox", "failed"));
         CHECK(
-            server.Output().find("mail dropped: the relay refused it permanently") !=
-            std::string::npos
+            server.Output().find("mail failed: refused permanently, kept in the outbox as failed"
+            ) != std::string::npos
         );
+        std::this_thread::sleep_for(std::chrono::milliseconds(600));  // three sweeps
+        CHECK(server.Database().Scalar("SELECT attempts FROM auth.mail_outbox") == "1");
+        CHECK(relay.Count("rcpt ") == 1);
     }
 
     TEST_CASE("synchronous sending does not use the outbox") {
@@ -293,9 +323,7 @@ TEST_SUITE("outbox") {
                 emails.push_back(UniqueEmail("outbox-slow"));
                 REQUIRE(server.Post("/signup", Signup(emails.back())).status == 200);
             }
-            REQUIRE_MESSAGE(
-                Eventually(server, "SELECT count(*) FROM auth.mail_outbox", "0"), server.Output()
-            );
+            REQUIRE_MESSAGE(server.Database().WaitForScalar(kUnsent, "0"), server.Output());
             // A second send the sweeper started would still be at the relay: give it time.
             std::this_thread::sleep_for(std::chrono::milliseconds(1700));
             for (const auto& email : emails) {
@@ -339,15 +367,14 @@ TEST_SUITE("outbox") {
         REQUIRE(restarted.WaitReady());
         // The new start claims the row once the dead holder's lease ran out: a new lease token,
         // the same Message-ID.
-        CHECK(Eventually(
-            server,
+        CHECK(server.Database().WaitForScalar(
             "SELECT lease_token::text <> '" + before.substr(before.find(' ') + 1) +
                 "' AND message_id = '" + message_id + "' FROM auth.mail_outbox",
             "t"
         ));
         const auto mails = WaitForMail(relay.Maildir(), email, 1, std::chrono::seconds(15));
         REQUIRE_MESSAGE(!mails.empty(), restarted.Output());
-        CHECK(Eventually(server, "SELECT count(*) FROM auth.mail_outbox", "0"));
+        CHECK(server.Database().WaitForScalar(kUnsent, "0"));
         // At most the killed send, if the relay still accepted it, and the one after the restart.
         std::this_thread::sleep_for(std::chrono::milliseconds(500));
         const auto delivered = WaitForMail(relay.Maildir(), email, 3, std::chrono::milliseconds(0));
@@ -363,8 +390,8 @@ TEST_SUITE("outbox") {
         Instance& stale = setup.first;
         Instance& taker = setup.second;
 
-        const auto claim = stale.outbox.Store(kMail, "request-1");
-        auto task = stale.outbox.DeliveryTask(claim, kMail);
+        const auto claim = Store(stale);
+        auto task = stale.outbox.DeliveryTask(claim, Intent());
         CHECK(stale.outbox.HeldLeaseCount() == 1);
         CHECK(stale.outbox.RenewHeldLeases() == 1);
         CHECK(db.Row("lease_token::text") == claim.lease_token);
@@ -395,10 +422,10 @@ TEST_SUITE("outbox") {
         // The taker finishes and deletes it; both copies carry the row's one Message-ID.
         taker.transport.Open();
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-        while (db.Row("count(*)") != "0" && std::chrono::steady_clock::now() < deadline) {
+        while (db.Row("state") != "sent" && std::chrono::steady_clock::now() < deadline) {
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
-        CHECK(db.Row("count(*)") == "0");
+        CHECK(db.Row("state") == "sent");
         REQUIRE(stale.transport.Sent().size() == 1);
         REQUIRE(taker.transport.Sent().size() == 1);
         CHECK(stale.transport.Sent().front().message_id == claim.message_id);
@@ -413,8 +440,8 @@ TEST_SUITE("outbox") {
         Instance& other = setup.second;
         instance.outbox.Start();
 
-        const auto claim = instance.outbox.Store(kMail, "request-1");
-        auto task = instance.outbox.DeliveryTask(claim, kMail);
+        const auto claim = Store(instance);
+        auto task = instance.outbox.DeliveryTask(claim, Intent());
         std::jthread sender([&task] { static_cast<void>(task->Run(gotrue::apitask::Context{})); });
         const OpenOnExit release(instance.transport);
         REQUIRE(instance.transport.WaitStarted(1));
@@ -425,10 +452,10 @@ TEST_SUITE("outbox") {
         CHECK(other.outbox.Sweep() == 0);
         CHECK(db.Row("lease_token::text") == claim.lease_token);
 
-        SUBCASE("the send succeeds: the row is gone") {
+        SUBCASE("the send succeeds: the row is sent, its intent gone") {
             instance.transport.Open();
             sender.join();
-            CHECK(db.Row("count(*)") == "0");
+            CHECK(db.Row("state || ' ' || (intent IS NULL)") == "sent true");
         }
         SUBCASE("the send fails: the retry an hour later is not pulled forward by a renewal") {
             instance.transport.FailFromNowOn();
@@ -445,9 +472,9 @@ TEST_SUITE("outbox") {
     TEST_CASE("a delivery task dropped unrun releases its lease to the sweep") {
         const MigratedScratch db;
         Instance instance(db.scratch.Url(), true, std::chrono::seconds(5));
-        const auto claim = instance.outbox.Store(kMail, "request-1");
+        const auto claim = Store(instance);
         {
-            const auto task = instance.outbox.DeliveryTask(claim, kMail);
+            const auto task = instance.outbox.DeliveryTask(claim, Intent());
             CHECK(instance.outbox.HeldLeaseCount() == 1);
         }
         CHECK(instance.outbox.HeldLeaseCount() == 0);

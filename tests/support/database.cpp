@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <random>
 #include <stdexcept>
+#include <thread>
 
 #include <pqxx/pqxx>
 
@@ -52,6 +53,19 @@ void ScratchDatabase::Execute(const std::string& sql) const {
     pqxx::connection connection(url_);
     pqxx::nontransaction tx(connection);
     tx.exec(sql);
+}
+
+bool ScratchDatabase::WaitForScalar(
+    const std::string& sql, const std::string& expected, std::chrono::milliseconds timeout
+) const {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (Scalar(sql) != expected) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            return false;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return true;
 }
 
 std::string ScratchDatabase::Scalar(const std::string& sql) const {

@@ -3,6 +3,7 @@
 // Scratch databases on the test cluster that scripts/test.sh starts
 // (GOTRUE_TEST_DATABASE_URL), one per test so tests are independent and can run in parallel.
 
+#include <chrono>
 #include <string>
 
 namespace gotrue::testing {
@@ -26,6 +27,13 @@ public:
 
     // The first column of the first row of `sql`, as text ("" for NULL or no row).
     [[nodiscard]] std::string Scalar(const std::string& sql) const;
+
+    // Polls Scalar(sql) every 50 ms until it returns `expected` (true) or `timeout` passed.
+    [[nodiscard]] bool WaitForScalar(
+        const std::string& sql,
+        const std::string& expected,
+        std::chrono::milliseconds timeout = std::chrono::seconds(15)
+    ) const;
 
 private:
     std::string name_;

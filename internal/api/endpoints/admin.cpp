@@ -572,6 +572,7 @@ Response Api::Invite(Request& request) {
         user.invited_at = models::Now();
         models::SaveUser(tx, user);
         result.mail = mail_.PrepareInvite(tx, user, redirect_to);
+        mail_.Enqueue(tx, request, result.mail);
         models::RecordAudit(
             tx,
             AuditActor(admin),

@@ -118,7 +118,7 @@ Response Api::SendMagicLink(
     bool exists = false;
     std::vector<OutgoingMail> mails =
         RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
-            return PrepareMagicLink(
+            auto prepared = PrepareMagicLink(
                 tx,
                 mail_,
                 spec,
@@ -129,6 +129,8 @@ Response Api::SendMagicLink(
                 config,
                 exists
             );
+            mail_.Enqueue(tx, request, prepared);
+            return prepared;
         });
     request.timing_endpoint = "magiclink";
     request.timing_variant = exists ? "existing" : "unknown";

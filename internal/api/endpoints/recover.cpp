@@ -44,6 +44,7 @@ Response Api::Recover(Request& request) {
                 tx, *user, redirect_to, mailer::MailKind::kRecovery, Throttle::kApply, flow
             );
             models::RecordAudit(tx, *user, "user_recovery_requested", ClientIp(request));
+            mail_.Enqueue(tx, request, prepared);
             return prepared;
         }
     );
@@ -122,6 +123,7 @@ Response Api::Resend(Request& request) {
                 tx, *user, user->email_change, redirect_to, Throttle::kApply, flow
             );
         }
+        mail_.Enqueue(tx, request, prepared);
         return prepared;
     });
     request.timing_endpoint = "resend:" + type_text;

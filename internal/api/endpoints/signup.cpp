@@ -97,6 +97,7 @@ SignupOutcome SignUpNewUser(
         result.mail = PrepareSignupConfirmation(tx, mail, result.user, redirect_to, pkce, config);
         // A failed synchronous send removes the whole signup.
         result.mail->undo = UndoNewUser(result.user.id);
+        mail.Enqueue(tx, request, *result.mail);
     }
     result.user = *models::FindUserById(tx, result.user.id);
     result.identities = models::FindIdentitiesByUser(tx, result.user.id);
@@ -136,6 +137,7 @@ Response Api::Signup(Request& request) {
             result.user = *existing;
             result.mail =
                 PrepareSignupConfirmation(tx, mail_, result.user, redirect_to, params.pkce, config);
+            mail_.Enqueue(tx, request, *result.mail);
             models::RecordAudit(tx, result.user, "user_confirmation_requested", ClientIp(request));
             result.identities = models::FindIdentitiesByUser(tx, result.user.id);
             return result;

@@ -263,6 +263,7 @@ Response Api::UserPut(Request& request) {
         if (new_email) {
             result.mails =
                 ChangeEmail(tx, user, *new_email, redirect_to, params.pkce, mail_, config);
+            mail_.Enqueue(tx, request, result.mails);
         }
         models::RecordAudit(tx, user, "user_modified", ip);
         result.user = *models::FindUserById(tx, user.id);
@@ -288,6 +289,7 @@ Response Api::Reauthenticate(Request& request) {
     auto mail = RequestTransaction(request, deps_.database, [&](pqxx::work& tx) {
         models::User user = *models::FindUserById(tx, caller.user.id, models::Lock::kForUpdate);
         auto prepared = mail_.PrepareReauthentication(tx, user);
+        mail_.Enqueue(tx, request, prepared);
         models::RecordAudit(tx, user, "user_reauthenticate_requested", ClientIp(request));
         return prepared;
     });

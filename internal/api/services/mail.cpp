@@ -13,6 +13,7 @@
 #include "conf/value_parsers.hpp"
 #include "crypto/crypto.hpp"
 #include "logs/logs.hpp"
+#include "mailer/clients.hpp"
 #include "mailer/mail_client.hpp"
 #include "mailer/template_json.hpp"
 #include "models/factor.hpp"
@@ -120,10 +121,15 @@ std::string WholeSecondsLeft(std::chrono::microseconds left) {
 }  // namespace
 
 MailService::MailService(
-    const conf::Config& config, mailer::TemplateMailer& mailer, storage::Database& database
+    const conf::Config& config,
+    mailer::TemplateMailer& mailer,
+    storage::Database& database,
+    outbox::Outbox* outbox
 )
-    : config_(config), mailer_(mailer), database_(database) {
-    if (config.hook.send_email.enabled) {
+    : config_(config), mailer_(mailer), database_(database), outbox_(outbox) {
+    // In a background mode the hook is the outbox's sender (cmd/serve.cpp); here it serves the
+    // synchronous mode only.
+    if (config.hook.send_email.enabled && outbox == nullptr) {
         hook_ = std::make_unique<SendEmailHook>(config, database);
     }
     // "N" = N per hour; "N/<duration>" = a bucket of N refilled one mail per duration.
@@ -220,6 +226,7 @@ OutgoingMail MailService::PrepareToken(
     mail.failure_message = token_mail.failure_message;
     mail.undo = RestoreTokens({snapshot});
     mail.user_json = HookUser(tx, user);
+    mail.user_id = user.id;
     return mail;
 }
 
@@ -332,7 +339,8 @@ std::vector<OutgoingMail> MailService::PrepareEmailChange(
     std::vector<OutgoingMail> mails{ChangeMail(user, redirect_to, new_email, otp_new, link_new)};
     if (secure) {
         mails.push_back(ChangeMail(user, redirect_to, user.email, otp_current, link_current));
-        if (hook_) {  // one hook call carries both codes (send_email_hook.hpp)
+        if (config_.hook.send_email
+                .enabled) {  // one hook call carries both codes (send_email_hook.hpp)
             mails[0].input.extra[std::string(kHookTokenCurrent)] = otp_current;
             mails[0].input.extra[std::string(kHookTokenHashCurrent)] = link_current;
         }
@@ -360,6 +368,7 @@ OutgoingMail MailService::ChangeMail(
     mail.input.token = otp;
     mail.input.token_hash = link_token;
     mail.failure_message = "Error sending email change email";
+    mail.user_id = user.id;
     return mail;
 }
 
@@ -374,6 +383,35 @@ OutgoingMail MailService::PrepareReauthentication(pqxx::work& tx, models::User& 
          .take_from_budget = true},
         ""
     );
+}
+
+void MailService::Enqueue(pqxx::work& tx, const Request& request, OutgoingMail& mail) const {
+    if (outbox_ == nullptr) {
+        return;
+    }
+    const std::string& to = mail.input.to.empty() ? mail.input.email : mail.input.to;
+    if (!mailer::IsValidEmail(to)) {
+        throw BadRequest(kEmailAddressInvalid, "Email address \"" + to + "\" is invalid");
+    }
+    // The user as this transaction leaves it: what the send-email hook receives as `user`.
+    std::string user_json;
+    if (const auto user = models::FindUserById(tx, mail.user_id)) {
+        user_json = UserJson(
+            *user,
+            models::FindIdentitiesByUser(tx, user->id),
+            models::FindFactorsByUser(tx, user->id)
+        );
+    }
+    mailer::MailIntent intent{mail.kind, mail.input, std::move(user_json)};
+    auto claim = outbox_->Enqueue(tx, intent, request.request_id);
+    mail.stored = OutgoingMail::Stored{std::move(claim), std::move(intent)};
+}
+
+void MailService::Enqueue(pqxx::work& tx, const Request& request, std::vector<OutgoingMail>& mails)
+    const {
+    for (auto& mail : mails) {
+        Enqueue(tx, request, mail);
+    }
 }
 
 std::optional<HttpError> MailService::SendOrUndo(
@@ -393,7 +431,7 @@ std::optional<HttpError> MailService::SendOrUndo(
         }
     };
     if (hook_) {
-        // In every mail mode for now: the outbox delivers rendered messages, not intents.
+        // Synchronous mode: the hook replaces SMTP (background modes: the outbox's sender).
         try {
             hook_->Invoke({mail.kind, mail.input, mail.user_json});
             return std::nullopt;
@@ -425,17 +463,34 @@ void MailService::Deliver(Request& request, OutgoingMail& mail) {
 }
 
 void MailService::DeliverAll(Request& request, std::vector<OutgoingMail>& mails) {
+    std::vector<OutgoingMail> unstored;
+    for (auto& mail : mails) {
+        if (mail.stored) {  // committed with the request: the outbox delivers it
+            outbox_->Dispatch(request.tasks, mail.stored->claim, std::move(mail.stored->intent));
+            continue;
+        }
+        if (outbox_ != nullptr) {
+            // A call site that skipped Enqueue: still sent, but not durably. A mistake to fix.
+            kLog.Error(
+                "background mail was not stored in the outbox before the commit",
+                {{"request_id", request.request_id}, {"mail_type", mailer::InfoOf(mail.kind).type}}
+            );
+        }
+        unstored.push_back(std::move(mail));
+    }
+    if (unstored.empty()) {
+        return;
+    }
     const bool background = config_.mailer.email_background_sending || config_.worker.enabled;
-    if (background || request.tasks.Pool() == nullptr || request.tasks.HasWorker() ||
-        mails.empty()) {
-        for (auto& mail : mails) {
+    if (background || request.tasks.Pool() == nullptr || request.tasks.HasWorker()) {
+        for (auto& mail : unstored) {
             if (auto error = SendOrUndo(request.tasks, request.request_id, mail)) {
                 throw *error;
             }
         }
         return;
     }
-    SendAfterHandler(request, std::move(mails));
+    SendAfterHandler(request, std::move(unstored));
 }
 
 namespace {

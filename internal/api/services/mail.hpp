@@ -1,10 +1,12 @@
 #pragma once
 
 // The mail side of the auth flows (docs/mail.md): inside a handler's transaction a mail is
-// prepared (throttles checked, token created and stored, the undo recorded); after the commit it
-// is delivered through the mailer chain. In synchronous mode a failed send runs the undo in a new
-// transaction and answers GoTrue's 500 "Error sending ... email", so nothing stays written; in
-// background modes the send happens after the commit and its failure is only logged.
+// prepared (throttles checked, token created and stored, the undo recorded) and, in a background
+// mode, enqueued: its intent is stored in the outbox in that same transaction, so the row exists
+// iff the request commits. After the commit it is delivered: in synchronous mode through the
+// mailer chain, where a failed send runs the undo in a new transaction and answers GoTrue's 500
+// "Error sending ... email", so nothing stays written; in background modes the stored row is
+// handed to an apitask or the pool and a failed send is only recorded and retried.
 
 #include <functional>
 #include <memory>
@@ -22,6 +24,7 @@
 #include "models/flow_state.hpp"
 #include "models/user.hpp"
 #include "models/vocabulary.hpp"
+#include "outbox/outbox.hpp"
 #include "storage/database.hpp"
 
 namespace gotrue::api {
@@ -35,6 +38,15 @@ struct OutgoingMail {
     // The user as GET /user shows it when the mail was prepared: the send-email hook's `user`
     // (filled only when that hook is enabled).
     std::string user_json;
+    std::string user_id;  // whose mail (its JSON goes with a stored intent)
+
+    // Set by MailService::Enqueue in a background mode: the outbox row and what it holds.
+    struct Stored {
+        outbox::Claim claim;
+        mailer::MailIntent intent;
+    };
+
+    std::optional<Stored> stored;
 };
 
 // Whether a preparation applies the sending limits (MaxFrequency and the shared budget). Admin
@@ -43,8 +55,12 @@ enum class Throttle { kApply, kNone };
 
 class MailService final {
 public:
+    // `outbox`: where a background mode stores mail (null: synchronous sending).
     MailService(
-        const conf::Config& config, mailer::TemplateMailer& mailer, storage::Database& database
+        const conf::Config& config,
+        mailer::TemplateMailer& mailer,
+        storage::Database& database,
+        outbox::Outbox* outbox = nullptr
     );
 
     // Confirmation (signup, resend): MaxFrequency on confirmation_sent_at, the global budget, a
@@ -88,12 +104,18 @@ public:
         pqxx::work& tx, models::User& user, const std::string& redirect_to
     ) const;
 
-    // After the commit: sends `mail`, or with GOTRUE_HOOK_SEND_EMAIL_ENABLED hands it to the
-    // hook instead (no SMTP mail at all); throws HttpError (and undoes) when a synchronous send
-    // or the hook fails, or the address is invalid. A failing hook answers the client with its
-    // own status and message, as upstream passes the hook's error through. In synchronous mode
-    // with a worker pool, the send runs after the handler returned and its failure becomes the
-    // response (SendAfterHandler).
+    // Inside the handler's transaction, right after the preparation: in a background mode checks
+    // the recipient (400 email_address_invalid, which rolls everything back) and stores the
+    // mail's intent in the outbox, in `tx`. Nothing in synchronous mode.
+    void Enqueue(pqxx::work& tx, const Request& request, OutgoingMail& mail) const;
+    void Enqueue(pqxx::work& tx, const Request& request, std::vector<OutgoingMail>& mails) const;
+
+    // After the commit: a stored mail is handed to the outbox; otherwise sends `mail`, or with
+    // GOTRUE_HOOK_SEND_EMAIL_ENABLED hands it to the hook instead (no SMTP mail at all); throws
+    // HttpError (and undoes) when a synchronous send or the hook fails, or the address is
+    // invalid. A failing hook answers the client with its own status and message, as upstream
+    // passes the hook's error through. In synchronous mode with a worker pool, the send runs
+    // after the handler returned and its failure becomes the response (SendAfterHandler).
     void Deliver(Request& request, OutgoingMail& mail);
 
     // Deliver for several mails of one request, in order; the first failure stops the rest.
@@ -150,7 +172,8 @@ private:
     const conf::Config& config_;
     mailer::TemplateMailer& mailer_;
     storage::Database& database_;
-    std::unique_ptr<SendEmailHook> hook_;  // set when the send-email hook is enabled
+    outbox::Outbox* outbox_;
+    std::unique_ptr<SendEmailHook> hook_;  // synchronous mode with the send-email hook enabled
     double budget_capacity_ = 30;          // mails
     double budget_refill_per_s_ = 0;       // mails per second
 };
