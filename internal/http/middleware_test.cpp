@@ -4,6 +4,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -16,6 +17,21 @@ using gotrue::http::Handler;
 using gotrue::http::Middleware;
 using gotrue::http::Request;
 using gotrue::http::Response;
+
+namespace {
+
+// A middleware whose completion step records "<name>:<status>" in `trace`.
+Middleware TraceStatus(std::vector<std::string>& trace, std::string name) {
+    return [&trace, name = std::move(name)](Request& request, const Handler& next) {
+        Response response = next(request);
+        gotrue::http::WhenComplete(request, response, [&trace, name](Response& done) {
+            trace.push_back(name + ":" + std::to_string(done.status));
+        });
+        return response;
+    };
+}
+
+}  // namespace
 
 TEST_SUITE("middleware") {
     TEST_CASE("Chain runs middleware outermost first and unwinds in reverse") {
@@ -77,13 +93,7 @@ TEST_SUITE("middleware") {
         gotrue::apitask::WorkerPool pool(gotrue::apitask::PoolOptions{2, 16});
         std::atomic<int> task_done{0};
         std::vector<std::string> trace;
-        const auto outer = [&trace](Request& request, const Handler& next) {
-            Response response = next(request);
-            gotrue::http::WhenComplete(request, response, [&trace](Response& done) {
-                trace.push_back("outer:" + std::to_string(done.status));
-            });
-            return response;
-        };
+        const Middleware outer = TraceStatus(trace, "outer");
         const auto inner = [&trace](Request& request, const Handler& next) {
             Response response = next(request);
             gotrue::http::WhenComplete(request, response, [&trace](Response& done) {
@@ -138,13 +148,7 @@ TEST_SUITE("middleware") {
     ) {
         gotrue::apitask::WorkerPool pool(gotrue::apitask::PoolOptions{2, 16});
         std::vector<std::string> trace;
-        const auto outer = [&trace](Request& request, const Handler& next) {
-            Response response = next(request);
-            gotrue::http::WhenComplete(request, response, [&trace](Response& done) {
-                trace.push_back("outer:" + std::to_string(done.status));
-            });
-            return response;
-        };
+        const Middleware outer = TraceStatus(trace, "outer");
         std::atomic<bool> sent{false};
         // As the synchronous mail mode does: a worker without a deadline, attached in the
         // handler, and a step that turns the response into the task's outcome.
