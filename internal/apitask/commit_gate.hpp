@@ -24,8 +24,11 @@ public:
 class CommitGate final {
 public:
     CommitGate() = default;
+    ~CommitGate() = default;
     CommitGate(const CommitGate&) = delete;
     CommitGate& operator=(const CommitGate&) = delete;
+    CommitGate(CommitGate&&) = delete;
+    CommitGate& operator=(CommitGate&&) = delete;
 
     // The deadline's side. True when nothing has passed the gate: from now on nothing will, and
     // the caller answers 504. False when a transaction already passed (the request is

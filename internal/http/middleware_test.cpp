@@ -168,7 +168,7 @@ TEST_SUITE("middleware") {
             ));
             request.tasks = waited;
             request.response_steps.emplace_back([&sent, &trace](Response& response) {
-                trace.push_back(sent ? "sent" : "not sent");
+                trace.emplace_back(sent ? "sent" : "not sent");
                 response.status = 500;
             });
             return Response{};

@@ -455,21 +455,6 @@ public:
         const std::shared_ptr<Pistache::Tcp::Peer> peer = writer.peer();
         auto responder = std::make_shared<Responder>(std::move(writer), drop_connection_close);
 
-        // Pistache 0.0.5 times a connection that is not idle by its header timeout, counted from
-        // the dispatch, and answers 408 and closes it: a response still waiting for its tasks
-        // after 10 s would be cut off. The request is complete, so the connection counts as idle
-        // (its keep-alive timeout, longer than the request deadline, applies) until the response
-        // is written; the framer still bounds the next request's head.
-        const struct MarkIdle {
-            const std::shared_ptr<Pistache::Tcp::Peer>& peer;
-
-            ~MarkIdle() {
-                if (peer) {
-                    peer->setIdle(true);
-                }
-            }
-        } mark_idle{peer};
-
         if (current.head == nullptr) {  // cannot happen: only GatedHandler feeds this parser
             responder->Send(RenderError(UnexpectedFailure(), Request{}));
             return;
@@ -482,6 +467,14 @@ public:
         } catch (const std::exception& error) {
             kLog.Error("request not dispatched", {{"error", error.what()}});
             responder->Send(RenderError(UnexpectedFailure(), Request{}));
+        }
+        // Pistache 0.0.5 times a connection that is not idle by its header timeout, counted from
+        // the dispatch, and answers 408 and closes it: a response still waiting for its tasks
+        // after 10 s would be cut off. The request is complete, so the connection counts as idle
+        // (its keep-alive timeout, longer than the request deadline, applies) until the response
+        // is written; the framer still bounds the next request's head.
+        if (peer) {
+            peer->setIdle(true);
         }
     }
 

@@ -485,7 +485,7 @@ void MailService::DeliverAll(Request& request, std::vector<OutgoingMail>& mails)
     if (background || request.tasks.Pool() == nullptr || request.tasks.HasWorker()) {
         for (auto& mail : unstored) {
             if (auto error = SendOrUndo(request.tasks, request.request_id, mail)) {
-                throw *error;
+                throw HttpError(*error);
             }
         }
         return;
@@ -536,7 +536,7 @@ void MailService::SendAfterHandler(Request& request, std::vector<OutgoingMail> m
     } catch (const apitask::QueueFullError&) {
         for (auto& mail : *pending) {
             if (auto error = SendOrUndo(request.tasks, request.request_id, mail)) {
-                throw *error;
+                throw HttpError(*error);
             }
         }
         return;
