@@ -4,7 +4,8 @@
 # Environment: BENCH_SECONDS (5) per measured case; BENCH_CASES, a comma-separated subset of
 # apitask,http,signup,enumeration,smtp-reuse,mail-modes,waiting,flood,outbox-latency (default: all);
 # mail-modes: BENCH_CLIENTS (64), BENCH_RELAY_DELAYS (seconds, "0 1"), BENCH_DB_POOL
-# (GOTRUE_DB_MAX_POOL_SIZE, default the server's); waiting: BENCH_WAITING
+# (GOTRUE_DB_MAX_POOL_SIZE), BENCH_SMTP_CONNECTIONS (GOTRUE_SMTP_MAX_CONNECTIONS; both default to
+# the server's); waiting: BENCH_WAITING
 # (500 clients), BENCH_WAITING_DELAY (2 s relay), BENCH_WAITING_RAMP_MS (5000); outbox-latency:
 # BENCH_OUTBOX_SIGNUPS (300), BENCH_OUTBOX_SWEEP (GOTRUE_MAILER_OUTBOX_SWEEP_INTERVAL, 5s).
 set -euo pipefail
@@ -165,6 +166,7 @@ for delay in ${BENCH_RELAY_DELAYS:-0 1}; do
   for mode in sync request-scoped pool; do
     mode_env "$mode"
     [ -n "${BENCH_DB_POOL:-}" ] && extra+=(GOTRUE_DB_MAX_POOL_SIZE="$BENCH_DB_POOL")
+    [ -n "${BENCH_SMTP_CONNECTIONS:-}" ] && extra+=(GOTRUE_SMTP_MAX_CONNECTIONS="$BENCH_SMTP_CONNECTIONS")
     start_server "modes-$delay-$mode" "${extra[@]}" GOTRUE_SMTP_HOST=127.0.0.1 \
       GOTRUE_SMTP_PORT="$relay_port" GOTRUE_SMTP_ADMIN_EMAIL=admin@example.com \
       GOTRUE_PASSWORD_HASH_COST=10 GOTRUE_RATE_LIMIT_EMAIL_SENT=1000000
