@@ -2,6 +2,7 @@
 
 #include <mutex>
 #include <optional>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -196,13 +197,19 @@ mailer::MailInput MailService::BaseInput(const models::User& user, const std::st
     return input;
 }
 
-std::string MailService::HookUser(pqxx::work& tx, const models::User& user) const {
-    if (!hook_) {
-        return {};
-    }
+namespace {
+
+// The user as GET /user shows it, read in `tx`: the send-email hook's `user`.
+std::string HookUserJson(pqxx::work& tx, const models::User& user) {
     return UserJson(
         user, models::FindIdentitiesByUser(tx, user.id), models::FindFactorsByUser(tx, user.id)
     );
+}
+
+}  // namespace
+
+std::string MailService::HookUser(pqxx::work& tx, const models::User& user) const {
+    return hook_ ? HookUserJson(tx, user) : std::string();
 }
 
 OutgoingMail MailService::PrepareToken(
@@ -386,31 +393,35 @@ OutgoingMail MailService::PrepareReauthentication(pqxx::work& tx, models::User& 
 }
 
 void MailService::Enqueue(pqxx::work& tx, const Request& request, OutgoingMail& mail) const {
-    if (outbox_ == nullptr) {
-        return;
-    }
-    const std::string& to = mail.input.to.empty() ? mail.input.email : mail.input.to;
-    if (!mailer::IsValidEmail(to)) {
-        throw BadRequest(kEmailAddressInvalid, "Email address \"" + to + "\" is invalid");
-    }
-    // The user as this transaction leaves it: what the send-email hook receives as `user`.
-    std::string user_json;
-    if (const auto user = models::FindUserById(tx, mail.user_id)) {
-        user_json = UserJson(
-            *user,
-            models::FindIdentitiesByUser(tx, user->id),
-            models::FindFactorsByUser(tx, user->id)
-        );
-    }
-    mailer::MailIntent intent{mail.kind, mail.input, std::move(user_json)};
-    auto claim = outbox_->Enqueue(tx, intent, request.request_id);
-    mail.stored = OutgoingMail::Stored{std::move(claim), std::move(intent)};
+    EnqueueAll(tx, request, std::span<OutgoingMail>(&mail, 1));
 }
 
 void MailService::Enqueue(pqxx::work& tx, const Request& request, std::vector<OutgoingMail>& mails)
     const {
+    EnqueueAll(tx, request, mails);
+}
+
+void MailService::EnqueueAll(pqxx::work& tx, const Request& request, std::span<OutgoingMail> mails)
+    const {
+    if (outbox_ == nullptr || mails.empty()) {
+        return;
+    }
+    for (const auto& mail : mails) {
+        const std::string& to = mail.input.to.empty() ? mail.input.email : mail.input.to;
+        if (!mailer::IsValidEmail(to)) {
+            throw BadRequest(kEmailAddressInvalid, "Email address \"" + to + "\" is invalid");
+        }
+    }
+    // The user as this transaction leaves it, read once for the mails of one preparation (they
+    // are all the same user's): what the send-email hook receives as `user`.
+    std::string user_json;
+    if (const auto user = models::FindUserById(tx, mails.front().user_id)) {
+        user_json = HookUserJson(tx, *user);
+    }
     for (auto& mail : mails) {
-        Enqueue(tx, request, mail);
+        mailer::MailIntent intent{mail.kind, mail.input, user_json};
+        auto claim = outbox_->Enqueue(tx, intent, request.request_id);
+        mail.stored = OutgoingMail::Stored{std::move(claim), std::move(intent)};
     }
 }
 

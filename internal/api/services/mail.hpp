@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -165,6 +166,9 @@ private:
     [[nodiscard]] static mailer::MailInput BaseInput(
         const models::User& user, const std::string& redirect_to
     );
+
+    // Enqueue for the mails of one preparation (one user's).
+    void EnqueueAll(pqxx::work& tx, const Request& request, std::span<OutgoingMail> mails) const;
 
     // The send-email hook's `user` for `user`; "" when the hook is off.
     [[nodiscard]] std::string HookUser(pqxx::work& tx, const models::User& user) const;
