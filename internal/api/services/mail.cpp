@@ -467,6 +467,14 @@ std::optional<HttpError> MailService::SendOrUndo(
     }
 }
 
+void MailService::SendNow(Request& request, std::vector<OutgoingMail>& mails) {
+    for (auto& mail : mails) {
+        if (auto error = SendOrUndo(request.tasks, request.request_id, mail)) {
+            throw HttpError(*error);
+        }
+    }
+}
+
 void MailService::Deliver(Request& request, OutgoingMail& mail) {
     std::vector<OutgoingMail> mails;
     mails.push_back(std::move(mail));
@@ -494,11 +502,7 @@ void MailService::DeliverAll(Request& request, std::vector<OutgoingMail>& mails)
     }
     const bool background = config_.mailer.email_background_sending || config_.worker.enabled;
     if (background || request.tasks.Pool() == nullptr || request.tasks.HasWorker()) {
-        for (auto& mail : unstored) {
-            if (auto error = SendOrUndo(request.tasks, request.request_id, mail)) {
-                throw HttpError(*error);
-            }
-        }
+        SendNow(request, unstored);
         return;
     }
     SendAfterHandler(request, std::move(unstored));
@@ -545,11 +549,7 @@ void MailService::SendAfterHandler(Request& request, std::vector<OutgoingMail> m
             )
         );
     } catch (const apitask::QueueFullError&) {
-        for (auto& mail : *pending) {
-            if (auto error = SendOrUndo(request.tasks, request.request_id, mail)) {
-                throw HttpError(*error);
-            }
-        }
+        SendNow(request, *pending);
         return;
     }
     request.tasks = waited;

@@ -136,6 +136,9 @@ private:
         const apitask::Context& context, const std::string& request_id, OutgoingMail& mail
     );
 
+    // Sends `mails` in order on this thread; the first failure (undone) is thrown.
+    void SendNow(Request& request, std::vector<OutgoingMail>& mails);
+
     void SendAfterHandler(Request& request, std::vector<OutgoingMail> mails);
 
     // A mail carrying one code (and, but for reauthentication, a link) of `type`.
