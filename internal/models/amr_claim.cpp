@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "models/sql.hpp"
+
 namespace gotrue::models {
 namespace {
 
@@ -24,14 +26,12 @@ SELECT authentication_method,
 void AddClaimToSession(
     pqxx::transaction_base& tx, std::string_view session_id, AuthenticationMethod method
 ) {
-    tx.exec_params0(
-        std::string(kAddClaimToSession), std::string(session_id), std::string(String(method))
-    );
+    sql::Exec0(tx, kAddClaimToSession, std::string(session_id), std::string(String(method)));
 }
 
 std::vector<AmrClaim> FindAmrClaims(pqxx::transaction_base& tx, std::string_view session_id) {
     std::vector<AmrClaim> claims;
-    for (const auto& row : tx.exec_params(std::string(kSelectAmrClaims), std::string(session_id))) {
+    for (const auto& row : sql::Exec(tx, kSelectAmrClaims, std::string(session_id))) {
         claims.push_back(AmrClaim{
             row["authentication_method"].as<std::string>(),
             ReadTime(row["updated_at"]).value_or(Time{}),

@@ -7,6 +7,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "models/sql.hpp"
+
 namespace gotrue::models {
 namespace {
 
@@ -73,16 +75,13 @@ void RecordAudit(
         payload.pop_back();
         payload += ",\"traits\":" + traits + "}";
     }
-    tx.exec_params0(
-        std::string(kInsertAuditLogEntry),
-        std::string(kNilInstanceId),
-        payload,
-        ip_address.substr(0, 64)
+    sql::Exec0(
+        tx, kInsertAuditLogEntry, std::string(kNilInstanceId), payload, ip_address.substr(0, 64)
     );
 }
 
 void DeleteAuditEntriesOfActor(pqxx::transaction_base& tx, std::string_view actor_id) {
-    tx.exec_params0(std::string(kDeleteAuditEntriesOfActor), std::string(actor_id));
+    sql::Exec0(tx, kDeleteAuditEntriesOfActor, std::string(actor_id));
 }
 
 }  // namespace gotrue::models

@@ -1,5 +1,7 @@
 #include "models/challenge.hpp"
 
+#include "models/sql.hpp"
+
 namespace gotrue::models {
 namespace {
 
@@ -38,7 +40,7 @@ constexpr std::string_view kDeleteChallenge =
 Challenge CreateChallenge(
     pqxx::transaction_base& tx, std::string_view factor_id, const std::string& ip
 ) {
-    const auto row = tx.exec_params1(std::string(kInsertChallenge), std::string(factor_id), ip);
+    const auto row = sql::Exec1(tx, kInsertChallenge, std::string(factor_id), ip);
     Challenge challenge;
     challenge.id = row["id"].as<std::string>();
     challenge.factor_id = std::string(factor_id);
@@ -53,9 +55,8 @@ std::optional<Challenge> FindChallenge(
     std::string_view challenge_id,
     const std::string& ip
 ) {
-    const auto rows = tx.exec_params(
-        std::string(kSelectChallenge), std::string(factor_id), std::string(challenge_id), ip
-    );
+    const auto rows =
+        sql::Exec(tx, kSelectChallenge, std::string(factor_id), std::string(challenge_id), ip);
     if (rows.empty()) {
         return std::nullopt;
     }
@@ -70,12 +71,11 @@ std::optional<Challenge> FindChallenge(
 }
 
 bool ClaimChallenge(pqxx::transaction_base& tx, std::string_view challenge_id) {
-    return tx.exec_params(std::string(kClaimChallenge), std::string(challenge_id)).affected_rows() >
-           0;
+    return sql::Exec(tx, kClaimChallenge, std::string(challenge_id)).affected_rows() > 0;
 }
 
 void DeleteChallenge(pqxx::transaction_base& tx, std::string_view challenge_id) {
-    tx.exec_params0(std::string(kDeleteChallenge), std::string(challenge_id));
+    sql::Exec0(tx, kDeleteChallenge, std::string(challenge_id));
 }
 
 }  // namespace gotrue::models

@@ -93,12 +93,13 @@ Factor ReadFactor(const pqxx::row& row) {
 }  // namespace
 
 std::string NewFactorId(pqxx::transaction_base& tx) {
-    return tx.exec1(std::string(kNewFactorId))[0].as<std::string>();
+    return sql::Exec1(tx, kNewFactorId)[0].as<std::string>();
 }
 
 void CreateFactor(pqxx::transaction_base& tx, Factor& factor) {
-    const auto row = tx.exec_params1(
-        std::string(kInsertFactor),
+    const auto row = sql::Exec1(
+        tx,
+        kInsertFactor,
         factor.id,
         factor.user_id,
         factor.friendly_name,
@@ -112,8 +113,7 @@ void CreateFactor(pqxx::transaction_base& tx, Factor& factor) {
 
 std::vector<Factor> FindFactorsByUser(pqxx::transaction_base& tx, std::string_view user_id) {
     std::vector<Factor> factors;
-    for (const auto& row :
-         tx.exec_params(std::string(kSelectFactorsOfUser), std::string(user_id))) {
+    for (const auto& row : sql::Exec(tx, kSelectFactorsOfUser, std::string(user_id))) {
         factors.push_back(ReadFactor(row));
     }
     return factors;
@@ -122,8 +122,9 @@ std::vector<Factor> FindFactorsByUser(pqxx::transaction_base& tx, std::string_vi
 std::optional<Factor> FindUserFactor(
     pqxx::transaction_base& tx, std::string_view user_id, std::string_view factor_id, Lock lock
 ) {
-    const auto rows = tx.exec_params(
-        std::string(lock == Lock::kForUpdate ? kSelectUserFactorForUpdate : kSelectUserFactor),
+    const auto rows = sql::Exec(
+        tx,
+        lock == Lock::kForUpdate ? kSelectUserFactorForUpdate : kSelectUserFactor,
         std::string(user_id),
         std::string(factor_id)
     );
@@ -134,15 +135,13 @@ std::optional<Factor> FindUserFactor(
 }
 
 void DeleteExpiredFactors(pqxx::transaction_base& tx, std::chrono::seconds expiry) {
-    tx.exec_params0(std::string(kDeleteExpiredFactors), static_cast<long long>(expiry.count()));
+    sql::Exec0(tx, kDeleteExpiredFactors, static_cast<long long>(expiry.count()));
 }
 
 void DeleteUnverifiedFactors(
     pqxx::transaction_base& tx, std::string_view user_id, std::string_view factor_type
 ) {
-    tx.exec_params0(
-        std::string(kDeleteUnverifiedFactors), std::string(user_id), std::string(factor_type)
-    );
+    sql::Exec0(tx, kDeleteUnverifiedFactors, std::string(user_id), std::string(factor_type));
 }
 
 void RecordTotpVerification(
@@ -151,23 +150,23 @@ void RecordTotpVerification(
     std::int64_t step,
     const std::optional<std::string>& secret
 ) {
-    tx.exec_params0(std::string(kRecordTotpVerification), std::string(factor_id), step, secret);
+    sql::Exec0(tx, kRecordTotpVerification, std::string(factor_id), step, secret);
 }
 
 void UpdateFactorSecret(
     pqxx::transaction_base& tx, std::string_view factor_id, const std::string& secret
 ) {
-    tx.exec_params0(std::string(kUpdateFactorSecret), std::string(factor_id), secret);
+    sql::Exec0(tx, kUpdateFactorSecret, std::string(factor_id), secret);
 }
 
 void UpdateFactorFriendlyName(
     pqxx::transaction_base& tx, std::string_view factor_id, const std::string& friendly_name
 ) {
-    tx.exec_params0(std::string(kUpdateFactorFriendlyName), std::string(factor_id), friendly_name);
+    sql::Exec0(tx, kUpdateFactorFriendlyName, std::string(factor_id), friendly_name);
 }
 
 bool DeleteFactor(pqxx::transaction_base& tx, std::string_view factor_id) {
-    return tx.exec_params(std::string(kDeleteFactor), std::string(factor_id)).affected_rows() > 0;
+    return sql::Exec(tx, kDeleteFactor, std::string(factor_id)).affected_rows() > 0;
 }
 
 }  // namespace gotrue::models

@@ -98,8 +98,9 @@ std::string WithFlowPrefix(std::string token, FlowType flow) {
 }
 
 FlowState CreatePkceFlowState(pqxx::transaction_base& tx, const NewPkceFlow& flow) {
-    return ReadFlowState(tx.exec_params1(
-        std::string(kInsertFlowState),
+    return ReadFlowState(sql::Exec1(
+        tx,
+        kInsertFlowState,
         flow.user_id,
         std::string(String(flow.challenge_method)),
         flow.code_challenge,
@@ -112,8 +113,9 @@ FlowState CreatePkceFlowState(pqxx::transaction_base& tx, const NewPkceFlow& flo
 std::optional<FlowState> FindFlowStateByAuthCode(
     pqxx::transaction_base& tx, std::string_view auth_code, Lock lock
 ) {
-    return FirstFlowState(tx.exec_params(
-        std::string(lock == Lock::kForUpdate ? kSelectByAuthCodeForUpdate : kSelectByAuthCode),
+    return FirstFlowState(sql::Exec(
+        tx,
+        lock == Lock::kForUpdate ? kSelectByAuthCodeForUpdate : kSelectByAuthCode,
         std::string(auth_code)
     ));
 }
@@ -121,19 +123,19 @@ std::optional<FlowState> FindFlowStateByAuthCode(
 std::optional<FlowState> FindLatestFlowStateOfUser(
     pqxx::transaction_base& tx, std::string_view user_id, AuthenticationMethod method
 ) {
-    return FirstFlowState(tx.exec_params(
-        std::string(kSelectLatestOfUser), std::string(user_id), std::string(String(method))
-    ));
+    return FirstFlowState(
+        sql::Exec(tx, kSelectLatestOfUser, std::string(user_id), std::string(String(method)))
+    );
 }
 
 void RecordAuthCodeIssuedAt(pqxx::transaction_base& tx, FlowState& flow) {
     const Time now = Now();
-    tx.exec_params0(std::string(kRecordAuthCodeIssuedAt), flow.id, TimeParam(now));
+    sql::Exec0(tx, kRecordAuthCodeIssuedAt, flow.id, TimeParam(now));
     flow.auth_code_issued_at = now;
 }
 
 bool DeleteFlowState(pqxx::transaction_base& tx, std::string_view id) {
-    return tx.exec_params0(std::string(kDeleteFlowState), std::string(id)).affected_rows() > 0;
+    return sql::Exec0(tx, kDeleteFlowState, std::string(id)).affected_rows() > 0;
 }
 
 bool IsExpired(const FlowState& flow, std::chrono::milliseconds expiry, Time now) {

@@ -1,5 +1,7 @@
 #include "models/identity.hpp"
 
+#include "models/sql.hpp"
+
 namespace gotrue::models {
 namespace {
 
@@ -68,8 +70,9 @@ Identity ReadIdentity(const pqxx::row& row) {
 }  // namespace
 
 void InsertIdentity(pqxx::transaction_base& tx, const Identity& identity) {
-    tx.exec_params0(
-        std::string(kInsertIdentity),
+    sql::Exec0(
+        tx,
+        kInsertIdentity,
         identity.id,
         identity.provider_id,
         identity.user_id,
@@ -81,16 +84,13 @@ void InsertIdentity(pqxx::transaction_base& tx, const Identity& identity) {
 bool InsertEmailIdentityIfMissing(
     pqxx::transaction_base& tx, std::string_view user_id, const std::string& identity_data
 ) {
-    return !tx.exec_params(
-                  std::string(kInsertEmailIdentityIfMissing), std::string(user_id), identity_data
-    )
+    return !sql::Exec(tx, kInsertEmailIdentityIfMissing, std::string(user_id), identity_data)
                 .empty();
 }
 
 std::vector<Identity> FindIdentitiesByUser(pqxx::transaction_base& tx, std::string_view user_id) {
     std::vector<Identity> identities;
-    for (const auto& row :
-         tx.exec_params(std::string(kSelectIdentitiesByUser), std::string(user_id))) {
+    for (const auto& row : sql::Exec(tx, kSelectIdentitiesByUser, std::string(user_id))) {
         identities.push_back(ReadIdentity(row));
     }
     return identities;
@@ -99,15 +99,15 @@ std::vector<Identity> FindIdentitiesByUser(pqxx::transaction_base& tx, std::stri
 void MergeEmailIdentityData(
     pqxx::transaction_base& tx, std::string_view user_id, const std::string& patch
 ) {
-    tx.exec_params0(std::string(kMergeEmailIdentityData), std::string(user_id), patch);
+    sql::Exec0(tx, kMergeEmailIdentityData, std::string(user_id), patch);
 }
 
 void UpdateEmailIdentityLastSignInAt(pqxx::transaction_base& tx, std::string_view user_id) {
-    tx.exec_params0(std::string(kUpdateEmailIdentityLastSignInAt), std::string(user_id));
+    sql::Exec0(tx, kUpdateEmailIdentityLastSignInAt, std::string(user_id));
 }
 
 void SoftDeleteIdentitiesOfUser(pqxx::transaction_base& tx, std::string_view user_id) {
-    tx.exec_params0(std::string(kSoftDeleteIdentitiesOfUser), std::string(user_id));
+    sql::Exec0(tx, kSoftDeleteIdentitiesOfUser, std::string(user_id));
 }
 
 }  // namespace gotrue::models

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "models/sql.hpp"
+
 namespace gotrue::models {
 namespace {
 
@@ -134,7 +136,7 @@ OutboxClaim ClaimOf(const pqxx::row& row) {
 }
 
 void Notify(pqxx::transaction_base& tx) {
-    tx.exec_params(std::string(kNotify), std::string(kMailOutboxChannel));
+    sql::Exec(tx, kNotify, std::string(kMailOutboxChannel));
 }
 
 }  // namespace
@@ -169,8 +171,9 @@ OutboxClaim InsertOutboxMail(
     std::chrono::milliseconds lease,
     const std::string& message_id_domain
 ) {
-    const auto row = tx.exec_params1(
-        std::string(kInsertMail),
+    const auto row = sql::Exec1(
+        tx,
+        kInsertMail,
         mail.mail_type,
         mail.recipient,
         mail.intent_json,
@@ -185,8 +188,7 @@ std::vector<ClaimedOutboxMail> ClaimDueOutboxMails(
     pqxx::transaction_base& tx, std::chrono::milliseconds lease, int limit
 ) {
     std::vector<ClaimedOutboxMail> claimed;
-    for (const auto& row :
-         tx.exec_params(std::string(kClaimDueMails), Milliseconds(lease), limit)) {
+    for (const auto& row : sql::Exec(tx, kClaimDueMails, Milliseconds(lease), limit)) {
         claimed.push_back(ClaimedOutboxMail{
             ClaimOf(row),
             row["mail_type"].as<std::string>(),
@@ -206,21 +208,18 @@ long long RenewOutboxLeases(
     const std::vector<std::string>& tokens
 ) {
     return static_cast<long long>(
-        tx.exec_params(std::string(kRenewLeases), Milliseconds(lease), LeaseTokenArray(tokens))
-            .affected_rows()
+        sql::Exec(tx, kRenewLeases, Milliseconds(lease), LeaseTokenArray(tokens)).affected_rows()
     );
 }
 
 bool MarkOutboxSent(pqxx::transaction_base& tx, const OutboxClaim& claim) {
-    return tx.exec_params(std::string(kMarkSent), claim.id, claim.lease_token).affected_rows() == 1;
+    return sql::Exec(tx, kMarkSent, claim.id, claim.lease_token).affected_rows() == 1;
 }
 
 bool MarkOutboxFailed(
     pqxx::transaction_base& tx, const OutboxClaim& claim, const std::string& error
 ) {
-    return tx.exec_params(
-                 std::string(kMarkFailed), claim.id, claim.lease_token, error.substr(0, 1000)
-           )
+    return sql::Exec(tx, kMarkFailed, claim.id, claim.lease_token, error.substr(0, 1000))
                .affected_rows() == 1;
 }
 
@@ -230,8 +229,9 @@ std::optional<OutboxReschedule> RescheduleOutboxMail(
     const std::string& error,
     const ReschedulePolicy& policy
 ) {
-    const auto rows = tx.exec_params(
-        std::string(kReschedule),
+    const auto rows = sql::Exec(
+        tx,
+        kReschedule,
         claim.id,
         claim.lease_token,
         error.substr(0, 1000),
@@ -253,8 +253,7 @@ std::optional<OutboxReschedule> RescheduleOutboxMail(
 }
 
 void ReleaseOutboxLease(pqxx::transaction_base& tx, const OutboxClaim& claim) {
-    if (tx.exec_params(std::string(kReleaseLease), claim.id, claim.lease_token).affected_rows() >
-        0) {
+    if (sql::Exec(tx, kReleaseLease, claim.id, claim.lease_token).affected_rows() > 0) {
         Notify(tx);
     }
 }
@@ -263,12 +262,12 @@ long long DeleteFinishedOutboxMails(
     pqxx::transaction_base& tx, std::chrono::milliseconds retention
 ) {
     return static_cast<long long>(
-        tx.exec_params(std::string(kDeleteFinished), Milliseconds(retention)).affected_rows()
+        sql::Exec(tx, kDeleteFinished, Milliseconds(retention)).affected_rows()
     );
 }
 
 OutboxRetry RetryOutboxMail(pqxx::transaction_base& tx, long long id) {
-    const auto rows = tx.exec_params(std::string(kLockState), id);
+    const auto rows = sql::Exec(tx, kLockState, id);
     if (rows.empty()) {
         return OutboxRetry::kNotFound;
     }
@@ -276,13 +275,13 @@ OutboxRetry RetryOutboxMail(pqxx::transaction_base& tx, long long id) {
     if (state != "failed" && state != "dead") {
         return OutboxRetry::kNotRetriable;
     }
-    tx.exec_params0(std::string(kRetry), id);
+    sql::Exec0(tx, kRetry, id);
     Notify(tx);
     return OutboxRetry::kRetried;
 }
 
 OutboxCounts CountOutboxMails(pqxx::transaction_base& tx) {
-    const auto row = tx.exec1(std::string(kCounts));
+    const auto row = sql::Exec1(tx, kCounts);
     return {
         row["queued"].as<long long>(),
         row["sending"].as<long long>(),
@@ -295,7 +294,7 @@ OutboxCounts CountOutboxMails(pqxx::transaction_base& tx) {
 
 std::vector<OutboxProblem> ListOutboxProblems(pqxx::transaction_base& tx, int limit) {
     std::vector<OutboxProblem> problems;
-    for (const auto& row : tx.exec_params(std::string(kProblems), limit)) {
+    for (const auto& row : sql::Exec(tx, kProblems, limit)) {
         problems.push_back(OutboxProblem{
             row["id"].as<long long>(),
             row["mail_type"].as<std::string>(),

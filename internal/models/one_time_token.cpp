@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "models/sql.hpp"
+
 namespace gotrue::models {
 namespace {
 
@@ -77,8 +79,9 @@ std::optional<OneTimeToken> FirstToken(const pqxx::result& rows) {
 
 void SetOneTimeToken(pqxx::transaction_base& tx, const OneTimeToken& token) {
     DeleteOneTimeToken(tx, token.user_id, token.token_type);
-    tx.exec_params0(
-        std::string(kInsertOneTimeToken),
+    sql::Exec0(
+        tx,
+        kInsertOneTimeToken,
         token.user_id,
         std::string(String(token.token_type)),
         token.token_hash,
@@ -89,31 +92,26 @@ void SetOneTimeToken(pqxx::transaction_base& tx, const OneTimeToken& token) {
 void DeleteOneTimeToken(
     pqxx::transaction_base& tx, std::string_view user_id, OneTimeTokenType token_type
 ) {
-    tx.exec_params0(
-        std::string(kDeleteOneTimeToken), std::string(user_id), std::string(String(token_type))
-    );
+    sql::Exec0(tx, kDeleteOneTimeToken, std::string(user_id), std::string(String(token_type)));
 }
 
 void DeleteOneTimeTokensOfUser(pqxx::transaction_base& tx, std::string_view user_id) {
-    tx.exec_params0(std::string(kDeleteOneTimeTokensOfUser), std::string(user_id));
+    sql::Exec0(tx, kDeleteOneTimeTokensOfUser, std::string(user_id));
 }
 
 std::optional<OneTimeToken> FindOneTimeTokenOfUser(
     pqxx::transaction_base& tx, std::string_view user_id, OneTimeTokenType token_type
 ) {
-    return FirstToken(tx.exec_params(
-        std::string(kSelectOneTimeTokenOfUser),
-        std::string(user_id),
-        std::string(String(token_type))
+    return FirstToken(sql::Exec(
+        tx, kSelectOneTimeTokenOfUser, std::string(user_id), std::string(String(token_type))
     ));
 }
 
 std::optional<std::string> FindOneTimeTokenOwner(
     pqxx::transaction_base& tx, std::string_view token_hash, std::span<const OneTimeTokenType> types
 ) {
-    const auto rows = tx.exec_params(
-        std::string(kSelectOneTimeTokenOwner), std::string(token_hash), TypeList(types)
-    );
+    const auto rows =
+        sql::Exec(tx, kSelectOneTimeTokenOwner, std::string(token_hash), TypeList(types));
     if (rows.empty()) {
         return std::nullopt;
     }
@@ -126,16 +124,13 @@ std::optional<OneTimeToken> ClaimOneTimeToken(
     std::string_view token_hash,
     std::span<const OneTimeTokenType> types
 ) {
-    return FirstToken(tx.exec_params(
-        std::string(kClaimOneTimeToken),
-        std::string(user_id),
-        std::string(token_hash),
-        TypeList(types)
+    return FirstToken(sql::Exec(
+        tx, kClaimOneTimeToken, std::string(user_id), std::string(token_hash), TypeList(types)
     ));
 }
 
 void DeleteOneTimeTokensHoldingCodes(pqxx::transaction_base& tx, std::string_view user_id) {
-    tx.exec_params0(std::string(kDeleteOneTimeTokensHoldingCodes), std::string(user_id));
+    sql::Exec0(tx, kDeleteOneTimeTokensHoldingCodes, std::string(user_id));
 }
 
 }  // namespace gotrue::models

@@ -1,5 +1,7 @@
 #include "models/rate_limit_bucket.hpp"
 
+#include "models/sql.hpp"
+
 namespace gotrue::models {
 namespace {
 
@@ -33,12 +35,11 @@ DELETE FROM rate_limit_buckets WHERE full_at <= now()
 double TakeToken(
     pqxx::transaction_base& tx, const std::string& key, double capacity, double refill_per_second
 ) {
-    return tx.exec_params1(std::string(kTakeToken), key, capacity, refill_per_second)["tokens"]
-        .as<double>();
+    return sql::Exec1(tx, kTakeToken, key, capacity, refill_per_second)["tokens"].as<double>();
 }
 
 long long DeleteFullBuckets(pqxx::transaction_base& tx) {
-    return static_cast<long long>(tx.exec0(std::string(kDeleteFullBuckets)).affected_rows());
+    return static_cast<long long>(sql::Exec0(tx, kDeleteFullBuckets).affected_rows());
 }
 
 }  // namespace gotrue::models

@@ -68,8 +68,9 @@ RefreshToken CreateRefreshToken(
     std::string_view session_id,
     std::string_view parent
 ) {
-    return ReadRefreshToken(tx.exec_params1(
-        std::string(kInsertRefreshToken),
+    return ReadRefreshToken(sql::Exec1(
+        tx,
+        kInsertRefreshToken,
         std::string(kNilInstanceId),
         crypto::GenerateRefreshToken(),
         std::string(user_id),
@@ -79,25 +80,23 @@ RefreshToken CreateRefreshToken(
 }
 
 std::optional<RefreshToken> FindRefreshToken(pqxx::transaction_base& tx, std::string_view token) {
-    return FirstToken(tx.exec_params(
-        std::string(kSelectRefreshTokenForUpdate), std::string(kNilInstanceId), std::string(token)
-    ));
+    return FirstToken(
+        sql::Exec(tx, kSelectRefreshTokenForUpdate, std::string(kNilInstanceId), std::string(token))
+    );
 }
 
 std::optional<RefreshToken> FindActiveRefreshToken(
     pqxx::transaction_base& tx, std::string_view session_id
 ) {
-    return FirstToken(
-        tx.exec_params(std::string(kSelectActiveRefreshToken), std::string(session_id))
-    );
+    return FirstToken(sql::Exec(tx, kSelectActiveRefreshToken, std::string(session_id)));
 }
 
 void RevokeRefreshToken(pqxx::transaction_base& tx, long long id) {
-    tx.exec_params0(std::string(kRevokeRefreshToken), id);
+    sql::Exec0(tx, kRevokeRefreshToken, id);
 }
 
 void RevokeSessionRefreshTokens(pqxx::transaction_base& tx, std::string_view session_id) {
-    tx.exec_params0(std::string(kRevokeSessionRefreshTokens), std::string(session_id));
+    sql::Exec0(tx, kRevokeSessionRefreshTokens, std::string(session_id));
 }
 
 }  // namespace gotrue::models

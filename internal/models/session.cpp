@@ -1,5 +1,7 @@
 #include "models/session.hpp"
 
+#include "models/sql.hpp"
+
 namespace gotrue::models {
 namespace {
 
@@ -61,9 +63,8 @@ Session CreateSession(
     const std::string& user_agent,
     const std::string& ip
 ) {
-    const auto row = tx.exec_params1(
-        std::string(kInsertSession), std::string(user_id), user_agent, NullIfEmpty(ip)
-    );
+    const auto row =
+        sql::Exec1(tx, kInsertSession, std::string(user_id), user_agent, NullIfEmpty(ip));
     Session session;
     session.id = row["id"].as<std::string>();
     session.user_id = std::string(user_id);
@@ -73,7 +74,7 @@ Session CreateSession(
 }
 
 std::optional<Session> FindSession(pqxx::transaction_base& tx, std::string_view id) {
-    const auto rows = tx.exec_params(std::string(kSelectSession), std::string(id));
+    const auto rows = sql::Exec(tx, kSelectSession, std::string(id));
     if (rows.empty()) {
         return std::nullopt;
     }
@@ -94,19 +95,17 @@ void UpdateSessionRefreshInfo(
     const std::string& user_agent,
     const std::string& ip
 ) {
-    tx.exec_params0(
-        std::string(kUpdateSessionRefreshInfo), std::string(id), user_agent, NullIfEmpty(ip)
-    );
+    sql::Exec0(tx, kUpdateSessionRefreshInfo, std::string(id), user_agent, NullIfEmpty(ip));
 }
 
 void DeleteSession(pqxx::transaction_base& tx, std::string_view id) {
-    tx.exec_params0(std::string(kDeleteSession), std::string(id));
+    sql::Exec0(tx, kDeleteSession, std::string(id));
 }
 
 void DeleteSessionsOfUser(
     pqxx::transaction_base& tx, std::string_view user_id, std::string_view keep
 ) {
-    tx.exec_params0(std::string(kDeleteSessionsOfUser), std::string(user_id), std::string(keep));
+    sql::Exec0(tx, kDeleteSessionsOfUser, std::string(user_id), std::string(keep));
 }
 
 void SetSessionAal(
@@ -115,15 +114,13 @@ void SetSessionAal(
     std::string_view aal,
     std::string_view factor_id
 ) {
-    tx.exec_params0(
-        std::string(kSetSessionAal), std::string(id), std::string(aal), std::string(factor_id)
-    );
+    sql::Exec0(tx, kSetSessionAal, std::string(id), std::string(aal), std::string(factor_id));
 }
 
 void DeleteSessionsBelowAal(
     pqxx::transaction_base& tx, std::string_view user_id, std::string_view aal
 ) {
-    tx.exec_params0(std::string(kDeleteSessionsBelowAal), std::string(user_id), std::string(aal));
+    sql::Exec0(tx, kDeleteSessionsBelowAal, std::string(user_id), std::string(aal));
 }
 
 void DowngradeSessionsOfFactor(
@@ -132,8 +129,9 @@ void DowngradeSessionsOfFactor(
     std::string_view factor_id,
     std::string_view method
 ) {
-    tx.exec_params0(
-        std::string(kDowngradeSessionsOfFactor),
+    sql::Exec0(
+        tx,
+        kDowngradeSessionsOfFactor,
         std::string(user_id),
         std::string(factor_id),
         std::string(method)

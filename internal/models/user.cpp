@@ -293,8 +293,7 @@ std::string Statement(Lock lock, std::string_view plain, std::string_view lockin
 // Merges `patch` into the user metadata (stored) and the email identity's data.
 void MergeEmailFacts(pqxx::transaction_base& tx, User& user, const std::string& patch) {
     user.raw_user_meta_data =
-        tx.exec_params1(std::string(kMergeUserMetaData), user.id, patch)["raw_user_meta_data"]
-            .as<std::string>();
+        sql::Exec1(tx, kMergeUserMetaData, user.id, patch)["raw_user_meta_data"].as<std::string>();
     MergeEmailIdentityData(tx, user.id, patch);
 }
 
@@ -339,7 +338,8 @@ std::string EmailIdentityData(const User& user, bool verified) {
 std::optional<User> FindUserByEmailAndAudience(
     pqxx::transaction_base& tx, std::string_view email, std::string_view aud, Lock lock
 ) {
-    return FirstUser(tx.exec_params(
+    return FirstUser(sql::Exec(
+        tx,
         Statement(lock, kSelectUserByEmailAndAudience, kSelectUserByEmailAndAudienceForUpdate),
         std::string(kNilInstanceId),
         std::string(email),
@@ -350,7 +350,8 @@ std::optional<User> FindUserByEmailAndAudience(
 std::vector<User> FindUsersWithPendingEmailChange(
     pqxx::transaction_base& tx, std::string_view email, std::string_view aud, Lock lock
 ) {
-    return AllUsers(tx.exec_params(
+    return AllUsers(sql::Exec(
+        tx,
         Statement(
             lock, kSelectUsersWithPendingEmailChange, kSelectUsersWithPendingEmailChangeForUpdate
         ),
@@ -362,13 +363,14 @@ std::vector<User> FindUsersWithPendingEmailChange(
 
 std::optional<User> FindUserById(pqxx::transaction_base& tx, std::string_view id, Lock lock) {
     return FirstUser(
-        tx.exec_params(Statement(lock, kSelectUserById, kSelectUserByIdForUpdate), std::string(id))
+        sql::Exec(tx, Statement(lock, kSelectUserById, kSelectUserByIdForUpdate), std::string(id))
     );
 }
 
 std::vector<User> FindUsersInAudience(pqxx::transaction_base& tx, const UserPage& page) {
-    return AllUsers(tx.exec_params(
-        std::string(page.oldest_first ? kSelectUsersOldestFirst : kSelectUsersNewestFirst),
+    return AllUsers(sql::Exec(
+        tx,
+        page.oldest_first ? kSelectUsersOldestFirst : kSelectUsersNewestFirst,
         std::string(kNilInstanceId),
         page.aud,
         page.filter,
@@ -379,20 +381,21 @@ std::vector<User> FindUsersInAudience(pqxx::transaction_base& tx, const UserPage
 }
 
 long long CountUsersInAudience(pqxx::transaction_base& tx, const UserPage& page) {
-    return tx
-        .exec_params1(
-            std::string(kCountUsers),
-            std::string(kNilInstanceId),
-            page.aud,
-            page.filter,
-            "%" + page.filter + "%"
-        )["total"]
+    return sql::Exec1(
+               tx,
+               kCountUsers,
+               std::string(kNilInstanceId),
+               page.aud,
+               page.filter,
+               "%" + page.filter + "%"
+    )["total"]
         .as<long long>();
 }
 
 void InsertUser(pqxx::transaction_base& tx, const User& user) {
-    tx.exec_params0(
-        std::string(kInsertUser),
+    sql::Exec0(
+        tx,
+        kInsertUser,
         std::string(kNilInstanceId),
         user.id,
         user.aud,
@@ -408,8 +411,9 @@ void InsertUser(pqxx::transaction_base& tx, const User& user) {
 }
 
 void SaveUser(pqxx::transaction_base& tx, const User& user) {
-    tx.exec_params0(
-        std::string(kUpdateUser),
+    sql::Exec0(
+        tx,
+        kUpdateUser,
         user.id,
         user.aud,
         user.role,
@@ -438,7 +442,7 @@ void SaveUser(pqxx::transaction_base& tx, const User& user) {
 }
 
 void DeleteUser(pqxx::transaction_base& tx, std::string_view id) {
-    tx.exec_params0(std::string(kDeleteUser), std::string(id));
+    sql::Exec0(tx, kDeleteUser, std::string(id));
 }
 
 long long DeleteStaleAnonymousUsers(
@@ -453,9 +457,8 @@ bool ClaimUserToken(
     OneTimeTokenType type,
     std::string_view expected
 ) {
-    const auto rows = tx.exec_params(
-        std::string(StatementsFor(type).claim), std::string(user_id), std::string(expected)
-    );
+    const auto rows =
+        sql::Exec(tx, StatementsFor(type).claim, std::string(user_id), std::string(expected));
     return rows.size() == 1;
 }
 
@@ -466,8 +469,9 @@ void RestoreUserToken(
     std::string_view token,
     const OptionalTime& sent_at
 ) {
-    tx.exec_params0(
-        std::string(StatementsFor(type).restore),
+    sql::Exec0(
+        tx,
+        StatementsFor(type).restore,
         std::string(user_id),
         std::string(token),
         TimeParam(sent_at)
@@ -477,13 +481,11 @@ void RestoreUserToken(
 void RestorePendingEmailChange(
     pqxx::transaction_base& tx, std::string_view user_id, std::string_view email_change
 ) {
-    tx.exec_params0(
-        std::string(kRestorePendingEmailChange), std::string(user_id), std::string(email_change)
-    );
+    sql::Exec0(tx, kRestorePendingEmailChange, std::string(user_id), std::string(email_change));
 }
 
 void ClearUserTokens(pqxx::transaction_base& tx, std::string_view user_id) {
-    tx.exec_params0(std::string(kClearUserTokens), std::string(user_id));
+    sql::Exec0(tx, kClearUserTokens, std::string(user_id));
 }
 
 void Confirm(pqxx::transaction_base& tx, User& user) {
@@ -520,8 +522,7 @@ bool EnsureEmailIdentity(pqxx::transaction_base& tx, User& user, bool verified) 
         return false;
     }
     user.raw_app_meta_data =
-        tx.exec_params1(std::string(kUpdateAppMetaDataProviders), user.id)["raw_app_meta_data"]
-            .as<std::string>();
+        sql::Exec1(tx, kUpdateAppMetaDataProviders, user.id)["raw_app_meta_data"].as<std::string>();
     return true;
 }
 
@@ -565,7 +566,7 @@ void UpdatePassword(
 
 void UpdateLastSignInAt(pqxx::transaction_base& tx, User& user) {
     user.last_sign_in_at = Now();
-    tx.exec_params0(std::string(kUpdateLastSignInAt), user.id);
+    sql::Exec0(tx, kUpdateLastSignInAt, user.id);
     UpdateEmailIdentityLastSignInAt(tx, user.id);
 }
 
@@ -582,7 +583,7 @@ void SoftDeleteUser(pqxx::transaction_base& tx, User& user) {
     user.raw_user_meta_data = "{}";
     user.deleted_at = Now();
     SaveUser(tx, user);
-    tx.exec_params0(std::string(kClearPhone), user.id);
+    sql::Exec0(tx, kClearPhone, user.id);
     user.phone.clear();
     SoftDeleteIdentitiesOfUser(tx, user.id);
     DeleteOneTimeTokensOfUser(tx, user.id);

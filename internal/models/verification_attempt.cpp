@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "models/sql.hpp"
+
 namespace gotrue::models {
 namespace {
 
@@ -41,8 +43,8 @@ VerificationWindow ReadWindow(const pqxx::row& row) {
 std::optional<VerificationWindow> FindOpenVerificationWindow(
     pqxx::transaction_base& tx, std::string_view user_id, std::chrono::seconds length
 ) {
-    const auto rows = tx.exec_params(
-        std::string(kSelectOpenWindow), std::string(user_id), static_cast<long long>(length.count())
+    const auto rows = sql::Exec(
+        tx, kSelectOpenWindow, std::string(user_id), static_cast<long long>(length.count())
     );
     if (rows.empty()) {
         return std::nullopt;
@@ -53,13 +55,13 @@ std::optional<VerificationWindow> FindOpenVerificationWindow(
 VerificationWindow RecordVerificationFailure(
     pqxx::transaction_base& tx, std::string_view user_id, std::chrono::seconds length
 ) {
-    return ReadWindow(tx.exec_params1(
-        std::string(kRecordFailure), std::string(user_id), static_cast<long long>(length.count())
-    ));
+    return ReadWindow(
+        sql::Exec1(tx, kRecordFailure, std::string(user_id), static_cast<long long>(length.count()))
+    );
 }
 
 void ResetVerificationAttempts(pqxx::transaction_base& tx, std::string_view user_id) {
-    tx.exec_params0(std::string(kResetAttempts), std::string(user_id));
+    sql::Exec0(tx, kResetAttempts, std::string(user_id));
 }
 
 }  // namespace gotrue::models

@@ -13,6 +13,7 @@
 #include "apitask/apitask.hpp"
 #include "apitask/commit_gate.hpp"
 #include "conf/config.hpp"
+#include "models/sql.hpp"
 #include "storage/database.hpp"
 #include "storage/transaction.hpp"
 #include "support/database.hpp"
@@ -111,6 +112,56 @@ TEST_SUITE("storage") {
         });
         CHECK(new_pid != pid);
         CHECK(database.OpenConnections() == 1);
+    }
+
+    TEST_CASE("model statements are prepared once per connection, then only executed") {
+        const ScratchDatabase scratch;
+        Database database(PoolConfig(scratch.Url(), 1));
+        database.Connect();
+        static constexpr std::string_view kIncrement = "SELECT $1::int + 1 AS next";
+        static constexpr std::string_view kNoRows = "SELECT 1 WHERE $1::int < 0";
+        const auto prepared = [](pqxx::work& tx) {
+            return tx
+                .exec1(
+                    "SELECT count(*) FROM pg_prepared_statements "
+                    "WHERE statement = 'SELECT $1::int + 1 AS next'"
+                )[0]
+                .as<int>();
+        };
+        const int pid = WithTransaction(database, [&](pqxx::work& tx) {
+            CHECK(prepared(tx) == 0);
+            CHECK(gotrue::models::sql::Exec1(tx, kIncrement, 41)["next"].as<int>() == 42);
+            CHECK(gotrue::models::sql::Exec(tx, kIncrement, 1).size() == 1);
+            CHECK(gotrue::models::sql::Exec0(tx, kNoRows, 1).empty());
+            CHECK(prepared(tx) == 1);
+            return tx.exec1("SELECT pg_backend_pid()")[0].as<int>();
+        });
+        // A later transaction on the same connection executes the statement prepared there.
+        WithTransaction(database, [&](pqxx::work& tx) {
+            CHECK(gotrue::models::sql::Exec1(tx, kIncrement, 1)["next"].as<int>() == 2);
+            CHECK(prepared(tx) == 1);
+        });
+        // The row-count expectations of exec_params0/1 hold.
+        CHECK_THROWS_AS(
+            WithTransaction(
+                database, [&](pqxx::work& tx) { gotrue::models::sql::Exec0(tx, kIncrement, 1); }
+            ),
+            pqxx::unexpected_rows
+        );
+        CHECK_THROWS_AS(
+            WithTransaction(
+                database, [&](pqxx::work& tx) { gotrue::models::sql::Exec1(tx, kNoRows, 1); }
+            ),
+            pqxx::unexpected_rows
+        );
+        // A replacement connection prepares it again.
+        scratch.Execute("SELECT pg_terminate_backend(" + std::to_string(pid) + ")");
+        CHECK_THROWS(WithTransaction(database, [](pqxx::work& tx) { tx.exec0("SELECT 1"); }));
+        WithTransaction(database, [&](pqxx::work& tx) {
+            CHECK(prepared(tx) == 0);
+            CHECK(gotrue::models::sql::Exec1(tx, kIncrement, 9)["next"].as<int>() == 10);
+            CHECK(prepared(tx) == 1);
+        });
     }
 
     TEST_CASE("connections use the auth namespace as search_path") {
