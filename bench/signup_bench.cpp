@@ -135,9 +135,8 @@ int main(int argc, char** argv) {
     };
     const double throughput = static_cast<double>(latencies.size()) / seconds;
     std::printf(
-        "bcrypt cost %d: %.1f ms per hash with %u cores hashing (%.1f before, %.1f after the "
-        "load): "
-        "bound %.1f signups/s\n",
+        "bcrypt cost %d: %.1f ms per hash, %u cores hashing (%.1f before, %.1f after): bound "
+        "%.1f signups/s\n",
         cost,
         hash_seconds * 1000,
         cores,

@@ -5,7 +5,7 @@
 // parts at compile time with Join. They run through Exec/Exec0/Exec1 as prepared statements of
 // the connection, as upstream's pgx does with its statement cache: PostgreSQL parses and plans
 // each once per connection instead of at every call, which was half of its CPU time in a signup
-// (README "Threading model", bench "mail-modes").
+// (README "Benchmarks").
 
 #include <algorithm>
 #include <array>
