@@ -413,10 +413,15 @@ void MailService::EnqueueAll(pqxx::work& tx, const Request& request, std::span<O
         }
     }
     // The user as this transaction leaves it, read once for the mails of one preparation (they
-    // are all the same user's): what the send-email hook receives as `user`.
+    // are all the same user's): what the send-email hook receives as `user`. Without the hook
+    // nothing reads it, so the three reads are skipped (a row queued before the hook was enabled
+    // reaches it with `user: null`), as the secure email change's second code is stored only
+    // with the hook enabled.
     std::string user_json;
-    if (const auto user = models::FindUserById(tx, mails.front().user_id)) {
-        user_json = HookUserJson(tx, *user);
+    if (config_.hook.send_email.enabled) {
+        if (const auto user = models::FindUserById(tx, mails.front().user_id)) {
+            user_json = HookUserJson(tx, *user);
+        }
     }
     for (auto& mail : mails) {
         mailer::MailIntent intent{mail.kind, mail.input, user_json};
