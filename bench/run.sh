@@ -163,9 +163,10 @@ mode_env() {
 if want mail-modes; then
 clients="${BENCH_CLIENTS:-64}"
 modes_seconds="${BENCH_MODES_SECONDS:-10}"
+warmup="${BENCH_WARMUP:-5}"
 for delay in ${BENCH_RELAY_DELAYS:-0 1}; do
   echo
-  echo "bench: POST /signup, $clients clients, ${modes_seconds}s per mode after ${BENCH_WARMUP:-5}s of warm-up, cost 10, relay delay ${delay}s"
+  echo "bench: POST /signup, $clients clients, ${modes_seconds}s per mode after ${warmup}s of warm-up, cost 10, relay delay ${delay}s"
   start_relay "relay-$delay" --delay "$delay"
   for mode in sync request-scoped pool; do
     mode_env "$mode"
@@ -175,7 +176,7 @@ for delay in ${BENCH_RELAY_DELAYS:-0 1}; do
       GOTRUE_SMTP_PORT="$relay_port" GOTRUE_SMTP_ADMIN_EMAIL=admin@example.com \
       GOTRUE_PASSWORD_HASH_COST=10 GOTRUE_RATE_LIMIT_EMAIL_SENT=1000000
     summary="$("$root/$build/bench/signup_bench" "http://127.0.0.1:$port" "$clients" "$modes_seconds" 10 \
-      "modes-$delay-$mode" "${BENCH_WARMUP:-5}" || true)"
+      "modes-$delay-$mode" "$warmup" || true)"
     printf '  %-15s %s\n' "$mode" "$(printf '%s\n' "$summary" | sed -n 's/^signup with [0-9]* clients for [0-9]* s: //p')"
     printf '  %-15s %s\n' "" "$(printf '%s\n' "$summary" | grep -E '^(bcrypt|ratio)' | tr '\n' ' ')"
     kill "$server_pid" && wait "$server_pid" 2>/dev/null || true

@@ -123,8 +123,8 @@ TEST_SUITE("storage") {
         const auto prepared = [](pqxx::work& tx) {
             return tx
                 .exec1(
-                    "SELECT count(*) FROM pg_prepared_statements "
-                    "WHERE statement = 'SELECT $1::int + 1 AS next'"
+                    "SELECT count(*) FROM pg_prepared_statements WHERE statement = " +
+                    tx.quote(std::string(kIncrement))
                 )[0]
                 .as<int>();
         };
