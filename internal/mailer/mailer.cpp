@@ -17,21 +17,14 @@ std::unique_ptr<MailClient> ConfiguredTransport(const conf::Config& config) {
 }
 
 Mailer::Mailer(
-    const conf::Config& config,
-    apitask::WorkerPool& pool,
-    std::unique_ptr<MailClient> transport,
-    const BackgroundFactory& background
+    const conf::Config& config, apitask::WorkerPool& pool, std::unique_ptr<MailClient> transport
 )
     : transport_(std::move(transport)) {
     if (!transport_) {
         transport_ = ConfiguredTransport(config);
     }
     MailClient* next = transport_.get();
-    const bool in_background = config.worker.enabled || config.mailer.email_background_sending;
-    if (in_background && background) {
-        background_ = background(*next);
-        next = background_.get();
-    } else if (config.worker.enabled) {
+    if (config.worker.enabled) {
         background_ = std::make_unique<PoolClient>(*next, pool);
         next = background_.get();
     } else if (config.mailer.email_background_sending) {

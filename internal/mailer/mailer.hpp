@@ -1,6 +1,5 @@
 #pragma once
 
-#include <functional>
 #include <memory>
 
 #include "apitask/worker_pool.hpp"
@@ -15,25 +14,20 @@ namespace gotrue::mailer {
 // chain:
 //   TemplateMailer -> ValidateClient -> [background link] -> SmtpClient | NoopClient
 // The background link exists when GOTRUE_WORKER_ENABLED or
-// GOTRUE_MAILER_EMAIL_BACKGROUND_SENDING is set (synchronous sends otherwise): what `background`
-// builds (the server passes the outbox), else PoolClient (GOTRUE_WORKER_ENABLED wins) or
-// TaskClient.
+// GOTRUE_MAILER_EMAIL_BACKGROUND_SENDING is set (synchronous sends otherwise): the in-memory
+// PoolClient (GOTRUE_WORKER_ENABLED wins) or TaskClient. The server's durable background mail
+// does not go through this chain: the outbox stores intents in the request's transaction (see
+// outbox/outbox.hpp).
 // The transport the configuration names: SMTP, or the noop client without GOTRUE_SMTP_HOST.
 [[nodiscard]] std::unique_ptr<MailClient> ConfiguredTransport(const conf::Config& config);
 
 class Mailer final {
 public:
-    // Builds the background link around the transport. Empty: the in-memory
-    // TaskClient/PoolClient. (The server's durable background mail does not go through this
-    // chain: the outbox stores intents in the request's transaction, see outbox/outbox.hpp.)
-    using BackgroundFactory = std::function<std::unique_ptr<MailClient>(MailClient& transport)>;
-
     // `transport` replaces SMTP/noop (tests inject faults with it); null: from configuration.
     Mailer(
         const conf::Config& config,
         apitask::WorkerPool& pool,
-        std::unique_ptr<MailClient> transport = nullptr,
-        const BackgroundFactory& background = {}
+        std::unique_ptr<MailClient> transport = nullptr
     );
 
     // The SMTP or noop client at the end of the chain.
