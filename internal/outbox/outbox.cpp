@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "logs/logs.hpp"
+#include "mailer/smtp_client.hpp"
 #include "outbox/intent_json.hpp"
 #include "storage/transaction.hpp"
 
@@ -13,11 +14,6 @@ namespace gotrue::outbox {
 namespace {
 
 constexpr logs::Logger kLog{"outbox"};
-
-std::string DomainOf(const std::string& address) {
-    const auto at = address.rfind('@');
-    return at == std::string::npos ? std::string() : address.substr(at + 1);
-}
 
 bool IsHostName(std::string_view host) {
     return !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
@@ -211,7 +207,7 @@ void Outbox::Reschedule(const Claim& claim, const std::string& error) {
         );
         return;
     }
-    const std::string domain = DomainOf(outcome->recipient);
+    const std::string domain = mailer::DomainOf(outcome->recipient);
     if (outcome->dead) {
         kLog.Error(
             "mail given up (dead) after GOTRUE_MAILER_OUTBOX_MAX_ATTEMPTS or _MAX_AGE",
